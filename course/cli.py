@@ -1,0 +1,239 @@
+"""The ``course`` command line (typer + rich).
+
+User mistakes (a bad file, parameter or option) print one line naming the file or the
+parameter and the problem, with exit code 2 for usage errors and 1 for failures; never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from .errors import CourseError, UsageError
+
+app = typer.Typer(
+    name="course",
+    help="Randomized deep-learning exercises, exam sheets with keys, and a secure notebook grader.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+LangOpt = typer.Option(None, "--lang", help="fr or en (default: the course language, else fr).")
+CourseOpt = typer.Option(Path("course.yml"), "--course", "-c", help="Path of course.yml.")
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"course {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """Randomized deep-learning exercises, exam sheets with keys, and a secure notebook grader."""
+
+
+def _lang(lang: str | None, course_path: Path | None = None) -> str:
+    if lang is None and course_path is not None and course_path.exists():
+        from .config import load_course
+        try:
+            return load_course(course_path, check_families=False).language
+        except CourseError:
+            return "fr"
+    lang = lang or "fr"
+    if lang not in ("fr", "en"):
+        raise UsageError(f"--lang must be 'fr' or 'en', got {lang!r}")
+    return lang
+
+
+def _parse_kv(family: Any, pairs: list[str]) -> dict[str, Any]:
+    from .errors import ParameterError
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise UsageError(f"expected key=value, got {pair!r}")
+        key, value = pair.split("=", 1)
+        key = key.strip()
+        if key not in family.params:
+            raise ParameterError(key, f"family '{family.id}' has no such parameter "
+                                 f"(known: {', '.join(family.params)})")
+        out[key] = family.params[key].parse(key, value)
+    return out
+
+
+def _variant(family_id: str, seed: int | None, student: str | None, kv: list[str],
+             course_path: Path) -> Any:
+    from .generator.registry import get_family
+    from .rng import make_rng
+
+    fam = get_family(family_id)
+    if kv:
+        if seed is not None or student is not None:
+            raise UsageError("give either key=value parameters or --seed/--student, not both")
+        return fam.variant(_parse_kv(fam, kv))
+    course_seed = 0
+    if student is not None:
+        if course_path.exists():
+            from .config import load_course
+            course_seed = load_course(course_path, check_families=False).seed
+        sid = student
+    else:
+        sid = ""
+    if seed is not None:
+        course_seed = seed
+    return fam.generate(make_rng(course_seed, sid, family_id),
+                        seed={"course_seed": course_seed, "student": sid, "exercise": family_id})
+
+
+def _print_variant(variant: Any, lang: str, fmt: str) -> None:
+    from .generator.render import solution, statement, variant_document
+
+    if fmt == "json":
+        sys.stdout.write(json.dumps(variant_document(variant, lang), ensure_ascii=False, indent=2) + "\n")
+        return
+    if fmt != "md":
+        raise UsageError(f"--format must be 'md' or 'json', got {fmt!r}")
+    head = ("Énoncé", "Réponse", "Solution") if lang == "fr" else ("Statement", "Answer", "Solution")
+    sys.stdout.write(f"## {head[0]}\n\n{statement(variant, lang)}\n## {head[1]}\n\n"
+                     f"```json\n{json.dumps(variant.answer, ensure_ascii=False)}\n```\n\n"
+                     f"## {head[2]}\n\n{solution(variant, lang)}")
+
+
+@app.command()
+def families() -> None:
+    """List the exercise families with a one-line description."""
+    from .generator.registry import registry
+
+    table = Table("family", "description (fr)", "description (en)")
+    for fid, fam in registry().items():
+        table.add_row(fid, fam.title["fr"], fam.title["en"])
+    console.print(table)
+
+
+@app.command()
+def generate(
+    family: str = typer.Argument(..., help="Family id (see `course families`)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Course seed (default 0)."),
+    student: Optional[str] = typer.Option(None, "--student", help="Student id (course seed from course.yml)."),
+    lang: Optional[str] = LangOpt,
+    fmt: str = typer.Option("md", "--format", help="md or json."),
+    course_path: Path = CourseOpt,
+) -> None:
+    """Print one seeded variant: statement, answer and worked solution."""
+    _print_variant(_variant(family, seed, student, [], course_path), _lang(lang, course_path), fmt)
+
+
+@app.command()
+def solve(
+    family: str = typer.Argument(..., help="Family id."),
+    params: list[str] = typer.Argument(None, help="key=value parameters, e.g. h=7 w=7 kernel=3."),
+    lang: Optional[str] = LangOpt,
+    fmt: str = typer.Option("md", "--format", help="md or json."),
+    course_path: Path = CourseOpt,
+) -> None:
+    """Solve a given instance with no randomness (e.g. a textbook example)."""
+    if not params:
+        from .generator.registry import get_family
+        fam = get_family(family)
+        raise UsageError(f"give the parameters as key=value; family '{family}' takes: "
+                         + ", ".join(f"{k} ({p.help})" for k, p in fam.params.items()))
+    _print_variant(_variant(family, None, None, params, course_path), _lang(lang, course_path), fmt)
+
+
+@app.command()
+def check(
+    family: str = typer.Argument(..., help="Family id."),
+    params: list[str] = typer.Argument(None, help="key=value parameters (or use --seed/--student)."),
+    answer: str = typer.Option(..., "--answer", help="The answer: a value, or JSON (a dict for multi-part)."),
+    part: Optional[str] = typer.Option(None, "--part", help="Check only this part."),
+    seed: Optional[int] = typer.Option(None, "--seed"),
+    student: Optional[str] = typer.Option(None, "--student"),
+    lang: Optional[str] = LangOpt,
+    course_path: Path = CourseOpt,
+) -> None:
+    """Grade one answer and name the misconception when a known mistake produces it."""
+    v = _variant(family, seed, student, params or [], course_path)
+    lang = _lang(lang, course_path)
+    if part is None and len(v.parts) == 1:
+        part = next(iter(v.parts))
+    if part is not None:
+        if part not in v.parts:
+            raise UsageError(f"--part: unknown part {part!r} (parts: {', '.join(v.parts)})")
+        try:
+            value = v.parts[part].check.parse(answer)
+        except ValueError as exc:
+            raise UsageError(f"--answer: {exc}") from None
+        feedback = v.check(value, part=part)
+    else:
+        try:
+            value = json.loads(answer)
+        except json.JSONDecodeError:
+            raise UsageError("--answer: a multi-part answer must be a JSON object "
+                             f"with keys {', '.join(v.parts)} (or use --part)") from None
+        if not isinstance(value, dict):
+            raise UsageError(f"--answer: expected a JSON object with keys {', '.join(v.parts)}")
+        for k, p in v.parts.items():
+            if isinstance(value.get(k), str) and p.check.kind not in ("symbolic", "choice"):
+                try:
+                    value[k] = p.check.parse(value[k])
+                except ValueError as exc:
+                    raise UsageError(f"--answer: part {k!r}: {exc}") from None
+        feedback = v.check(value)
+    ok = all(f.correct for f in feedback)
+    for f in feedback:
+        style = "green" if f.correct else "red"
+        console.print(f"[{style}]{f.part}[/{style}]: {f.message(lang)}")
+    raise typer.Exit(0 if ok else 1)
+
+
+@app.command()
+def validate(course_path: Path = typer.Argument(Path("course.yml"), help="Path of course.yml.")) -> None:
+    """Validate course.yml, its exercises and its roster."""
+    from .config import load_course
+
+    c = load_course(course_path)
+    console.print(f"[green]OK[/green] {course_path}: '{c.title}' ({c.language}), "
+                  f"{len(c.roster)} students, {len(c.exercises)} exercises, "
+                  f"{len(c.data.assignments)} assignments, {len(c.data.exams)} exams")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the app, turning user mistakes into one-line errors."""
+    try:
+        rc = app(args=argv, standalone_mode=False)
+    except CourseError as exc:
+        err_console.print(f"[bold red]error:[/bold red] {exc}", highlight=False, soft_wrap=True)
+        return exc.exit_code
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        err_console.print("aborted")
+        return 1
+    except Exception as exc:  # click usage errors
+        import click
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            return exc.exit_code
+        raise
+    return rc if isinstance(rc, int) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
