@@ -221,11 +221,11 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         err_console.print("aborted")
         return 1
-    except Exception as exc:  # click usage errors
-        import click
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            return exc.exit_code
+    except Exception as exc:
+        # click usage errors (typer may vendor its own click, so match the class by name)
+        if any(c.__name__ == "ClickException" for c in type(exc).__mro__):
+            exc.show()  # type: ignore[attr-defined]
+            return int(exc.exit_code)  # type: ignore[attr-defined]
         raise
     return rc if isinstance(rc, int) else 0
 

@@ -1,0 +1,117 @@
+"""course.yml validation: every malformed file gets an error naming the file, the key and the problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from course.cli import main
+from course.config import CourseConfigError, load_course, load_roster
+
+ROOT = Path(__file__).resolve().parents[1]
+
+GOOD = """\
+title: Test course
+language: en
+seed: 3
+roster: roster.csv
+exams:
+  final:
+    title: Final
+    questions:
+      - {exercise: ex1, points: 2}
+"""
+
+
+def make_course(tmp_path: Path, text: str = GOOD, roster: str | bytes = "id\netu001\netu002\n",
+                exercises: str = "- id: ex1\n  family: mlp-params\n") -> Path:
+    (tmp_path / "exercises").mkdir(exist_ok=True)
+    (tmp_path / "exercises" / "a.yml").write_text(exercises, encoding="utf-8")
+    if isinstance(roster, bytes):
+        (tmp_path / "roster.csv").write_bytes(roster)
+    else:
+        (tmp_path / "roster.csv").write_text(roster, encoding="utf-8")
+    path = tmp_path / "course.yml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_sample_course_is_valid() -> None:
+    c = load_course(ROOT / "course.yml")
+    assert c.language == "fr" and len(c.roster) == 30 and c.roster[0] == "etu001"
+
+
+def test_good_course(tmp_path: Path) -> None:
+    c = load_course(make_course(tmp_path))
+    assert c.language == "en" and c.seed == 3 and c.roster == ["etu001", "etu002"]
+    assert c.exercises["ex1"].family == "mlp-params"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("title: [unclosed\n", "invalid YAML: line"),
+        (GOOD + "colour: blue\n", "colour: unknown key"),
+        (GOOD.replace("seed: 3", "seed: three"), "seed:"),
+        (GOOD.replace("seed: 3", "seed: -1"), "seed:"),
+        (GOOD.replace("language: en", "language: de"), "language:"),
+        (GOOD.replace("title: Test course\n", ""), "title: missing key"),
+        (GOOD.replace("exercise: ex1", "exercise: nope"), "exams.final.questions[0].exercise: unknown exercise 'nope'"),
+        (GOOD.replace("points: 2", "points: 0"), "exams.final.questions[0].points"),
+        (GOOD.replace("{exercise: ex1, points: 2}", "{exercise: ex1, coding: sigmoid, points: 2}"),
+         "exactly one of"),
+        ("- just\n- a list\n", "expected a mapping"),
+    ],
+)
+def test_bad_course_file(tmp_path: Path, text: str, expected: str) -> None:
+    path = make_course(tmp_path, text)
+    with pytest.raises(CourseConfigError) as info:
+        load_course(path)
+    msg = str(info.value)
+    assert str(path) in msg and expected in msg
+
+
+def test_missing_roster(tmp_path: Path) -> None:
+    path = make_course(tmp_path, GOOD.replace("roster.csv", "missing.csv"))
+    with pytest.raises(CourseConfigError, match="missing.csv: roster file not found"):
+        load_course(path)
+
+
+@pytest.mark.parametrize(
+    ("roster", "expected"),
+    [("id\n", "the roster is empty"), ("id\netu001\netu001\n", "duplicated student id 'etu001'"),
+     ("\ufeffid\n".encode("utf-16"), "not UTF-8"), ("id\nétu 01\n", "invalid student id")],
+)
+def test_bad_roster(tmp_path: Path, roster: str | bytes, expected: str) -> None:
+    path = make_course(tmp_path, roster=roster)
+    with pytest.raises(CourseConfigError, match=expected):
+        load_course(path)
+
+
+def test_roster_without_header(tmp_path: Path) -> None:
+    (tmp_path / "r.txt").write_text("a1\nb2\n", encoding="utf-8")
+    assert load_roster(tmp_path / "r.txt") == ["a1", "b2"]
+
+
+@pytest.mark.parametrize(
+    ("exercises", "expected"),
+    [("- id: ex1\n  family: no-such-family\n", "unknown family 'no-such-family'"),
+     ("- id: ex1\n  family: mlp-params\n  params: {kernel: 3}\n", "parameter 'kernel'"),
+     ("- id: ex1\n  family: mlp-params\n  colour: red\n", "[0].colour: unknown key"),
+     ("- id: ex1\n  family: mlp-params\n- id: ex1\n  family: mlp-params\n", "defined twice"),
+     ("id: ex1\n", "expected a list")],
+)
+def test_bad_exercises(tmp_path: Path, exercises: str, expected: str) -> None:
+    path = make_course(tmp_path, exercises=exercises)
+    with pytest.raises(CourseConfigError) as info:
+        load_course(path)
+    assert expected in str(info.value) and "exercises" in str(info.value)
+
+
+def test_cli_validate_reports_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = make_course(tmp_path, GOOD + "colour: blue\n")
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "colour: unknown key" in err and "Traceback" not in err
+    assert main(["validate", str(make_course(tmp_path))]) == 0
