@@ -102,7 +102,9 @@ class Check:
         raise NotImplementedError()
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, **asdict(self)}
+        # tuples (columns, options, ...) as lists, so that the JSON form round-trips
+        return {"kind": self.kind, **{k: list(v) if isinstance(v, tuple) else v
+                                      for k, v in asdict(self).items()}}
 
     def describe(self, lang: str) -> str:
         """A short human description of what is expected (no expected value)."""
