@@ -209,6 +209,41 @@ def validate(course_path: Path = typer.Argument(Path("course.yml"), help="Path o
                   f"{len(c.data.assignments)} assignments, {len(c.data.exams)} exams")
 
 
+@app.command()
+def examples(lang: str | None = LangOpt) -> None:
+    """Print the worked examples of the course material, recomputed by the reference."""
+    from rich.markup import escape
+    from rich.panel import Panel
+
+    from .worked_examples import worked_examples
+
+    def fmt(v: Any) -> str:
+        if isinstance(v, float):
+            return str(int(v)) if v.is_integer() else f"{v:.6g}"
+        if isinstance(v, list):
+            return "[" + ", ".join(fmt(x) for x in v) + "]"
+        return str(v)
+
+    lang = _lang(lang)
+    labels = ("Données", "Résultat") if lang == "fr" else ("Inputs", "Result")
+    for ex in worked_examples(lang):
+        console.print(Panel(escape(ex["explanation"]),
+                            title=f"[bold]{escape(ex['title'])}[/bold] ({ex['source']})",
+                            title_align="left", expand=False))
+        console.print(f"[cyan]{labels[0]}[/cyan]: " + escape("; ".join(
+            f"{k} = {fmt(v)}" for k, v in ex["inputs"].items())), highlight=False, soft_wrap=True)
+        for k, v in ex["result"].items():
+            if isinstance(v, dict) and "columns" in v:
+                table = Table(*(escape(str(c)) for c in v["columns"]))
+                for row in v["rows"]:
+                    table.add_row(*(escape(fmt(x)) for x in row))
+                console.print(table)
+            else:
+                console.print(f"[green]{labels[1]}[/green] " + escape(f"{k} = {fmt(v)}"), highlight=False,
+                              soft_wrap=True)
+        console.print()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning user mistakes into one-line errors."""
     try:
