@@ -1,0 +1,123 @@
+"""The sandbox: protections detected, a job child per submission, limits, kills, cleaning."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from course.grader import protocol, sandbox
+from course.grader.sandbox import Gone, Limits, Slot
+
+PROT = sandbox.protections()
+
+
+@pytest.fixture(scope="module")
+def slot():
+    s = Slot(7, Limits(timeout_s=2.0, cpu_s=10, memory_mb=512, nproc=16, fsize_mb=1, tmpfs_mb=8))
+    s.start()
+    yield s
+    s.stop()
+
+
+def run(slot, *sources, get=None):
+    with slot.session() as s:
+        out = [s.request({"op": "exec", "cell": f"c{i}", "source": src}) for i, src in enumerate(sources)]
+        if get is not None:
+            out.append(s.request({"op": "get", "name": get}))
+        return out
+
+
+def test_protections_report_is_explicit():
+    rows = PROT.items("en")
+    assert {r[0] for r in rows} >= {"bubblewrap", "network", "unprivileged uid", "rlimits"}
+    assert all(isinstance(r[1], bool) for r in rows)
+    if os.geteuid() == 0:
+        assert PROT.uid_drop or PROT.notes  # a root grader without uid drop says why
+
+
+def test_cells_values_and_errors(slot):
+    out = run(slot, "x = 2\ny = [x, 3.5]", "1/0", "def f(:\n  pass", "z = x + 1", get="z")
+    assert out[0]["ok"] and not out[1]["ok"] and out[1]["error"]["type"] == "ZeroDivisionError"
+    assert out[2]["error"]["type"] == "SyntaxError"
+    assert out[4] == {"ok": True, "value": 3, "id": 4}
+
+
+def test_calls_keep_refs_in_the_child(slot):
+    with slot.session() as s:
+        s.request({"op": "exec", "source": "def fwd(x):\n    return x * 2, ('cache', x)\n"
+                                           "def bwd(d, cache):\n    return d * cache[1]"})
+        x = protocol.encode_value(np.arange(3.0))
+        r = s.request({"op": "call", "calls": [
+            {"func": "fwd", "args": [x], "kwargs": {}},
+            {"func": "bwd", "args": [x, {"$ref": 0, "item": 1}], "kwargs": {}},
+        ], "return": [[0, 0], [1, None]]})
+    np.testing.assert_array_equal(r["results"][0]["value"], [0, 2, 4])
+    np.testing.assert_array_equal(r["results"][1]["value"], [0, 1, 4])
+
+
+def test_timeout_kills_and_next_session_is_fresh(slot):
+    with slot.session() as s:
+        s.request({"op": "exec", "source": "secret = 42"})
+        with pytest.raises(Gone, match="timeout"):
+            s.request({"op": "exec", "source": "while True: pass"}, timeout=0.3)
+    out = run(slot, "import os\nleft = sorted(os.listdir('/tmp') + os.listdir('.'))", get="left")
+    assert out[-1]["value"] == ["student-output.txt", "work"]
+    assert not run(slot, "secret")[0]["ok"]
+
+
+def test_exit_is_detected(slot):
+    with slot.session() as s:
+        with pytest.raises(Gone, match="exited"):
+            s.request({"op": "exec", "source": "import os\nos._exit(0)"})
+    assert run(slot, "v = 1", get="v")[-1]["value"] == 1
+
+
+def test_memory_bomb_is_a_memory_error(slot):
+    out = run(slot, "b = bytearray(2 * 1024**3)")
+    assert out[0]["error"]["type"] == "MemoryError"
+
+
+def test_file_size_limit(slot):
+    out = run(slot, "open('big', 'wb').write(b'x' * (4 * 1024 * 1024))")
+    assert not out[0]["ok"]
+
+
+@pytest.mark.skipif(not PROT.bwrap, reason="bubblewrap unavailable here (reported by protections())")
+def test_namespace_view(slot):
+    repo = os.path.dirname(os.path.dirname(sandbox.__file__))
+    src = (f"import os, socket\nroot = sorted(os.listdir('/'))\nrepo = os.path.exists({repo!r} + '/course.yml')\n"
+           "try:\n    import course\n    imp = True\nexcept ImportError:\n    imp = False\n"
+           "try:\n    socket.create_connection(('1.1.1.1', 53), timeout=1); net = 'yes'\n"
+           "except OSError as e:\n    net = 'no'\n"
+           "pids = [p for p in os.listdir('/proc') if p.isdigit()]\n")
+    with slot.session() as s:
+        s.request({"op": "exec", "source": src})
+        root = s.request({"op": "get", "name": "root"})["value"]
+        net = s.request({"op": "get", "name": "net"})["value"]
+        pids = s.request({"op": "get", "name": "pids"})["value"]
+        seen = [s.request({"op": "get", "name": n})["value"] for n in ("repo", "imp")]
+    assert "home" not in root
+    assert seen == [False, False]  # neither the project's files nor the course package
+    assert net == "no"
+    assert len(pids) <= 4  # bwrap's init, the zygote, the job child
+
+
+@pytest.mark.skipif(not PROT.uid_drop, reason="needs root + bubblewrap + setpriv")
+def test_unprivileged_uid_and_escaped_daemon_is_swept(slot):
+    src = ("import os, subprocess\nuid = os.getuid()\n"
+           "subprocess.Popen(['sleep', '300'], start_new_session=True)\n")
+    with slot.session() as s:
+        s.request({"op": "exec", "source": src})
+        assert s.request({"op": "get", "name": "uid"})["value"] == slot.uid
+    assert sandbox._uid_processes(slot.uid) == [slot.zygote_pid]
+
+
+def test_fork_bomb_is_contained(slot):
+    src = ("import os\nn = 0\nfor i in range(500):\n    try:\n        pid = os.fork()\n"
+           "    except OSError:\n        break\n    if pid == 0:\n        import time; time.sleep(60)\n"
+           "    n += 1\n")
+    out = run(slot, src, get="n")
+    if PROT.uid_drop:
+        assert out[-1]["value"] < 16
+    assert run(slot, "ok = 1", get="ok")[-1]["value"] == 1
