@@ -244,6 +244,41 @@ def examples(lang: str | None = LangOpt) -> None:
         console.print()
 
 
+@app.command()
+def exam(
+    name: str = typer.Argument(..., help="Exam id in course.yml (exams: NAME)."),
+    roster: Optional[Path] = typer.Option(None, "--roster", help="CSV with an id column (default: course.yml's roster)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: build/exams/NAME next to course.yml)."),
+    formats: str = typer.Option("pdf,tex,md,moodle", "--format", help="Comma-separated: pdf, tex, md, moodle."),
+    lang: Optional[str] = LangOpt,
+    jobs: Optional[int] = typer.Option(None, "--jobs", help="Parallel jobs (default: the number of cores)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    course_path: Path = CourseOpt,
+) -> None:
+    """Per-student exam sheets and answer keys (PDF, LaTeX, Markdown), a manifest, and a Moodle XML bank."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .exam import build_exam
+
+    if lang is not None:
+        lang = _lang(lang)
+    with Progress(TextColumn("{task.description:<9}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err_console, transient=True,
+                  disable=quiet or not err_console.is_terminal) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        result = build_exam(course_path, name, roster=roster, out=out, formats=formats, lang=lang,
+                            jobs=jobs, progress=progress)
+    times = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items())
+    console.print(f"[green]OK[/green] exam '{name}': {result.students} students, "
+                  f"{len(result.files)} files in {result.out} ({times})")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning user mistakes into one-line errors."""
     try:
