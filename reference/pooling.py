@@ -3,7 +3,7 @@
 ``size`` is the pool size (int or pair), ``stride`` defaults to the pool size (Keras
 ``strides=None``), ``padding`` is ``'valid'`` or ``'same'`` (Keras/TensorFlow: the
 padding needed for ``ceil(H / s)`` outputs, the extra row/column at the bottom/right),
-or an explicit int / pair (PyTorch's symmetric padding).
+or an explicit int / pair (PyTorch's symmetric padding, at most half the pool size).
 
 Padded cells never win a max (they hold ``-inf``) and are not counted in an average
 (TensorFlow's ``avg_pool`` with 'same', PyTorch's ``count_include_pad=False``).
@@ -34,6 +34,9 @@ def _prepare(x, size, stride, padding, fill: float):
     s = k if stride is None else _pair("stride", stride)
     pads = resolve_padding(padding, x.shape[2:], k, s)
     top, bottom, left, right = pads
+    if max(top, bottom) > k[0] // 2 or max(left, right) > k[1] // 2:
+        # PyTorch's rule; it also guarantees that every window holds a real cell
+        raise ParameterError("padding", f"must be at most half the pool size {k}, got {padding!r}")
     widths = ((0, 0), (0, 0), (top, bottom), (left, right))
     xpad = np.pad(x, widths, constant_values=fill) if any(pads) else x
     inside = np.pad(np.ones(x.shape[2:]), widths[2:]) if any(pads) else np.ones(x.shape[2:])

@@ -119,3 +119,5 @@ def test_bad_input_names_the_parameter():
         avgpool_forward(np.zeros((1, 1, 3, 3)), 2, padding="full")
     with pytest.raises(ParameterError, match="size"):
         maxpool_forward(np.zeros((1, 1, 3, 3)), 0)
+    with pytest.raises(ParameterError, match="padding"):  # PyTorch: at most half the pool
+        avgpool_forward(np.zeros((1, 1, 3, 3)), 2, padding=2)
