@@ -211,8 +211,8 @@ def _do_calls(ns: dict, calls: list, wanted: list) -> list:
                 if c["func"] not in ns:
                     raise NameError(f"name '{c['func']}' is not defined")
                 target = ns[c["func"]]
-            args = decode(_resolve(c.get("args", []), results))
-            kwargs = decode(_resolve(c.get("kwargs", {}), results))
+            args = _resolve(decode(c.get("args", [])), results)
+            kwargs = _resolve(decode(c.get("kwargs", {})), results)
             results.append((True, target(*args, **kwargs)))
         except BaseException as exc:  # noqa: BLE001 - SystemExit included
             results.append((False, exc))

@@ -1,0 +1,88 @@
+"""Rebuild the original notebook of (assignment, student) and its secrets, on the trusted side.
+
+Nothing here comes from the submission: the cells come from
+``course.notebooks.build_notebook(course, assignment_id, student_id, solutions=False)`` and
+the questions from course.yml; computed questions regenerate their Variant through the one
+door (``make_rng(course seed, student, exercise id)``), coding questions their hidden cases
+(``coding_rng``). Called only in grading workers, after their sandbox zygote has started.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .grading import Original, Question
+
+
+def _cells(nb: Any) -> list[dict[str, Any]]:
+    out = []
+    for c in nb["cells"]:
+        md = (c.get("metadata") or {}).get("course") or {}
+        src = c.get("source", "")
+        if isinstance(src, list):
+            src = "".join(src)
+        role = md.get("role", "statement")
+        if c.get("cell_type") != "code" and role in ("setup", "answer"):
+            role = "statement"
+        out.append({"id": c.get("id"), "role": role, "question": md.get("question"),
+                    "source": src if c.get("cell_type") == "code" else "",
+                    "cell_type": c.get("cell_type")})
+    return out
+
+
+def variant_for(course: Any, exercise_id: str, student_id: str) -> Any:
+    """The student's Variant of an exercise (the builder's own helper when it provides one)."""
+    try:
+        from course import notebooks
+
+        fn = getattr(notebooks, "question_variant", None)
+    except ImportError:
+        fn = None
+    if fn is not None:
+        return fn(course, exercise_id, student_id)
+    from course.generator.registry import get_family
+
+    from course.rng import make_rng
+
+    ex = course.exercises[exercise_id]
+    fam = get_family(ex.family)
+    return fam.generate(make_rng(course.seed, student_id, exercise_id), ex.params,
+                        seed={"course_seed": course.seed, "student": student_id, "exercise": exercise_id})
+
+
+def load_original(course: Any, assignment_id: str, student_id: str) -> Original:
+    """The original notebook (cells to run, locked-cell sources) and its questions with secrets."""
+    from course.notebooks import build_notebook
+
+    nb = build_notebook(course, assignment_id, student_id, solutions=False)
+    cells = [c for c in _cells(nb) if c["cell_type"] == "code"]
+    meta = nb["metadata"]["course"]
+    questions: list[Question] = []
+    torch = False
+    for q in meta["questions"]:
+        title = {"fr": q["id"], "en": q["id"]}
+        if q["kind"] == "computed":
+            questions.append(Question(q["id"], "computed", float(q["points"]), title,
+                                      variant=variant_for(course, q["ref"], student_id)))
+        else:
+            from course.generator.coding import CODING, coding_rng
+
+            cq = CODING[q["ref"]]
+            torch = torch or cq.torch
+            cases = cq.hidden_cases(coding_rng(course.seed, student_id, cq.id))
+            questions.append(Question(q["id"], "coding", float(q["points"]), cq.title,
+                                      coding=cq, cases=cases))
+    return Original(cells, questions, torch=torch)
+
+
+def assignment_uses_torch(course: Any, assignment_id: str) -> bool:
+    """Whether any coding question of the assignment needs PyTorch (decides the zygote)."""
+    a = course.data.assignments.get(assignment_id)
+    if a is None:
+        return False
+    ids = [item.coding for item in a.questions if item.coding]
+    if not ids:
+        return False
+    from course.generator.coding import CODING
+
+    return any(CODING[i].torch for i in ids if i in CODING)
