@@ -162,20 +162,27 @@ def conv2d_forward(
     x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: StrideArg = 1,
     padding: PaddingArg = "valid",
 ) -> tuple[np.ndarray, Any]:
-    """Vectorised convolution (im2col + one matrix product).
+    """Vectorised convolution (im2col + one matrix product per image).
 
-    The windows (a strided view, no loops) are gathered into the im2col matrix of shape
-    (N H' W', C kh kw) and multiplied by the (C kh kw, F) filter matrix.
+    The windows (a strided view, no loops) are gathered into one im2col matrix per image,
+    of shape (C kh kw, H' W'), and the (F, C kh kw) filter matrix multiplies them all in a
+    single stacked ``matmul``, which gives NCHW directly.
     Returns ``(out (N, F, H', W'), cache)``.
     """
     x, w, b, s, pads, xpad, ho, wo = _prepare(x, w, b, stride, padding)
     n_img = x.shape[0]
     f_out, c_in, kh, kw = w.shape
+    cols = _im2col(xpad, kh, kw, s)  # (N, C kh kw, H' W')
+    out = np.matmul(w.reshape(f_out, -1), cols)  # (N, F, H' W')
+    out += b[:, None]
+    return out.reshape(n_img, f_out, ho, wo), (x.shape, w, s, pads, xpad)
+
+
+def _im2col(xpad: np.ndarray, kh: int, kw: int, s: tuple[int, int]) -> np.ndarray:
+    """im2col per image: (N, C kh kw, H' W'), rows ordered (c, u, v) like ``w.reshape(F, -1)``."""
     win = _windows(xpad, kh, kw, s)  # (N, C, H', W', kh, kw)
-    cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n_img * ho * wo, c_in * kh * kw)
-    out = cols @ w.reshape(f_out, -1).T + b
-    out = out.reshape(n_img, ho, wo, f_out).transpose(0, 3, 1, 2)
-    return np.ascontiguousarray(out), (x.shape, w, s, pads, xpad)
+    n_img, c_in, ho, wo = win.shape[:4]
+    return win.transpose(0, 1, 4, 5, 2, 3).reshape(n_img, c_in * kh * kw, ho * wo)
 
 
 def conv2d_backward(dout: np.ndarray, cache: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -191,14 +198,14 @@ def conv2d_backward(dout: np.ndarray, cache: Any) -> tuple[np.ndarray, np.ndarra
     if dout.shape != (n_img, f_out, ho, wo) or n_img != x_shape[0]:
         raise ParameterError("dout", f"shape {dout.shape} does not match the forward output")
     db = dout.sum(axis=(0, 2, 3))
-    win = _windows(xpad, kh, kw, s)
-    dw = np.tensordot(dout, win, axes=([0, 2, 3], [0, 2, 3]))  # (F, C, kh, kw)
-    dcols = np.tensordot(dout, w, axes=([1], [0]))  # (N, H', W', C, kh, kw)
+    d2 = dout.reshape(n_img, f_out, ho * wo)
+    cols = _im2col(xpad, kh, kw, s)
+    dw = np.tensordot(d2, cols, axes=([0, 2], [0, 2])).reshape(w.shape)
+    dcols = np.matmul(w.reshape(f_out, -1).T, d2).reshape(n_img, c_in, kh, kw, ho, wo)
     dxpad = np.zeros(xpad.shape)
     for u in range(kh):
         for v in range(kw):
-            dxpad[:, :, u:u + s[0] * ho:s[0], v:v + s[1] * wo:s[1]] += (
-                dcols[:, :, :, :, u, v].transpose(0, 3, 1, 2))
+            dxpad[:, :, u:u + s[0] * ho:s[0], v:v + s[1] * wo:s[1]] += dcols[:, :, u, v]
     top, bottom, left, right = pads
     dx = dxpad[:, :, top:xpad.shape[2] - bottom, left:xpad.shape[3] - right]
     return np.ascontiguousarray(dx), dw, db
