@@ -279,6 +279,26 @@ def exam(
                   f"{len(result.files)} files in {result.out} ({times})")
 
 
+@app.command()
+def grade(
+    path: Path = typer.Argument(..., help="Assignment folder (PATH/submissions/*.ipynb, or notebooks in PATH)."),
+    assignment: Optional[str] = typer.Option(None, "--assignment", help="Only accept this assignment id."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", help="Parallel sandboxes (default: the number of cores)."),
+    timeout: float = typer.Option(10.0, "--timeout", help="Wall-clock seconds per cell and per test case."),
+    memory: int = typer.Option(2048, "--memory", help="Memory limit of the student process, MB."),
+    lang: Optional[str] = LangOpt,
+    resume: bool = typer.Option(True, "--resume/--no-resume", help="Skip notebooks already graded."),
+    course_path: Optional[Path] = typer.Option(None, "--course", "-c", help="course.yml (default: found from PATH)."),
+) -> None:
+    """Grade submitted notebooks in a sandbox: grades.csv, feedback, results/*.json, report.html."""
+    # issue 6 (grader): the body lives in course.grader.cli_grade
+    from .grader.cli_grade import grade_command
+
+    grade_command(path, course_path=course_path, assignment=assignment, jobs=jobs, timeout=timeout,
+                  memory=memory, lang=_lang(lang) if lang else None, resume=resume,
+                  console=console, err_console=err_console)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning user mistakes into one-line errors."""
     try:
