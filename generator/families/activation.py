@@ -125,8 +125,8 @@ class Activation(Family):
                 vm.append(Misconception("kept-negative", z, _t(
                     "ReLU met les valeurs négatives à 0 : max(0, z).",
                     "ReLU sets negative values to 0: max(0, z).")))
-            if z == 0:
-                dm.append(Misconception("derivative-zero-at-zero", 0.0, _t(
+            if z == 0:  # listed first: at z = 0 it coincides with "gave-the-value"
+                dm.insert(0, Misconception("derivative-zero-at-zero", 0.0, _t(
                     "dans le cours, f'(z) = 1 si z >= 0 (PyTorch prend 0 en z = 0, mais ce n'est "
                     "pas la convention demandée).",
                     "the course takes f'(z) = 1 for z >= 0 (PyTorch uses 0 at z = 0, but that is "
@@ -153,9 +153,9 @@ class Activation(Family):
                        Misconception("relu-instead", float(act.relu(z)), _t(
                            "c'est la valeur de ReLU ; ELU vaut α(e^z - 1) pour z < 0.",
                            "that is ReLU's value; ELU is α(e^z - 1) for z < 0."))]
-                dm.append(Misconception("forgot-plus-alpha", value, _t(
+                dm = [Misconception("forgot-plus-alpha", value, _t(  # f(z): the value itself
                     "pour z < 0, la dérivée d'ELU est f(z) + α.",
-                    "for z < 0, the derivative of ELU is f(z) + α.")))
+                    "for z < 0, the derivative of ELU is f(z) + α."))]
         elif function == "softplus":
             vm.append(Misconception("log10", math.log10(1.0 + math.exp(z)), _t(
                 "ln est le logarithme népérien, pas log10.",
