@@ -44,6 +44,8 @@ from __future__ import annotations
 import math
 from typing import Literal
 
+from course.errors import ParameterError
+
 Padding = Literal["valid", "same"]
 Convention = Literal["keras", "torch"]
 Cell = Literal["rnn", "lstm", "gru"]
@@ -55,26 +57,26 @@ GATES: dict[str, int] = {"rnn": 1, "gru": 3, "lstm": 4}
 
 
 def _check_positive(name: str, value: int) -> None:
-    if not isinstance(value, (int,)) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ParameterError(name, f"must be a positive integer, got {value!r}")
 
 
 def conv_output_size(h: int, f: int, stride: int = 1, padding: Padding = "valid") -> int:
     """Conv2D output size along one axis, Keras convention (course 003).
 
     valid: ``ceil((h - f + 1) / stride)``; same: ``ceil(h / stride)``.
-    Raises ValueError when the kernel is larger than the input with 'valid'.
+    Raises ParameterError (a ValueError) when the kernel is larger than the input with 'valid'.
     """
     _check_positive("size", h)
     _check_positive("kernel", f)
     _check_positive("stride", stride)
     if padding == "valid":
         if f > h:
-            raise ValueError(f"kernel {f} is larger than the input {h} with padding='valid'")
+            raise ParameterError("kernel", f"{f} is larger than the input {h} with padding='valid'")
         return math.ceil((h - f + 1) / stride)
     if padding == "same":
         return math.ceil(h / stride)
-    raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}")
+    raise ParameterError("padding", f"must be 'valid' or 'same', got {padding!r}")
 
 
 def pool_output_size(h: int, p: int, stride: int | None = None, padding: Padding = "valid") -> int:
@@ -89,11 +91,11 @@ def pool_output_size(h: int, p: int, stride: int | None = None, padding: Padding
     _check_positive("stride", stride)
     if padding == "valid":
         if p > h:
-            raise ValueError(f"pool size {p} is larger than the input {h} with padding='valid'")
+            raise ParameterError("size", f"pool size {p} is larger than the input {h} with padding='valid'")
         return (h - p) // stride + 1
     if padding == "same":
         return (h - 1) // stride + 1
-    raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}")
+    raise ParameterError("padding", f"must be 'valid' or 'same', got {padding!r}")
 
 
 def general_output_size(h: int, f: int, stride: int = 1, pad: int = 0, dilation: int = 1) -> int:
@@ -103,10 +105,10 @@ def general_output_size(h: int, f: int, stride: int = 1, pad: int = 0, dilation:
     _check_positive("stride", stride)
     _check_positive("dilation", dilation)
     if pad < 0:
-        raise ValueError(f"padding must be >= 0, got {pad}")
+        raise ParameterError("padding", f"must be >= 0, got {pad}")
     span = dilation * (f - 1) + 1
     if span > h + 2 * pad:
-        raise ValueError(f"kernel span {span} is larger than the padded input {h + 2 * pad}")
+        raise ParameterError("kernel", f"span {span} is larger than the padded input {h + 2 * pad}")
     return (h + 2 * pad - dilation * (f - 1) - 1) // stride + 1
 
 
@@ -125,7 +127,7 @@ def dense_params(n_in: int, n_out: int, bias: bool = True) -> int:
 def mlp_params(layers: list[int] | tuple[int, ...], bias: bool = True) -> int:
     """Total parameters of an MLP with layer sizes ``[n0, n1, ..., nL]`` (001: 2-3-1 -> 13)."""
     if len(layers) < 2:
-        raise ValueError("an MLP needs at least an input and an output layer")
+        raise ParameterError("layers", "an MLP needs at least an input and an output layer")
     for n in layers:
         _check_positive("layer size", n)
     return sum(dense_params(a, b, bias) for a, b in zip(layers[:-1], layers[1:]))
@@ -150,7 +152,7 @@ def rnn_params(
     ``reset_after`` only matters for a Keras GRU (True is the Keras 2+ default).
     """
     if cell not in GATES:
-        raise ValueError(f"cell must be one of {sorted(GATES)}, got {cell!r}")
+        raise ParameterError("cell", f"must be one of {sorted(GATES)}, got {cell!r}")
     _check_positive("input size", input_size)
     _check_positive("units", units)
     g = GATES[cell]
@@ -160,7 +162,7 @@ def rnn_params(
     if convention == "keras":
         two_biases = cell == "gru" and reset_after
         return weights + (2 if two_biases else 1) * g * units
-    raise ValueError(f"convention must be 'keras' or 'torch', got {convention!r}")
+    raise ParameterError("convention", f"must be 'keras' or 'torch', got {convention!r}")
 
 
 def iterations_per_epoch(n: int, batch_size: int) -> int:
