@@ -16,9 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from course.reference.conventions import pool_output_size
 
 from course.errors import ParameterError
+from course.reference.conventions import pool_output_size
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
 from ..checks import ShapeCheck
@@ -74,7 +74,8 @@ class PoolOutput(Family):
                 "en": f"the stride is {s} here, not 1: the window jumps {s} pixels at a time "
                       "(by default Keras uses stride = pool_size)."}),
         ]
-        if pad == "same":
+        if pad == "same":  # here "stride 1" and "same size as the input" are one mistake
+            mistakes[1:] = []
             mistakes.append(Misconception("same-ignores-stride", [h, w], {
                 "fr": "padding='same' ne garde la taille de l'entrée que si stride = 1 : "
                       "en général Ho = floor((H - 1) / stride) + 1.",
