@@ -231,7 +231,7 @@ def test_regularization_matches_torch(norm: str) -> None:
     penalty = alpha * (w.abs().sum() if norm == "l1" else (w ** 2).sum())
     E = torch.dot(w, torch.tensor(grad, dtype=torch.float64)) + penalty  # dE/dw = grad
     (gw,) = torch.autograd.grad(E, w)
-    assert v.answer["penalty"] == pytest.approx(float(penalty))
+    assert v.answer["penalty"] == pytest.approx(float(penalty.detach()))
     np.testing.assert_allclose(v.answer["w"], (w - lr * gw).detach().numpy(), rtol=1e-12)
     no_pen = (np.array(w0) - lr * np.array(grad)).tolist()
     assert verdict(v, "w", no_pen) == (False, "forgot-penalty-gradient")
