@@ -41,7 +41,6 @@ def variant_for(course: Any, exercise_id: str, student_id: str) -> Any:
     if fn is not None:
         return fn(course, exercise_id, student_id)
     from course.generator.registry import get_family
-
     from course.rng import make_rng
 
     ex = course.exercises[exercise_id]

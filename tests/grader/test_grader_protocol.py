@@ -8,6 +8,7 @@ import os
 
 import numpy as np
 import pytest
+
 from course.grader import child, protocol
 from course.grader.protocol import ProtocolError
 

@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 import pytest
+
 from course.grader import protocol, sandbox
 from course.grader.sandbox import Gone, Limits, Slot
 
