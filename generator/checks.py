@@ -14,6 +14,7 @@ style, no subclasses, no object arrays) before any comparison is made.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -281,6 +282,9 @@ class SymbolicCheck(Check):
         return text
 
     def _sympify(self, text: str) -> Any:
+        return _sympify_cached(self, text)
+
+    def _sympify_uncached(self, text: str) -> Any:
         import sympy
         from sympy.parsing.sympy_parser import parse_expr, standard_transformations
 
@@ -301,19 +305,31 @@ class SymbolicCheck(Check):
             raise ValueError(f"cannot read the expression {text!r}: {exc}") from None
 
     def accepts(self, submitted: Any, expected: Any) -> bool:
-        import sympy
-
-        if type(submitted) is not str:
+        if type(submitted) is not str or not isinstance(expected, str):
             return False
-        try:
-            s = self._sympify(submitted)
-            e = self._sympify(str(expected))
-        except ValueError:
-            return False
-        return sympy.expand(s - e) == 0
+        return _symbolic_equal(self, submitted, expected)
 
     def describe(self, lang: str) -> str:
         return "une expression" if lang == "fr" else "an expression"
+
+
+@functools.lru_cache(maxsize=4096)
+def _sympify_cached(check: SymbolicCheck, text: str) -> Any:
+    """Parsed expressions are cached: families and graders compare the same few texts often."""
+    return check._sympify_uncached(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _symbolic_equal(check: SymbolicCheck, submitted: str, expected: str) -> bool:
+    """``submitted - expected`` expands to zero (cached per check and pair of texts)."""
+    import sympy
+
+    try:
+        s = check._sympify(submitted)
+        e = check._sympify(expected)
+    except ValueError:
+        return False
+    return bool(sympy.expand(s - e) == 0)
 
 
 @dataclass(frozen=True)
