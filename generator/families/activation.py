@@ -21,9 +21,9 @@ import math
 from typing import Any
 
 import numpy as np
-from course.reference import activations as act
 
 from course.errors import ParameterError
+from course.reference import activations as act
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
 from ..checks import FloatCheck

@@ -24,11 +24,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
+from course.errors import ParameterError
 from course.reference.activations import sigmoid_grad
 from course.reference.dense import gd_update, mlp_backward, mlp_forward, mlp_loss
 from course.reference.losses import bce_loss
-
-from course.errors import ParameterError
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
 from ..checks import FloatCheck

@@ -21,9 +21,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from course.reference.activations import ACTIVATIONS
 
 from course.errors import ParameterError
+from course.reference.activations import ACTIVATIONS
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
 from ..checks import SymbolicCheck

@@ -18,10 +18,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from course.reference.activations import ACTIVATIONS
-from course.reference.dense import mlp_forward
 
 from course.errors import ParameterError
+from course.reference.activations import ACTIVATIONS
+from course.reference.dense import mlp_forward
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
 from ..checks import ArrayCheck

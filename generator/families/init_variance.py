@@ -19,9 +19,9 @@ import math
 from typing import Any
 
 import numpy as np
-from course.reference.data import init_variance
 
 from course.errors import ParameterError
+from course.reference.data import init_variance
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
 from ..checks import FloatCheck

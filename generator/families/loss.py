@@ -22,9 +22,9 @@ import math
 from typing import Any
 
 import numpy as np
-from course.reference.losses import bce_loss, cce_loss, mse_loss
 
 from course.errors import ParameterError
+from course.reference.losses import bce_loss, cce_loss, mse_loss
 
 from ..base import Constraints, Degenerate, Family, Misconception, Param, Part, Solution
 from ..checks import FloatCheck

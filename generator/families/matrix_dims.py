@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
 from course.reference.dense import mlp_shapes
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution

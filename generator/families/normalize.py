@@ -16,9 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from course.reference.data import zscore_apply, zscore_fit
 
 from course.errors import ParameterError
+from course.reference.data import zscore_apply, zscore_fit
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
 from ..checks import FloatCheck

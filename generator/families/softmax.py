@@ -20,10 +20,10 @@ import math
 from typing import Any
 
 import numpy as np
-from course.reference.activations import softmax
-from course.reference.losses import softmax_cce
 
 from course.errors import ParameterError
+from course.reference.activations import softmax
+from course.reference.losses import softmax_cce
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
 from ..checks import ArrayCheck, FloatCheck, IntCheck

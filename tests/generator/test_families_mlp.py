@@ -9,10 +9,10 @@ import math
 import numpy as np
 import pytest
 import torch
-from course.generator.registry import get_family
 
 from course.cli import main
 from course.errors import ParameterError
+from course.generator.registry import get_family
 from course.rng import make_rng
 
 
