@@ -160,6 +160,14 @@ def manifest(course: Course, name: str, questions: list[Question], students: lis
     }
 
 
+def manifest_text(data: dict[str, Any]) -> str:
+    """The manifest as JSON text: sorted keys, one student per line (fast, diff-friendly)."""
+    head = {k: v for k, v in data.items() if k != "students"}
+    lines = [json.dumps(s, ensure_ascii=False, sort_keys=True) for s in data["students"]]
+    text = json.dumps(head, ensure_ascii=False, sort_keys=True, indent=1)
+    return text[:-2] + ',\n "students": [\n' + ",\n".join(lines) + "\n ]\n}\n"
+
+
 def recheck(data: dict[str, Any]) -> list[str]:
     """Re-check a manifest against the reference: every variant is regenerated from its
     seed inputs and re-solved from its params; returns the problems found (empty: all good)."""
@@ -263,7 +271,7 @@ def render_sources(course: Course, name: str, questions: list[Question],
               "info": _info_line(course, name, lang, total),
               "total": fmt(total).replace(".", ",") if lang == "fr" else fmt(total)}
     data = manifest(course, name, questions, students, lang)
-    files["manifest.json"] = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    files["manifest.json"] = manifest_text(data)
     need_tex = bool(formats & {"tex", "pdf"})
     if need_tex:
         files["tex/course-exam.sty"] = latex.render(
@@ -312,7 +320,6 @@ def _split_chunk(pdf: str, ranges: list[tuple[str, int, int]], dest: str) -> Non
         writer = PdfWriter()
         for i in range(first - 1, last):
             writer.add_page(reader.pages[i])
-        writer.compress_identical_objects(remove_identicals=True, remove_orphans=True)
         with open(Path(dest) / out_name, "wb") as fh:
             writer.write(fh)
 

@@ -100,7 +100,7 @@ def tex_engine() -> str:
 
 
 def compile_tex(tex: Path, *, timeout: float = 600) -> Path:
-    """Compile ``tex`` with ``latexmk -pdf`` in its folder; return the PDF path.
+    """Compile ``tex`` with ``latexmk -pdf`` (pdflatex) in its folder; return the PDF path.
 
     Reproducible: ``SOURCE_DATE_EPOCH`` is fixed so the PDF carries no build date. On
     failure the error quotes the first LaTeX error of the log.
@@ -110,6 +110,11 @@ def compile_tex(tex: Path, *, timeout: float = 600) -> Path:
     cmd = [latexmk, "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
            "-quiet", tex.name]
     try:
+        # A first pass in draft mode (no PDF written) produces the .aux with the page
+        # references; latexmk then usually needs a single full pass.
+        subprocess.run([str(Path(latexmk).with_name("pdflatex")), "-draftmode",
+                        "-interaction=batchmode", "-halt-on-error", tex.name],
+                       cwd=tex.parent, env=env, capture_output=True, timeout=timeout)
         proc = subprocess.run(cmd, cwd=tex.parent, env=env, capture_output=True, text=True,
                               timeout=timeout, errors="replace")
     except subprocess.TimeoutExpired:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # --------------------------------------------------------------------------- blocks
 
@@ -285,6 +286,7 @@ def _unknown(ch: str) -> str:
     return f"[U+{ord(ch):04X}]"
 
 
+_HIGH = re.compile("[\u0250-\U0010ffff]")
 #: Characters above U+024F that inputenc's utf8 already typesets in text.
 _INPUTENC_OK = set("‘’‚“”„–—•†‡‰‹›€™   ​")
 
@@ -293,6 +295,8 @@ def escape(text: str) -> str:
     """Escape plain text for LaTeX: the specials ``\\ { } $ & # ^ _ % ~ < > |``; a character
     pdflatex cannot typeset at all is shown as ``[U+XXXX]``. Math never goes through here."""
     out = _TEX_RE.sub(lambda m: _TEX_SPECIALS[m.group(0)], text)
+    if not _HIGH.search(out):
+        return out
     return "".join(c if ord(c) < 0x250 or c in UNICODE_TEX or c in UNICODE_TEXT
                    or c in _INPUTENC_OK else _unknown(c) for c in out)
 
@@ -301,8 +305,14 @@ def _display(tex: str) -> str:
     return "\\cedisplay{" + tex + "}"
 
 
+_PLAIN = re.compile(r"[$`*\\]")
+
+
+@lru_cache(maxsize=1 << 16)
 def inline_latex(text: str) -> str:
     """Inline Markdown to LaTeX (math kept intact, text escaped)."""
+    if not _PLAIN.search(text):
+        return escape(text)
     return render_inline(
         text, escape=escape, math=lambda m: f"${m}$", display=_display,
         code=lambda c: r"\texttt{" + escape(c) + "}",
@@ -338,6 +348,7 @@ def _latex_blocks(blocks: list[Block]) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=1 << 14)
 def md_to_latex(md: str) -> str:
     """Markdown (the subset above) to a LaTeX fragment; blocks separated by blank lines."""
     return "\n\n".join(_latex_blocks(parse(md))) + "\n"

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import html
 import json
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +52,7 @@ def _e(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+@lru_cache(maxsize=1 << 16)
 def inline_html(text: str) -> str:
     """Inline Markdown to HTML; math becomes ``\\(..\\)`` (HTML-escaped, otherwise intact)."""
     return render_inline(text, escape=_e, math=lambda m: r"\(" + _e(m) + r"\)",
@@ -87,6 +88,7 @@ def _html_blocks(blocks: list[Block]) -> str:
     return "\n".join(out)
 
 
+@lru_cache(maxsize=1 << 14)
 def md_to_html(md: str) -> str:
     """Markdown (the subset of :mod:`course.mdlatex`) to HTML for Moodle."""
     return _html_blocks(parse(md))
