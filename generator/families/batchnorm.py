@@ -22,10 +22,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from course.reference.batchnorm import batchnorm_forward
-from course.reference.conventions import BATCHNORM_EPSILON, BATCHNORM_MOMENTUM
 
 from course.errors import ParameterError
+from course.reference.batchnorm import batchnorm_forward
+from course.reference.conventions import BATCHNORM_EPSILON, BATCHNORM_MOMENTUM
 
 from ..base import Constraints, Degenerate, Family, Misconception, Param, Part, Solution
 from ..checks import ArrayCheck

@@ -34,6 +34,8 @@ import re
 from typing import Any
 
 import numpy as np
+
+from course.errors import ParameterError
 from course.reference.conventions import (
     batchnorm_params,
     conv2d_params,
@@ -41,8 +43,6 @@ from course.reference.conventions import (
     dense_params,
     pool_output_size,
 )
-
-from course.errors import ParameterError
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
 from ..checks import ArrayCheck, IntCheck, TableCheck

@@ -21,14 +21,14 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
+from course.errors import ParameterError
 from course.reference.conv import (
     conv2d_forward,
     conv2d_forward_naive,
     conv2d_position_terms,
     resolve_padding,
 )
-
-from course.errors import ParameterError
 
 from ..base import Constraints, Degenerate, Family, Misconception, Param, Part, Solution
 from ..checks import ArrayCheck

@@ -16,9 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from course.reference.conventions import conv2d_params, conv_output_size
 
 from course.errors import ParameterError
+from course.reference.conventions import conv2d_params, conv_output_size
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
 from ..checks import IntCheck, ShapeCheck

@@ -13,10 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from course.reference.conv import resolve_padding
-from course.reference.pooling import avgpool_forward, maxpool_forward
 
 from course.errors import ParameterError
+from course.reference.conv import resolve_padding
+from course.reference.pooling import avgpool_forward, maxpool_forward
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
 from ..checks import ArrayCheck

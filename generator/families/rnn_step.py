@@ -21,10 +21,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from course.reference.conventions import GATES
-from course.reference.recurrent import gru_cell_forward, lstm_cell_forward, rnn_cell_forward
 
 from course.errors import ParameterError
+from course.reference.conventions import GATES
+from course.reference.recurrent import gru_cell_forward, lstm_cell_forward, rnn_cell_forward
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
 from ..checks import ArrayCheck
