@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import __version__
@@ -144,12 +145,12 @@ def solve(
     course_path: Path = CourseOpt,
 ) -> None:
     """Solve a given instance with no randomness (e.g. a textbook example)."""
-    if not params:
-        from .generator.registry import get_family
-        fam = get_family(family)
+    from .generator.registry import get_family
+    fam = get_family(family)
+    if not params and any(p.default is None for p in fam.params.values()):
         raise UsageError(f"give the parameters as key=value; family '{family}' takes: "
                          + ", ".join(f"{k} ({p.help})" for k, p in fam.params.items()))
-    _print_variant(_variant(family, None, None, params, course_path), _lang(lang, course_path), fmt)
+    _print_variant(fam.variant(_parse_kv(fam, params or [])), _lang(lang, course_path), fmt)
 
 
 @app.command()
@@ -194,7 +195,7 @@ def check(
     ok = all(f.correct for f in feedback)
     for f in feedback:
         style = "green" if f.correct else "red"
-        console.print(f"[{style}]{f.part}[/{style}]: {f.message(lang)}")
+        console.print(f"[{style}]{escape(f.part)}[/{style}]: {escape(f.message(lang))}")
     raise typer.Exit(0 if ok else 1)
 
 
@@ -297,6 +298,32 @@ def grade(
     grade_command(path, course_path=course_path, assignment=assignment, jobs=jobs, timeout=timeout,
                   memory=memory, lang=_lang(lang) if lang else None, resume=resume,
                   console=console, err_console=err_console)
+
+
+@app.command()
+def build(
+    assignment: str = typer.Argument(..., help="Assignment id in course.yml (assignments: ID)."),
+    roster: Optional[Path] = typer.Option(None, "--roster", help="CSV with an id column (default: course.yml's roster)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: out/ASSIGNMENT next to course.yml)."),
+    lang: Optional[str] = LangOpt,
+    execute: bool = typer.Option(False, "--execute/--no-execute", help="Execute the solutions notebooks in a Jupyter kernel."),
+    kernel: Optional[str] = typer.Option(None, "--kernel", help="Kernel for --execute (default: python3)."),
+    course_path: Path = CourseOpt,
+) -> None:
+    """Per-student homework notebooks with public checks; solutions, manifest and hidden tests for the instructor."""
+    # issue 5 (notebooks): the body lives in course.notebooks
+    from .config import load_course, load_roster
+    from .notebooks import build_assignment
+
+    c = load_course(course_path)
+    ids = load_roster(roster) if roster is not None else None
+    r = build_assignment(c, assignment, roster=ids, out=out, lang=_lang(lang) if lang else None,
+                         execute=execute, kernel=kernel)
+    console.print(f"[green]OK[/green] assignment '{assignment}': {r.students} notebooks in "
+                  f"{r.out / 'student'}, solutions, manifest and hidden tests in "
+                  f"{r.out / 'instructor'} ({r.seconds:.1f} s"
+                  + (f", {r.executed} solutions executed)" if execute else ")"), highlight=False,
+                  soft_wrap=True)
 
 
 def main(argv: list[str] | None = None) -> int:

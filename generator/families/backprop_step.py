@@ -5,7 +5,8 @@ and output neurons, all biases 0, input weights ``w`` (row i = input x_i, column
 neuron Y_j, so ``w`` is the transpose of the course's ``W[1]``), output weights ``psi``, binary
 cross-entropy ``E = -[y ln f(Z) + (1 - y) ln(1 - f(Z))]``, the 3rd observation (7, 8, 10) with
 y = 1; adjust w34, b4, psi1 and b5 with ``w = w - eta dE/dw``. The activity gives no eta;
-the default here is 0.1. With no parameters (``variant({})``) the family reproduces the
+the default here is 1, as in course.worked_examples (the perceptron examples of the
+same handout use eta = 1). With no parameters (``variant({})``) the family reproduces the
 activity; drawn variants use small random weights and inputs.
 
 Every value comes from :mod:`course.reference.dense` (``mlp_forward``, ``mlp_backward`` with
@@ -67,7 +68,7 @@ class BackpropStep(Family):
         "psi": Param("floats", "output weights psi_1..psi_k", default=SEED_PSI),
         "x": Param("floats", "the observation x_1..x_p", default=SEED_X),
         "y": Param("int", "its class (0 or 1)", default=1),
-        "eta": Param("float", "learning rate", default=0.1),
+        "eta": Param("float", "learning rate", default=1.0),
         "b_hidden": Param("floats", "hidden biases b_1..b_k (empty: all 0)", default=[]),
         "b_out": Param("float", "output bias", default=0.0),
         "w_index": Param("ints", "which weight w_ij to update: i,j (1-based)", default=[3, 4]),

@@ -247,10 +247,10 @@ def test_backprop_step_defaults_are_the_seed_activity() -> None:
     psi = [0.09, -0.171, 0.005, -0.04]
     assert v.params["w"] == w and v.params["psi"] == psi and v.params["x"] == [7.0, 8.0, 10.0]
     assert v.params["w_index"] == [3, 4] and v.params["psi_index"] == 1 and v.params["y"] == 1
-    expected = _torch_step(w, psi, [7.0, 8.0, 10.0], 1, 0.1, [0.0] * 4, 0.0, 3, 4, 1)
+    expected = _torch_step(w, psi, [7.0, 8.0, 10.0], 1, 1.0, [0.0] * 4, 0.0, 3, 4, 1)
     for key, val in expected.items():
         assert v.answer[key] == pytest.approx(val, rel=1e-9, abs=1e-15), key
-    assert mis_key(v, "w_new", 0.088 + 0.1 * v.answer["grad_w"]) == "wrong-sign"
+    assert mis_key(v, "w_new", 0.088 + 1.0 * v.answer["grad_w"]) == "wrong-sign"
     fz = v.answer["y_hat"]
     assert mis_key(v, "grad_psi", (-1 / fz) * v.context["fY"][0]) == "forgot-sigmoid-derivative"
 
