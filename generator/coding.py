@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -89,7 +89,12 @@ class Case:
         """Plain data; arrays as ``{"$array": nested list, "dtype", "shape"}`` (or only
         ``{"$array": null, "dtype", "shape", "min", "max"}`` above 64 elements with
         ``summarize``)."""
-        return _encode(asdict(self), summarize)
+        return {"id": self.id, "points": self.points, "feedback": dict(self.feedback),
+                "time_limit_s": self.time_limit_s,
+                "calls": [{"func": _encode(c.func, summarize), "args": _encode(c.args, summarize),
+                           "kwargs": _encode(c.kwargs, summarize), "method": c.method}
+                          for c in self.calls],
+                "expect": [_encode(vars(e), summarize) for e in self.expect]}
 
 
 def _encode(x: Any, summarize: bool) -> Any:
