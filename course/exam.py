@@ -161,9 +161,10 @@ def manifest(course: Course, name: str, questions: list[Question], students: lis
 
 
 def manifest_text(data: dict[str, Any]) -> str:
-    """The manifest as JSON text: sorted keys, one student per line (fast, diff-friendly)."""
+    """The manifest as JSON text: one student per line (fast, diff-friendly); a variant's
+    parts keep the order of the statement."""
     head = {k: v for k, v in data.items() if k != "students"}
-    lines = [json.dumps(s, ensure_ascii=False, sort_keys=True) for s in data["students"]]
+    lines = [json.dumps(s, ensure_ascii=False) for s in data["students"]]  # parts keep their order
     text = json.dumps(head, ensure_ascii=False, sort_keys=True, indent=1)
     return text[:-2] + ',\n "students": [\n' + ",\n".join(lines) + "\n ]\n}\n"
 

@@ -61,6 +61,12 @@ def _ident(text: str) -> TeX:
     return TeX(text)
 
 
+def _ttid(text: str) -> TeX:
+    """A student id in typewriter type, ``_`` as the font's own glyph (``\\char95``) so
+    that it prints, and is extracted from the PDF, as an underscore."""
+    return TeX("\\texttt{" + str(_ident(text)).replace("_", "\\char95{}") + "}")
+
+
 @cache
 def environment() -> jinja2.Environment:
     """The jinja2 environment for LaTeX templates (see the module docstring)."""
@@ -73,7 +79,7 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined, autoescape=False, finalize=_finalize,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
-    env.filters.update(md=_md, mdinline=_md_inline, ident=_ident)
+    env.filters.update(md=_md, mdinline=_md_inline, ident=_ident, ttid=_ttid)
     return env
 
 

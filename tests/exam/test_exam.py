@@ -71,7 +71,7 @@ def test_manifest_recheck_and_tampering(built_sources: Path) -> None:
 def test_sheet_and_key_content(built_sources: Path) -> None:
     sheet = (built_sources / "tex/parts/sheet-S_02.tex").read_text()
     key = (built_sources / "tex/parts/key-S_02.tex").read_text()
-    assert "\\begin{student}{S_02}{S\\_02}" in sheet  # raw id in labels, escaped when printed
+    assert "\\begin{student}{S_02}{\\texttt{S\\char95{}02}}" in sheet  # raw id in labels, a glyph when printed
     assert sheet.count("\\ceexercise{") == 7 and key.count("\\ceexercise{") == 7
     assert "Nom, prénom" in sheet and "Nom, prénom" not in key
     assert "\\cetable{\\begin{tabular}" in key and "\\toprule" in key  # perceptron table
