@@ -12,8 +12,8 @@ a clear error *before anything is written*):
 3. **render** sources: LaTeX (``templates/exam/*.tex.j2`` with the ``course-exam`` style),
    Markdown (``*.md.j2``), Moodle XML (:mod:`course.moodle`) and ``manifest.json``.
    Sources are byte-identical when regenerated from the same course.yml.
-4. **write** them under ``--out`` and, for ``pdf``, **compile** two documents with latexmk
-   (all sheets, all keys: one run each, in parallel), then **split** them into per-student
+4. **write** them under ``--out`` and, for ``pdf``, **compile** two documents with one
+   pdflatex pass each (all sheets, all keys, in parallel), then **split** them into per-student
    PDFs with pypdf using the page ranges the style writes to ``<job>.pages``. Compiling
    one combined document instead of 2 x N small ones is what makes 200 students fit in a
    minute on two cores (see ``bench/exam.py``).
@@ -64,13 +64,13 @@ LABELS: dict[str, dict[str, str]] = {
     "fr": {"exercise": "Exercice", "point": "point", "points": "points", "id": "Matricule",
            "name": "Nom, prénom", "grade": "Note", "page": "Page", "student": "Matricule",
            "key": "Corrigé", "answers": "Réponses", "solution": "Solution détaillée",
-           "date": "Date", "duration": "Durée", "total": "Total", "colon": " :",
+           "date": "Date", "duration": "Durée", "end": "Fin", "total": "Total", "colon": " :",
            "instructions": "Répondez dans les espaces prévus ; justifiez vos calculs. "
                            "Donnez les valeurs numériques avec au moins trois chiffres significatifs."},
     "en": {"exercise": "Exercise", "point": "point", "points": "points", "id": "Student ID",
            "name": "Name", "grade": "Grade", "page": "Page", "student": "Student",
            "key": "Answer key", "answers": "Answers", "solution": "Worked solution",
-           "date": "Date", "duration": "Duration", "total": "Total", "colon": ":",
+           "date": "Date", "duration": "Duration", "end": "End", "total": "Total", "colon": ":",
            "instructions": "Answer in the spaces provided and show your work. "
                            "Give numerical values with at least three significant digits."},
 }
@@ -260,10 +260,44 @@ def _md_env() -> jinja2.Environment:
                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(ctx: dict[str, Any]) -> None:
+    _WORKER.clear()
+    _WORKER.update(ctx)
+
+
+def _render_student(st: StudentExam) -> tuple[dict[str, str], list[dict[str, Any]] | None]:
+    """One student's files (tex bodies and wrappers, Markdown) and Moodle questions."""
+    from .moodle import moodle_question, question_name
+
+    w = _WORKER
+    questions, lang, formats, common = w["questions"], w["lang"], w["formats"], w["common"]
+    views = question_views(questions, st, lang)
+    ctx = {**common, "sid": st.sid, "questions": views}
+    files: dict[str, str] = {}
+    if formats & {"tex", "pdf"}:
+        for kind in ("sheet", "key"):
+            files[f"tex/parts/{kind}-{st.sid}.tex"] = latex.render(f"exam/{kind}.tex.j2", **ctx)
+            files[f"tex/{kind}-{st.sid}.tex"] = latex.render(
+                "exam/document.tex.j2", duplex=False, bodies=[f"parts/{kind}-{st.sid}.tex"])
+    if "md" in formats:
+        for kind in ("sheet", "key"):
+            files[f"md/{st.sid}-{kind}.md"] = _md_env().get_template(f"exam/{kind}.md.j2").render(**ctx)
+    items = None
+    if "moodle" in formats:
+        items = [moodle_question(v, question_name(w["name"], q, st.sid), q.points, lang,
+                                 view["statement"], view["solution"])
+                 for q, v, view in zip(questions, st.variants, views)]
+    return files, items
+
+
 def render_sources(course: Course, name: str, questions: list[Question],
                    students: list[StudentExam], lang: str, formats: Iterable[str],
-                   progress: Progress | None = None) -> dict[str, str]:
-    """Every text file of the exam, ``{relative path: content}`` (deterministic)."""
+                   progress: Progress | None = None, jobs: int = 1) -> dict[str, str]:
+    """Every text file of the exam, ``{relative path: content}`` (deterministic; students
+    are rendered in ``jobs`` processes, the result does not depend on ``jobs``)."""
     formats = set(formats)
     files: dict[str, str] = {}
     ex = course.data.exams[name]
@@ -278,20 +312,24 @@ def render_sources(course: Course, name: str, questions: list[Question],
         files["tex/course-exam.sty"] = latex.render(
             "exam/course-exam.sty.j2", babel="french" if lang == "fr" else "english",
             unicode=latex.TeX(unicode_declarations()), **common)
-    md = _md_env()
-    for n, st in enumerate(students, start=1):
-        views = question_views(questions, st, lang)
-        ctx = {**common, "sid": st.sid, "questions": views}
-        if need_tex:
-            for kind in ("sheet", "key"):
-                files[f"tex/parts/{kind}-{st.sid}.tex"] = latex.render(f"exam/{kind}.tex.j2", **ctx)
-                files[f"tex/{kind}-{st.sid}.tex"] = latex.render(
-                    "exam/document.tex.j2", duplex=False, bodies=[f"parts/{kind}-{st.sid}.tex"])
-        if "md" in formats:
-            for kind in ("sheet", "key"):
-                files[f"md/{st.sid}-{kind}.md"] = md.get_template(f"exam/{kind}.md.j2").render(**ctx)
-        if progress:
-            progress("render", n, len(students))
+    ctx = {"questions": questions, "lang": lang, "formats": formats, "common": common, "name": name}
+    items: list[list[dict[str, Any]]] = []
+    if jobs > 1 and len(students) >= 16:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(ctx,)) as pool:
+            results = pool.map(_render_student, students, chunksize=max(1, len(students) // (4 * jobs)))
+            for n, (f, it) in enumerate(results, start=1):
+                files.update(f)
+                items.append(it or [])
+                if progress:
+                    progress("render", n, len(students))
+    else:
+        _init_worker(ctx)
+        for n, st in enumerate(students, start=1):
+            f, it = _render_student(st)
+            files.update(f)
+            items.append(it or [])
+            if progress:
+                progress("render", n, len(students))
     if need_tex:
         for kind in ("sheet", "key"):
             files[f"tex/{kind}s.tex"] = latex.render(
@@ -299,8 +337,9 @@ def render_sources(course: Course, name: str, questions: list[Question],
                 bodies=[f"parts/{kind}-{st.sid}.tex" for st in students])
     if "moodle" in formats:
         from .moodle import quiz_xml
-        files[f"moodle/{name}.xml"] = quiz_xml(course.title, name, ex.title, questions, students, lang)
-    return files
+        files[f"moodle/{name}.xml"] = quiz_xml(course.title, name, ex.title, questions, students,
+                                               lang, items)
+    return dict(sorted(files.items()))
 
 
 # --------------------------------------------------------------------------- PDFs
@@ -440,7 +479,7 @@ def build_exam(course_path: str | Path, name: str, *, roster: str | Path | None 
     timings["generate"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    files = render_sources(course, name, questions, students, lang, fmts, progress)
+    files = render_sources(course, name, questions, students, lang, fmts, progress, jobs)
     timings["render"] = time.perf_counter() - t
 
     t = time.perf_counter()

@@ -7,8 +7,8 @@ Undefined variables are errors (StrictUndefined). Escaping is *on by default*: e
 the value is :class:`TeX` (already LaTeX), which only the ``md`` filter (Markdown with
 math -> LaTeX, :func:`course.mdlatex.md_to_latex`) and the ``num`` filter produce.
 
-Compilation uses ``latexmk -pdf`` (pdflatex). :func:`tex_engine` finds it or explains what
-to install.
+Compilation runs pdflatex once per document (see :func:`compile_tex`); :func:`tex_engine`
+finds it or explains what to install.
 """
 
 from __future__ import annotations
@@ -94,33 +94,28 @@ class TexMissing(CourseError):
 
 
 def tex_engine() -> str:
-    """The path of ``latexmk`` (with ``pdflatex`` next to it), or :class:`TexMissing`."""
-    latexmk = shutil.which("latexmk")
-    if latexmk is None or shutil.which("pdflatex") is None:
-        missing = " and ".join(n for n in ("latexmk", "pdflatex") if shutil.which(n) is None)
+    """The path of ``pdflatex``, or :class:`TexMissing` saying what to install."""
+    pdflatex = shutil.which("pdflatex")
+    if pdflatex is None:
         raise TexMissing(
-            f"--format pdf needs a TeX engine but {missing} is not installed; install it "
+            "--format pdf needs a TeX engine but pdflatex is not installed; install it "
             f"(Debian/Ubuntu: sudo apt-get install {TEX_PACKAGES}) or leave pdf out of "
             "--format (tex, md and moodle work without TeX)")
-    return latexmk
+    return pdflatex
 
 
 def compile_tex(tex: Path, *, timeout: float = 600) -> Path:
-    """Compile ``tex`` with ``latexmk -pdf`` (pdflatex) in its folder; return the PDF path.
+    """Compile ``tex`` with pdflatex in its folder; return the PDF path.
 
-    Reproducible: ``SOURCE_DATE_EPOCH`` is fixed so the PDF carries no build date. On
-    failure the error quotes the first LaTeX error of the log.
+    One pass is enough: the exam documents have no cross-references (latexmk's rerun
+    loop would compile them twice for nothing, and ``latexmk -pdf`` still works on the
+    written sources). Reproducible: ``SOURCE_DATE_EPOCH`` is fixed, so the PDF carries no
+    build date. On failure the error quotes the first LaTeX error of the log.
     """
-    latexmk = tex_engine()
+    pdflatex = tex_engine()
     env = dict(os.environ, SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1", max_print_line="1000")
-    cmd = [latexmk, "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
-           "-quiet", tex.name]
+    cmd = [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", tex.name]
     try:
-        # A first pass in draft mode (no PDF written) produces the .aux with the page
-        # references; latexmk then usually needs a single full pass.
-        subprocess.run([str(Path(latexmk).with_name("pdflatex")), "-draftmode",
-                        "-interaction=batchmode", "-halt-on-error", tex.name],
-                       cwd=tex.parent, env=env, capture_output=True, timeout=timeout)
         proc = subprocess.run(cmd, cwd=tex.parent, env=env, capture_output=True, text=True,
                               timeout=timeout, errors="replace")
     except subprocess.TimeoutExpired:

@@ -187,12 +187,15 @@ def _cloze_part(part: Part, lang: str) -> str:
 
 
 # --------------------------------------------------------------------------- questions
-def _question(v: Variant, name: str, points: float, lang: str) -> dict[str, Any]:
-    """The template data of one Moodle question for variant ``v``."""
-    text = md_to_html(statement(v, lang))
+def moodle_question(v: Variant, name: str, points: float, lang: str,
+                    statement_md: str | None = None, solution_md: str | None = None) -> dict[str, Any]:
+    """The template data of one Moodle question for variant ``v`` (the statement and
+    solution Markdown may be passed in when already rendered)."""
+    text = md_to_html(statement_md if statement_md is not None else statement(v, lang))
     head = "Réponses" if lang == "fr" else "Answers"
+    sol = solution_md if solution_md is not None else solution(v, lang)
     feedback = (f"<p><strong>{head}</strong></p>\n" + md_to_html(answers_md(v.parts, lang))
-                + "\n" + md_to_html(solution(v, lang)))
+                + "\n" + md_to_html(sol))
     q: dict[str, Any] = {"name": name, "text": text, "feedback": feedback, "grade": num(points)}
     parts = list(v.parts.values())
     only = parts[0] if len(parts) == 1 else None
@@ -242,25 +245,34 @@ def _env() -> jinja2.Environment:
                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
+def question_name(exam_id: str, q: Question, sid: str) -> str:
+    """``<exam> Q<n> <exercise key> <student>``: traces a question back to the manifest."""
+    return f"{exam_id} Q{q.number} {q.key} {sid}"
+
+
 def quiz_xml(course_title: str, exam_id: str, exam_title: str, questions: list[Question],
-             students: list[StudentExam], lang: str) -> str:
-    """The Moodle XML of an exam: one category per question, one question per variant."""
+             students: list[StudentExam], lang: str,
+             items: list[list[dict[str, Any]]] | None = None) -> str:
+    """The Moodle XML of an exam: one category per question, one question per distinct
+    variant. ``items[s][i]``, when given, is :func:`moodle_question` of student ``s``'s
+    question ``i`` (computed in parallel by :mod:`course.exam`)."""
     categories = []
     for i, q in enumerate(questions):
         seen: set[str] = set()
-        items = []
-        for st in students:
+        found: list[dict[str, Any]] = []
+        for s, st in enumerate(students):
             v = st.variants[i]
             ident = json.dumps(v.params, sort_keys=True)
             if ident in seen:
                 continue
             seen.add(ident)
-            items.append(_question(v, f"{exam_id} Q{q.number} {q.key} {st.sid}", q.points, lang))
+            found.append(items[s][i] if items is not None
+                         else moodle_question(v, question_name(exam_id, q, st.sid), q.points, lang))
         names = [course_title, exam_title, f"Q{q.number:02d} {q.title[lang]}"]
         path = "$course$/top/" + "/".join(n.replace("/", "//") for n in names)
         categories.append({"path": path,
-                           "info": f"{q.key} ({q.family}), {len(items)} variants",
-                           "questions": items})
+                           "info": f"{q.key} ({q.family}), {len(found)} variants",
+                           "questions": found})
     return _env().get_template("moodle/quiz.xml.j2").render(categories=categories)
 
 

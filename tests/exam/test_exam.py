@@ -152,3 +152,14 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["exam", "nope", "-c", str(COURSE), "--format", "md"]) == 2
     assert "unknown exam 'nope'" in capsys.readouterr().err
 
+
+
+def test_parallel_rendering_gives_the_same_sources(tmp_path: Path) -> None:
+    roster = tmp_path / "r.csv"
+    roster.write_text("id\n" + "".join(f"p{i:02d}\n" for i in range(17)))
+    build_exam(COURSE, "mini", roster=roster, out=tmp_path / "a", formats="tex,md,moodle", jobs=1)
+    build_exam(COURSE, "mini", roster=roster, out=tmp_path / "b", formats="tex,md,moodle", jobs=2)
+    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    assert len(files) == 1 + 1 + 2 + 17 * 6 + 1
+    for rel in files:
+        assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
