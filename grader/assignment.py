@@ -71,7 +71,43 @@ def load_original(course: Any, assignment_id: str, student_id: str) -> Original:
             cases = cq.hidden_cases(coding_rng(course.seed, student_id, cq.id))
             questions.append(Question(q["id"], "coding", float(q["points"]), cq.title,
                                       coding=cq, cases=cases))
-    return Original(cells, questions, torch=torch)
+    return Original(cells, questions, torch=torch, files=data_files(course, assignment_id))
+
+
+def data_files(course: Any, assignment_id: str) -> dict[str, bytes]:
+    """The public data files of the assignment (``{file name: .npz bytes}``), regenerated from
+    course.yml exactly as ``course build`` hands them out next to the notebook (never read from
+    a folder a student could have touched)."""
+    from course.notebooks import data_filename
+
+    out: dict[str, bytes] = {}
+    for item in course.data.assignments[assignment_id].questions:
+        if item.coding:
+            out.update(_coding_data(course.seed, assignment_id, item.coding, data_filename))
+    return out
+
+
+_DATA_CACHE: dict[tuple[int, str, str], dict[str, bytes]] = {}
+
+
+def _coding_data(seed: int, assignment_id: str, coding_id: str, name: Any) -> dict[str, bytes]:
+    key = (seed, assignment_id, coding_id)
+    if key not in _DATA_CACHE:
+        import io
+
+        import numpy as np
+
+        from course.generator.coding import CODING
+
+        cq = CODING[coding_id]
+        data = cq.data(seed)
+        files: dict[str, bytes] = {}
+        if data is not None:
+            buf = io.BytesIO()
+            np.savez_compressed(buf, **data)
+            files[name(assignment_id, coding_id)] = buf.getvalue()
+        _DATA_CACHE[key] = files
+    return _DATA_CACHE[key]
 
 
 def assignment_uses_torch(course: Any, assignment_id: str) -> bool:

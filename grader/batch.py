@@ -20,6 +20,7 @@ import json
 import multiprocessing as mp
 import os
 import tempfile
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -123,7 +124,10 @@ def grade_job(job: GradingJob) -> dict[str, Any]:
             cells, restored = grading.merge(original, read.nb)
             rec["restored"] = restored
             timeout = float(job.limits.get("timeout_s", 10.0))
-            results, cell_report = grading.run_submission(_SLOT, cells, original.questions, timeout)
+            t0 = time.monotonic()
+            results, cell_report = grading.run_submission(_SLOT, cells, original.questions, timeout,
+                                                          files=original.files)
+            rec["seconds"] = round(time.monotonic() - t0, 3)
             rec["cells"] = cell_report
             rec["questions"] = [results[q.id].to_json() | {"kind": q.kind, "title": q.title}
                                 for q in original.questions]

@@ -188,8 +188,10 @@ def _strip_magics(source: str) -> tuple[str, int]:
 def _resolve(arg: object, results: list) -> object:
     if type(arg) is dict and "$ref" in arg and set(arg) <= {"$ref", "item"}:
         k = arg["$ref"]
-        if type(k) is not int or not 0 <= k < len(results) or results[k][0] is not True:
+        if type(k) is not int or not 0 <= k < len(results):
             raise LookupError(f"call {k} has no result")
+        if results[k][0] is not True:
+            raise results[k][1]  # the student's own error, reported where it is used
         v = results[k][1]
         if "item" in arg:
             v = v[arg["item"]]
@@ -250,6 +252,21 @@ def _apply_limits(limits: dict) -> None:
     setl(resource.RLIMIT_AS, limits.get("as_bytes"))
 
 
+def _put_files(workdir: str, files: dict) -> dict:
+    """Write the assignment's public data files (``{name: base64}``) into the working folder,
+    as they were handed out next to the notebook (names without a folder only)."""
+    written = 0
+    for name, data in files.items():
+        if (type(name) is not str or not name or "/" in name or "\0" in name
+                or name in (".", "..") or type(data) is not str):
+            return {"ok": False, "error": {"type": "Protocol", "message": "bad file name",
+                                           "line": None}}
+        with open(os.path.join(workdir, name), "wb") as f:
+            f.write(_b64d(data))
+        written += 1
+    return {"ok": True, "written": written}
+
+
 def job_child(job_fd: int, limits: dict) -> None:
     """Serve one submission on ``job_fd``; never returns."""
     os.setsid()
@@ -303,6 +320,8 @@ def job_child(job_fd: int, limits: dict) -> None:
                         reply = {"ok": False, "error": _error(exc)}
             elif op == "call":
                 reply = {"ok": True, "results": _do_calls(ns, req["calls"], req["return"])}
+            elif op == "put":
+                reply = _put_files(workdir, req["files"])
             elif op == "quit":
                 os._exit(0)
             else:

@@ -197,6 +197,9 @@ def _t(fr: str, en: str) -> dict[str, str]:
 
 
 def _gone_text(reason: str) -> dict[str, str]:
+    if reason == "budget":
+        return _t("temps total de correction dépassé pour cette remise : le reste n'est pas corrigé",
+                  "total grading time for this submission exceeded: the rest is not graded")
     if reason == "timeout":
         return _t("délai dépassé (boucle infinie ?) : le processus a été arrêté",
                   "time limit exceeded (infinite loop?): the process was stopped")
@@ -270,7 +273,8 @@ def grade_coding_case(session: Any, q: Question, case: Any, timeout: float) -> d
     reply = session.request({"op": "call", "calls": calls, "return": wanted}, timeout=limit + 1.0)
     elapsed = time.monotonic() - t0
     item = {"name": case.id, "ok": False, "points": 0.0, "max": case.points,
-            "why": None, "misconception": None, "text": case.feedback}
+            "why": None, "misconception": None, "text": case.feedback,
+            "seconds": round(elapsed, 3)}
     results = reply.get("results")
     if not reply["ok"] or type(results) is not list or len(results) != len(wanted):
         item["why"] = _t("réponse invalide", "invalid reply")
@@ -307,19 +311,68 @@ _WHY_FR = {"not an integer": "pas un entier", "wrong value": "valeur incorrecte"
            "expected logits of shape (N, classes)": "logits de forme (N, classes) attendus"}
 
 
+RUN_ROLES = ("setup", "answer")  # check cells (otter) and statements are never run
+
+
+class Budgeted:
+    """A session whose requests share one wall-clock deadline (the submission's time budget).
+
+    Each request's timeout is cut to what is left; a request cut this way that times out, or
+    one made after the deadline, raises ``Gone("budget")``."""
+
+    def __init__(self, session: Any, deadline: float):
+        self.session = session
+        self.deadline = deadline
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def request(self, msg: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
+        t = self.session.slot.limits.timeout_s if timeout is None else timeout
+        left = self.left()
+        if left <= 0:
+            raise Gone("budget")
+        try:
+            return self.session.request(msg, timeout=min(t, left))
+        except Gone as g:
+            if g.reason == "timeout" and left < t:
+                raise Gone("budget") from None
+            raise
+
+
 def run_submission(slot: Slot, cells: list[dict[str, Any]], questions: list[Question],
-                   timeout: float) -> tuple[dict[str, QuestionResult], dict[str, dict[str, Any]]]:
+                   timeout: float, files: dict[str, bytes] | None = None,
+                   budget: float | None = None
+                   ) -> tuple[dict[str, QuestionResult], dict[str, dict[str, Any]]]:
     """Run the cells then grade each question; returns (results by question, cell reports).
 
+    Only the setup and answer cells run (:data:`RUN_ROLES`), after ``files`` (the assignment's
+    public data files, regenerated on the trusted side) are written into the working folder.
     A cell that kills the child is skipped on the next attempt; a question during which the
     child dies gets its failure and the next questions are graded in a restarted child.
+    Everything together (cells, cases, restarts) gets ``budget`` seconds of wall clock
+    (default: the slot's ``Limits.budget_s``); what is left when it runs out fails with a
+    clear reason.
     """
+    import base64
+
     skip: set[str] = set()
     cell_report: dict[str, dict[str, Any]] = {}
     results: dict[str, QuestionResult] = {}
+    budget = slot.limits.budget_s if budget is None else budget
+    deadline = time.monotonic() + budget
+    put = {"op": "put", "files": {name: base64.b64encode(data).decode("ascii")
+                                  for name, data in (files or {}).items()}}
+    cells = [c for c in cells if c.get("role", "answer") in RUN_ROLES]
     for _attempt in range(MAX_RESTARTS):
-        session = slot.session()
+        if time.monotonic() >= deadline:
+            break
+        session = Budgeted(slot.session(), deadline)
         try:
+            if put["files"]:
+                r = session.request(put, timeout=timeout)
+                if not r["ok"]:
+                    raise Gone("protocol: data files not written")
             for c in cells:
                 if c["id"] in skip or not c["source"].strip():
                     continue
@@ -338,12 +391,16 @@ def run_submission(slot: Slot, cells: list[dict[str, Any]], questions: list[Ques
                     continue
                 results[q.id] = _grade_question(session, q, timeout, results)
             return results, cell_report
-        except Gone:
+        except Gone as g:
+            if g.reason == "budget":
+                break
             continue
         finally:
-            session.close()
-    for q in questions:  # too many restarts: whatever is left fails
-        results.setdefault(q.id, _failed(q, _t("trop de plantages", "too many crashes")))
+            session.session.close()
+    why = (_gone_text("budget") if time.monotonic() >= deadline
+           else _t("trop de plantages", "too many crashes"))
+    for q in questions:  # budget spent or too many restarts: whatever is left fails
+        results.setdefault(q.id, _failed(q, why))
     return results, cell_report
 
 

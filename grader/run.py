@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +88,17 @@ def plan(path: Path, roster: list[str], assignment: str | None, course_path: Pat
     return jobs, rejected
 
 
+TORCH_MIN_MEMORY_MB = 1024  # PyTorch maps about 640 MB of address space by itself
+
+
+def torch_limits(limits: Limits) -> Limits:
+    """Limits for PyTorch assignments: enough address space for PyTorch, and RLIMIT_CPU no
+    lower than the time budget (a correct model trains within its case's own time limit; the
+    budget still bounds the whole submission)."""
+    return replace(limits, memory_mb=max(limits.memory_mb, TORCH_MIN_MEMORY_MB),
+                   cpu_s=max(limits.cpu_s, int(limits.budget_s)))
+
+
 def grade_folder(path: Path, *, course_path: Path | None = None, assignment: str | None = None,
                  jobs: int | None = None, limits: Limits | None = None, lang: str | None = None,
                  resume: bool = True, executor: Executor | None = None, loader: str = LOADER,
@@ -129,6 +140,9 @@ def grade_folder(path: Path, *, course_path: Path | None = None, assignment: str
         from .assignment import assignment_uses_torch
 
         torch = any(assignment_uses_torch(course, a) for a in {j.assignment for j in run})
+    if torch:
+        limits = torch_limits(limits)
+        run = [replace(j, limits=asdict(limits)) for j in run]
     ex = executor or LocalExecutor(jobs or os.cpu_count() or 1, asdict(limits), torch=torch)
     for rec in ex.run(run):
         records.append(rec)

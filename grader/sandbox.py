@@ -15,7 +15,11 @@ each detected and reported by :func:`protections` (isolation degrades visibly, n
   submissions cannot signal or read each other;
 * ``rlimits`` in the job child: CPU seconds, address space (or data segment when CUDA is used:
   CUDA reserves huge address ranges), file size, open files, processes, no core dumps;
-* a wall-clock timeout per request, after which the job is killed;
+* a wall-clock timeout per request, after which the job is killed, and a total wall-clock
+  budget per submission (all cells, cases and restarts together);
+* ``gpu``: when the machine has an NVIDIA GPU (and PyTorch is used), only the NVIDIA device
+  nodes are bound into the sandbox and each slot sees one GPU (``CUDA_VISIBLE_DEVICES``);
+  otherwise CUDA is hidden;
 * ``sweep``: after every submission every process of the slot's uid except the zygote is killed
   (processes that called ``setsid()`` included), and the zygote, a child subreaper, kills all its
   descendants and wipes ``/tmp``, ``/dev/shm`` and System V IPC objects.
@@ -43,6 +47,11 @@ from typing import Any
 from . import protocol
 
 CHILD_PY = Path(__file__).with_name("child.py")
+#: set to 1 to run without bubblewrap even where it works (tests of the degraded path, or a
+#: machine where bwrap misbehaves); the protections report then says so
+NO_BWRAP_ENV = "COURSE_GRADER_NO_BWRAP"
+#: set to 1 to never expose a GPU to student code
+NO_GPU_ENV = "COURSE_GRADER_NO_GPU"
 SANDBOX_CHILD = "/opt/grader/child.py"
 DEFAULT_UID_BASE = 2_000_000_000  # far from real accounts; uid = base + slot
 
@@ -51,13 +60,16 @@ DEFAULT_UID_BASE = 2_000_000_000  # far from real accounts; uid = base + slot
 class Limits:
     """Resource limits for one submission.
 
-    ``timeout_s``: wall clock per request (one cell, one test case); ``cpu_s``: CPU seconds of
-    the whole job child (RLIMIT_CPU); ``memory_mb``: RLIMIT_AS (RLIMIT_DATA with CUDA), at least
-    1024 when PyTorch is imported; ``fsize_mb``: largest file; ``tmpfs_mb``: size of /tmp;
-    ``nofile``: open files; ``nproc``: processes and threads of the slot's uid.
+    ``timeout_s``: wall clock per request (one cell, one test case; a training case has its own
+    limit); ``budget_s``: wall clock for the whole submission (every cell, case and restart);
+    ``cpu_s``: CPU seconds of the whole job child (RLIMIT_CPU); ``memory_mb``: RLIMIT_AS
+    (RLIMIT_DATA with CUDA: CUDA reserves huge address ranges), at least 1024 when PyTorch is
+    imported (PyTorch itself maps about 640 MB); ``fsize_mb``: largest file; ``tmpfs_mb``: size
+    of /tmp; ``nofile``: open files; ``nproc``: processes and threads of the slot's uid.
     """
 
     timeout_s: float = 10.0
+    budget_s: float = 300.0
     cpu_s: int = 120
     memory_mb: int = 2048
     fsize_mb: int = 16
@@ -87,6 +99,8 @@ class Protections:
     sweep: str = "process tree"
     tmpfs_limit: bool = False
     cuda: bool = False
+    gpus: int = 0
+    budget: bool = True
     notes: list[str] = field(default_factory=list)
 
     def items(self, lang: str = "en") -> list[tuple[str, bool, str]]:
@@ -107,10 +121,15 @@ class Protections:
              if fr else "CPU, memory, file size, open files, processes"),
             ("wall-clock timeout", self.timeout, "délai par cellule et par cas de test" if fr
              else "per cell and per test case"),
+            ("time budget", self.budget, "durée totale limitée par remise" if fr
+             else "total wall-clock time per submission"),
             ("sweep", True, ("balayage : " if fr else "sweep: ") + self.sweep),
             ("tmpfs size limit", self.tmpfs_limit, "/tmp et /dev/shm de taille limitée" if fr
              else "size-limited /tmp and /dev/shm"),
         ]
+        if self.gpus:
+            rows.append(("GPU", self.cuda, (f"{self.gpus} GPU NVIDIA, un par emplacement" if fr
+                                            else f"{self.gpus} NVIDIA GPU(s), one per slot")))
         return rows
 
     def to_json(self) -> dict[str, Any]:
@@ -129,9 +148,33 @@ def _bwrap_works(extra: list[str]) -> bool:
     return r.returncode == 0
 
 
-@cache
+def nvidia_devices() -> list[str]:
+    """The NVIDIA device nodes of this machine (``/dev/nvidia*``), GPUs first."""
+    try:
+        names = os.listdir("/dev")
+    except OSError:
+        return []
+    gpus = sorted((n for n in names if n.startswith("nvidia") and n[6:].isdigit()),
+                  key=lambda n: int(n[6:]))
+    ctl = [n for n in ("nvidiactl", "nvidia-uvm", "nvidia-uvm-tools", "nvidia-modeset") if n in names]
+    return ["/dev/" + n for n in gpus + ctl]
+
+
+def gpu_count() -> int:
+    """How many NVIDIA GPUs this machine has (device nodes; no CUDA call in this process)."""
+    if os.environ.get(NO_GPU_ENV) == "1":
+        return 0
+    return sum(1 for d in nvidia_devices() if d[len("/dev/nvidia"):].isdigit())
+
+
 def protections() -> Protections:
-    """Detect the protections this machine allows (cached for the process)."""
+    """Detect the protections this machine allows (cached for the process; the environment
+    variables :data:`NO_BWRAP_ENV` and :data:`NO_GPU_ENV` are part of the cache key)."""
+    return _protections(os.environ.get(NO_BWRAP_ENV) == "1", os.environ.get(NO_GPU_ENV) == "1")
+
+
+@cache
+def _protections(no_bwrap: bool, no_gpu: bool) -> Protections:
     root = os.geteuid() == 0
     notes: list[str] = []
     if sys.platform != "linux":
@@ -140,11 +183,18 @@ def protections() -> Protections:
     base = ["--unshare-net", "--unshare-pid", "--unshare-ipc"]
     if not root:
         base = ["--unshare-user", *base]
-    bw = _bwrap_works(base + ["--size", str(1 << 20), "--tmpfs", "/tmp"])
-    if not bw and shutil.which("bwrap") is None:
-        notes.append("bubblewrap is not installed (apt-get install bubblewrap)")
-    elif not bw:
-        notes.append("bubblewrap cannot create namespaces here (user namespaces disabled?)")
+    if no_bwrap:
+        bw = False
+        notes.append(f"bubblewrap disabled by {NO_BWRAP_ENV}=1: no namespaces, no network "
+                     "isolation, the whole file system readable as the grader's user")
+    else:
+        bw = _bwrap_works(base + ["--size", str(1 << 20), "--tmpfs", "/tmp"])
+        if not bw and shutil.which("bwrap") is None:
+            notes.append("bubblewrap is not installed (apt-get install bubblewrap): no namespaces, "
+                         "no network isolation, the whole file system readable")
+        elif not bw:
+            notes.append("bubblewrap cannot create namespaces here (user namespaces disabled?): "
+                         "no network isolation, the whole file system readable")
     uid_drop = root and bw and shutil.which("setpriv") is not None
     if root and not uid_drop:
         notes.append("running as root without bubblewrap+setpriv: student code would run as root; "
@@ -153,8 +203,11 @@ def protections() -> Protections:
         notes.append("not root: student code runs as your own user (no separate uid)")
     sweep = ("every process of the slot's uid, and the zygote's process tree" if uid_drop
              else "the zygote's process tree (child subreaper)")
+    gpus = 0 if no_gpu else gpu_count()
+    if no_gpu and nvidia_devices():
+        notes.append(f"GPU hidden from student code by {NO_GPU_ENV}=1")
     return Protections(root=root, bwrap=bw, netns=bw, pidns=bw, uid_drop=uid_drop, sweep=sweep,
-                       tmpfs_limit=bw, cuda=False, notes=notes)
+                       tmpfs_limit=bw, cuda=gpus > 0, gpus=gpus, notes=notes)
 
 
 # --------------------------------------------------------------------------- slot
@@ -268,6 +321,8 @@ class Slot:
                    *_python_binds(),
                    "--perms", "0755", "--dir", "/opt", "--perms", "0755", "--dir", "/opt/grader",
                    "--ro-bind", str(CHILD_PY), SANDBOX_CHILD, "--chdir", "/tmp"]
+            if self.use_cuda:
+                cmd += self.gpu_binds()
             if not self.prot.root:
                 cmd += ["--unshare-user"]
             child = [py, *flags, SANDBOX_CHILD, "--zygote", str(ctl_fd), "--root", "/tmp",
@@ -291,9 +346,46 @@ class Slot:
                "HOME": "/tmp" if self.prot.bwrap else (self.tmp.name if self.tmp else "/tmp"),
                "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}
-        if not self.prot.cuda:
+        if self.use_cuda:
+            # one GPU per slot; inside bwrap only that GPU's device node exists
+            env["CUDA_VISIBLE_DEVICES"] = "0" if self.prot.bwrap else str(self.gpu)
+            env["CUDA_CACHE_DISABLE"] = "1"
+        else:
             env["CUDA_VISIBLE_DEVICES"] = ""
         return env
+
+    @property
+    def use_cuda(self) -> bool:
+        """CUDA is exposed only to PyTorch slots on a machine with a GPU."""
+        return self.torch and self.prot.cuda
+
+    @property
+    def gpu(self) -> int:
+        """The GPU of this slot (slots share GPUs round-robin)."""
+        return self.index % max(1, self.prot.gpus)
+
+    def gpu_minor(self) -> int:
+        """The device minor (``/dev/nvidia<minor>``) of this slot's GPU."""
+        nums = [int(d[len("/dev/nvidia"):]) for d in nvidia_devices() if d[len("/dev/nvidia"):].isdigit()]
+        return nums[self.gpu] if self.gpu < len(nums) else self.gpu
+
+    def gpu_binds(self) -> list[str]:
+        """bwrap arguments binding this slot's GPU device node and the NVIDIA control nodes
+        (read-write: CUDA opens them so), plus the read-only driver information CUDA reads."""
+        args: list[str] = []
+        for d in nvidia_devices():
+            num = d[len("/dev/nvidia"):]
+            if num.isdigit():
+                if int(num) == self.gpu_minor():
+                    # same path, as the NVIDIA container toolkit does: the driver opens
+                    # /dev/nvidia<minor>; CUDA then sees this one GPU as device 0
+                    args += ["--dev-bind", d, d]
+            else:
+                args += ["--dev-bind", d, d]
+        for ro in ("/sys/bus/pci", "/sys/devices", "/sys/module/nvidia"):
+            if os.path.exists(ro):
+                args += ["--ro-bind", ro, ro]
+        return args
 
     def start(self, timeout: float = 60.0) -> None:
         """Start (or restart) the zygote; it imports NumPy (and PyTorch) and waits."""
@@ -408,7 +500,7 @@ class Session:
 
     def __init__(self, slot: Slot):
         self.slot = slot
-        self.cuda = slot.prot.cuda
+        self.cuda = slot.use_cuda
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             assert slot.ctl is not None
