@@ -6,7 +6,8 @@ of gradient descent on the regularised loss: ``w = w - eta (dE/dw + penalty grad
 (003's last line writes ``w - eta dE/dw + alpha sign(w) + ...`` - the penalty gradient must
 also be subtracted and multiplied by eta; the reference follows the derivation.)
 Parts: ``penalty`` (the term added to the loss) and ``w`` (after one step).
-Misconceptions: forgot the penalty gradient; L2 gradient without the factor 2; the other
+Misconceptions: forgot the penalty gradient; the handout's last line (penalty gradient added,
+not multiplied by eta); L2 gradient without the factor 2; the other
 norm's penalty (L1 and L2 confused).
 """
 
@@ -82,6 +83,15 @@ class Regularization(Family):
                                               "est 2 α2 w.",
                                         "en": "the derivative of w² is 2w: the gradient of the L2 "
                                               "penalty is 2 α2 w."}))
+        # MISCONCEPTION: the handout's last line, w - lr dE/dw + penalty gradient (003 slip)
+        handout = no_pen + pg
+        mis_w.append(Misconception("handout-formula", handout.tolist(), {
+            "fr": "le gradient de la pénalité se multiplie lui aussi par η et se soustrait : "
+                  "w = w − η (∂E/∂w + gradient de la pénalité) (la dernière ligne du support, "
+                  "w − η ∂E/∂w + α sign(w) + ..., est une coquille).",
+            "en": "the penalty's gradient is also multiplied by η and subtracted: "
+                  "w = w − η (∂E/∂w + penalty gradient) (the handout's last line, "
+                  "w − η ∂E/∂w + α sign(w) + ..., is a slip)."}))
         confused = {"fr": "L1 = α Σ |w_i| (valeurs absolues), L2 = α Σ w_i² (carrés) : vous avez "
                           "calculé l'autre norme.",
                     "en": "L1 = α Σ |w_i| (absolute values), L2 = α Σ w_i² (squares): you "

@@ -235,6 +235,9 @@ def test_regularization_matches_torch(norm: str) -> None:
     np.testing.assert_allclose(v.answer["w"], (w - lr * gw).detach().numpy(), rtol=1e-12)
     no_pen = (np.array(w0) - lr * np.array(grad)).tolist()
     assert verdict(v, "w", no_pen) == (False, "forgot-penalty-gradient")
+    # 003's last line: w - eta dE/dw + alpha1 sign(w) + alpha2 2w (penalty gradient added)
+    pen_grad = alpha * (np.sign(w0) if norm == "l1" else 2 * np.array(w0))
+    assert verdict(v, "w", (np.array(no_pen) + pen_grad).tolist()) == (False, "handout-formula")
     if norm == "l2":
         half = (np.array(w0) - lr * (np.array(grad) + alpha * np.array(w0))).tolist()
         assert verdict(v, "w", half) == (False, "l2-without-factor-2")
