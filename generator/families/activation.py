@@ -31,7 +31,7 @@ from ._mlp_helpers import finite_float, one_decimal
 
 FUNCTIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "heaviside")
 DEFAULT_ALPHA = {"leaky_relu": 0.01, "elu": 1.0}
-CHECK = FloatCheck(rtol=1e-3, atol=1e-4)
+CHECK = FloatCheck(rtol=1e-3, atol=2e-4)  # 4 decimals, intermediate values rounded too (tanh(2.1))
 
 
 def _t(fr: str, en: str) -> dict[str, str]:
