@@ -236,22 +236,23 @@ def _doctest_case(case: Any, expected: list[Any], lang: str) -> dict[str, Any]:
     for e, want in zip(case.expect, expected):
         got = f"_course_r{e.call}" + (f"[{e.item!r}]" if e.item is not None else "")
         if e.check == "array":
-            w = np.asarray(want, dtype=np.float64)
+            w = np.round(np.asarray(want, dtype=np.float64), 12)  # -0.12, not -0.11999999999999988
             lines += [f">>> tuple(_np.shape({got}))", repr(tuple(w.shape)),
                       f">>> bool(_np.allclose(_np.asarray({got}, dtype=float), {_literal(w)}, "
                       f"rtol={e.rtol!r}, atol={e.atol!r}))", "True"]
         elif e.check == "shape":
             lines += [f">>> tuple(_np.shape({got}))", repr(tuple(np.shape(want)))]
         elif e.check == "scalar":
-            lines += [f">>> bool(abs(float({got}) - {float(want)!r}) <= {e.atol!r} + {e.rtol!r} * "
-                      f"{abs(float(want))!r})", "True"]
+            w = round(float(want), 12)
+            lines += [f">>> bool(abs(float({got}) - {w!r}) <= {e.atol!r} + {e.rtol!r} * {abs(w)!r})",
+                      "True"]
         elif e.check == "int":
             lines += [f">>> int({got}) == {int(want)!r}", "True"]
         elif e.check == "state_dict":
             lines += [f">>> sorted({got})", repr(sorted(want))]
             for key, arr in want.items():
                 lines += [f">>> bool(_np.allclose(_np.asarray({got}[{key!r}], dtype=float), "
-                          f"{_literal(np.asarray(arr, dtype=np.float64))}, rtol={e.rtol!r}, "
+                          f"{_literal(np.round(np.asarray(arr, dtype=np.float64), 12))}, rtol={e.rtol!r}, "
                           f"atol={e.atol!r}))", "True"]
         else:  # pragma: no cover - public cases use the checks above
             raise AssertionError(f"check {e.check!r} in a public case")
