@@ -258,6 +258,65 @@ class TableCheck(Check):
 
 
 _SYMPY_ALLOWED = re.compile(r"^[A-Za-z0-9_\s+\-*/^().,\[\]]*$")
+#: bounds that keep sympy's work small on hostile text (answers are parsed on the trusted side):
+#: an exponent is a number literal of at most this magnitude (``9**9**9`` computes a number
+#: of 370 million digits at parse time) ...
+_SYMPY_MAX_EXPONENT = 8
+#: ... and the terms ``expand`` can produce, estimated on the syntax tree before sympy sees the
+#: text, stay under this (``(W1+b1)**40`` or ``(W1+X)*(W1+X)*...`` expand to 2**40 terms of
+#: non-commutative products; 256 terms take about 0.1 s)
+_SYMPY_MAX_TERMS = 256
+
+
+def _bounded_expression(text: str, functions: tuple[str, ...]) -> None:
+    """Raise ``ValueError`` unless ``text`` is arithmetic on names and number literals with
+    small literal exponents, calls of the allowed ``functions`` (one argument) and a bounded
+    expansion size. Checked on Python's syntax tree (``ast.parse`` evaluates nothing), so no
+    list, tuple, attribute, subscript, ``//`` or other Python construct reaches sympy's eval."""
+    import ast
+
+    try:
+        tree = ast.parse(text, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        raise ValueError(f"cannot read the expression {text!r}") from None
+    work = 0
+
+    def number(node: ast.AST) -> float | None:
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
+            node = node.operand
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            return abs(node.value)
+        return None
+
+    def terms(node: ast.AST, depth: int) -> int:
+        nonlocal work
+        if depth > 100:
+            raise ValueError("expression nested too deeply")
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float) or isinstance(node, ast.Name):
+            n = 1
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
+            n = terms(node.operand, depth + 1)
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+            e = number(node.right)
+            if e is None or e > _SYMPY_MAX_EXPONENT:
+                raise ValueError(f"exponents must be numbers up to {_SYMPY_MAX_EXPONENT}")
+            n = terms(node.left, depth + 1) ** max(1, math.ceil(e))
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
+            a, b = terms(node.left, depth + 1), terms(node.right, depth + 1)
+            n = a + b if isinstance(node.op, (ast.Add, ast.Sub)) else a * b
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in functions
+              and len(node.args) == 1 and not node.keywords and not isinstance(node.args[0], ast.Starred)):
+            work += terms(node.args[0], depth + 1)  # expand works inside the call too
+            n = 1
+        else:
+            raise ValueError(f"not an allowed expression: {text!r}")
+        if n > _SYMPY_MAX_TERMS or work > _SYMPY_MAX_TERMS:
+            raise ValueError(f"expression too large to compare: {text!r}")
+        return n
+
+    work += terms(tree.body, 0)
+    if work > _SYMPY_MAX_TERMS:
+        raise ValueError(f"expression too large to compare: {text!r}")
 
 
 @dataclass(frozen=True)
@@ -296,6 +355,7 @@ class SymbolicCheck(Check):
         for tok in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text):
             if tok not in names:
                 raise ValueError(f"unknown name {tok!r} in {text!r}")
+        _bounded_expression(text.replace("^", "**"), self.functions)  # before any evaluation
         try:
             return parse_expr(text.replace("^", "**"), local_dict=names,
                               global_dict={"Integer": sympy.Integer, "Float": sympy.Float,
@@ -306,6 +366,8 @@ class SymbolicCheck(Check):
 
     def accepts(self, submitted: Any, expected: Any) -> bool:
         if type(submitted) is not str or not isinstance(expected, str):
+            return False
+        if len(submitted) > 500:  # rejected anyway; keeps huge student strings out of the caches
             return False
         return _symbolic_equal(self, submitted, expected)
 
