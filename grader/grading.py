@@ -25,9 +25,12 @@ import json
 import math
 import re
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from course.generator.base import Feedback
 
 from . import protocol
 from .sandbox import Gone, Slot
@@ -209,6 +212,24 @@ def _gone_text(reason: str) -> dict[str, str]:
     return _t("réponse invalide du processus élève", "invalid reply from the student process")
 
 
+def student_text(text: str) -> str:
+    """Text written by student code (an exception message), made safe to show: line breaks
+    become spaces; control and format characters (ANSI escapes that rewrite a terminal,
+    bidirectional overrides that disguise text, NUL) and lone surrogates (which made every
+    UTF-8 output of the batch fail) are dropped; ``<`` and ``>`` become look-alikes, so that a
+    feedback .md rendered as Markdown shows no HTML of the student's."""
+    out = []
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if ch in "\n\r\t\u2028\u2029":
+            out.append(" ")
+        elif cat in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            continue
+        else:
+            out.append({"<": "‹", ">": "›"}.get(ch, ch))
+    return "".join(out)
+
+
 def _error_text(err: Any) -> dict[str, str]:
     """A student's exception, shown as the student's own (type and a short message)."""
     if type(err) is not dict:
@@ -216,7 +237,7 @@ def _error_text(err: Any) -> dict[str, str]:
     name = err.get("type") if type(err.get("type")) is str else "Exception"
     name = re.sub(r"[^A-Za-z0-9_.]", "", name)[:60] or "Exception"
     msg = err.get("message") if type(err.get("message")) is str else ""
-    msg = msg.replace("\n", " ")[:200]
+    msg = student_text(msg)[:200]
     line = err.get("line") if type(err.get("line")) is int else None
     where = f" (ligne {line})" if line else ""
     where_en = f" (line {line})" if line else ""
@@ -242,8 +263,12 @@ def grade_computed(q: Question, reply: dict[str, Any]) -> QuestionResult:
     value = reply["value"]
     if not protocol.validate_plain(value):  # belt and braces: the decoder already guarantees it
         value = None
+    try:
+        feedback = q.variant.check(value)
+    except Exception:  # noqa: BLE001 - a check that chokes on a student value costs the question only
+        feedback = [Feedback(p, False, error="invalid") for p in parts]
     items = []
-    for fb in q.variant.check(value):
+    for fb in feedback:
         m = fb.misconception
         why = None
         if not fb.correct:
