@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from . import grading
-from .sandbox import Limits, Slot
+from .sandbox import Limits, SandboxError, Slot
 
 RECORD_VERSION = 1
 
@@ -77,6 +77,7 @@ def file_sha256(path: Path) -> str:
 
 # --------------------------------------------------------------------------- worker side
 _SLOT: Slot | None = None
+_START_ERROR: str | None = None
 _COURSES: dict[str, Any] = {}
 OriginalLoader = Callable[[Any, str, str], grading.Original]
 
@@ -84,10 +85,15 @@ OriginalLoader = Callable[[Any, str, str], grading.Original]
 def init_worker(slots: Any, limits: dict[str, Any], torch: bool) -> None:
     """Process-pool initializer: take a slot number and start its sandbox zygote now, before
     this worker computes any secret."""
-    global _SLOT
+    global _SLOT, _START_ERROR
     index = slots.get() if slots is not None else 0
-    _SLOT = Slot(index, Limits(**limits), torch=torch)
-    _SLOT.start()
+    try:
+        slot = Slot(index, Limits(**limits), torch=torch)
+        slot.start()
+    except (SandboxError, OSError) as exc:  # every job of this worker says why, clearly
+        _START_ERROR = f"the sandbox did not start: {type(exc).__name__}: {exc}"[:2000]
+        return
+    _SLOT = slot
 
 
 def _course(path: str) -> Any:
@@ -108,6 +114,12 @@ def _loader(spec: str) -> OriginalLoader:
 def grade_job(job: GradingJob) -> dict[str, Any]:
     """Grade one notebook in this worker's sandbox slot; returns (and writes) its record."""
     global _SLOT
+    if _SLOT is None and _START_ERROR is not None:
+        rec0 = {"version": RECORD_VERSION, "file": Path(job.notebook).name, "sha256": job.sha256,
+                "assignment": job.assignment, "student": job.student, "status": "error",
+                "detail": _START_ERROR, "questions": []}
+        atomic_write(Path(job.record), json.dumps(rec0, indent=1, sort_keys=True))
+        return rec0
     if _SLOT is None:
         _SLOT = Slot(0, Limits(**job.limits))
         _SLOT.start()

@@ -15,11 +15,11 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from course.errors import UsageError
+from course.errors import CourseError, UsageError
 
 from . import grading, report
 from .batch import RECORD_VERSION, Executor, GradingJob, LocalExecutor, atomic_write, file_sha256
-from .sandbox import Limits, protections
+from .sandbox import Limits, protections, root_refusal, unsafe_root_refused
 
 LOADER = "course.grader.assignment:load_original"
 
@@ -112,6 +112,8 @@ def grade_folder(path: Path, *, course_path: Path | None = None, assignment: str
     lang = lang or course.language
     limits = limits or Limits()
     prot = protections()
+    if unsafe_root_refused():
+        raise CourseError(root_refusal())
     todo, rejected = plan(path, course.roster, assignment, course_path, limits, loader)
     store = path / ".grader"
     records: list[dict[str, Any]] = []

@@ -50,6 +50,9 @@ CHILD_PY = Path(__file__).with_name("child.py")
 #: set to 1 to run without bubblewrap even where it works (tests of the degraded path, or a
 #: machine where bwrap misbehaves); the protections report then says so
 NO_BWRAP_ENV = "COURSE_GRADER_NO_BWRAP"
+#: set to 1 to let a root grader run student code as root when it cannot drop privileges
+#: (no bubblewrap or no setpriv): dangerous, and reported
+UNSAFE_ROOT_ENV = "COURSE_GRADER_UNSAFE_ROOT"
 #: set to 1 to never expose a GPU to student code
 NO_GPU_ENV = "COURSE_GRADER_NO_GPU"
 SANDBOX_CHILD = "/opt/grader/child.py"
@@ -173,6 +176,28 @@ def protections() -> Protections:
     return _protections(os.environ.get(NO_BWRAP_ENV) == "1", os.environ.get(NO_GPU_ENV) == "1")
 
 
+def _bwrap_python_fails(base: list[str]) -> str | None:
+    """None if this interpreter and its packages run in the sandbox's file system view, else
+    bwrap's or Python's last error line (e.g. an interpreter under a folder the user cannot
+    read)."""
+    exe = shutil.which("bwrap")
+    if exe is None:
+        return "bwrap missing"
+    cmd = [exe, *base, "--ro-bind", "/usr", "/usr", *_root_entries(), "--proc", "/proc",
+           "--dev", "/dev", *_python_binds()]
+    if os.geteuid() != 0:
+        cmd.append("--unshare-user")
+    cmd += ["--", sys.executable, "-I", "-c", "import numpy"]
+    try:
+        r = subprocess.run(cmd, capture_output=True, timeout=60, cwd="/")
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return type(exc).__name__
+    if r.returncode == 0:
+        return None
+    lines = r.stderr.decode(errors="replace").strip().splitlines()
+    return lines[-1][:200] if lines else f"exit status {r.returncode}"
+
+
 @cache
 def _protections(no_bwrap: bool, no_gpu: bool) -> Protections:
     root = os.geteuid() == 0
@@ -189,7 +214,13 @@ def _protections(no_bwrap: bool, no_gpu: bool) -> Protections:
                      "isolation, the whole file system readable as the grader's user")
     else:
         bw = _bwrap_works(base + ["--size", str(1 << 20), "--tmpfs", "/tmp"])
-        if not bw and shutil.which("bwrap") is None:
+        why = _bwrap_python_fails(base) if bw else None
+        if why is not None:
+            bw = False
+            notes.append("bubblewrap cannot show this Python environment in the sandbox "
+                         f"({why}): no namespaces, no network isolation, the whole file "
+                         "system readable")
+        elif not bw and shutil.which("bwrap") is None:
             notes.append("bubblewrap is not installed (apt-get install bubblewrap): no namespaces, "
                          "no network isolation, the whole file system readable")
         elif not bw:
@@ -198,7 +229,7 @@ def _protections(no_bwrap: bool, no_gpu: bool) -> Protections:
     uid_drop = root and bw and shutil.which("setpriv") is not None
     if root and not uid_drop:
         notes.append("running as root without bubblewrap+setpriv: student code would run as root; "
-                     "the grader refuses unless --unsafe-root is given")
+                     f"the grader refuses unless {UNSAFE_ROOT_ENV}=1 is set")
     if not root:
         notes.append("not root: student code runs as your own user (no separate uid)")
     sweep = ("every process of the slot's uid, and the zygote's process tree" if uid_drop
@@ -208,6 +239,19 @@ def _protections(no_bwrap: bool, no_gpu: bool) -> Protections:
         notes.append(f"GPU hidden from student code by {NO_GPU_ENV}=1")
     return Protections(root=root, bwrap=bw, netns=bw, pidns=bw, uid_drop=uid_drop, sweep=sweep,
                        tmpfs_limit=bw, cuda=gpus > 0, gpus=gpus, notes=notes)
+
+
+def root_refusal() -> str:
+    """Why a root grader without bubblewrap + setpriv refuses to run student code."""
+    return ("running as root but bubblewrap/setpriv are unavailable: refusing to run student code "
+            f"as root (install bubblewrap, run the grader as an ordinary user, or set "
+            f"{UNSAFE_ROOT_ENV}=1 to accept the risk)")
+
+
+def unsafe_root_refused() -> bool:
+    """True when :class:`Slot` would refuse to start (root, no privilege drop, not accepted)."""
+    prot = protections()
+    return prot.root and not prot.uid_drop and os.environ.get(UNSAFE_ROOT_ENV) != "1"
 
 
 # --------------------------------------------------------------------------- slot
@@ -294,9 +338,9 @@ class Slot:
         self.limits = limits or Limits()
         self.torch = torch
         self.prot = protections()
-        if self.prot.root and not self.prot.uid_drop and not allow_unsafe_root:
-            raise SandboxError("running as root but bubblewrap/setpriv are unavailable: refusing to "
-                               "run student code as root (install bubblewrap, or pass --unsafe-root)")
+        if self.prot.root and not self.prot.uid_drop and not allow_unsafe_root \
+                and os.environ.get(UNSAFE_ROOT_ENV) != "1":
+            raise SandboxError(root_refusal())
         self.uid = uid_base + index if self.prot.uid_drop else os.getuid()
         self.proc: subprocess.Popen[bytes] | None = None
         self.ctl: socket.socket | None = None
