@@ -10,6 +10,7 @@ import csv
 import html
 import io
 import json
+import unicodedata
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,22 @@ def totals(rec: dict[str, Any]) -> tuple[float, float]:
     return _r(sum(q["points"] for q in qs)), _r(sum(q["max_points"] for q in qs))
 
 
+def _csv_cell(x: Any) -> Any:
+    """A CSV cell that a spreadsheet shows as text: a file name is the student's choice, and
+    ``=HYPERLINK(...)``, ``+cmd|...``, ``-``, ``@`` at the start of a cell run as formulas
+    (CSV injection); such cells get a leading apostrophe (OWASP's advice)."""
+    if type(x) is str and x[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + x
+    return x
+
+
+def _file_name(name: str) -> str:
+    """A submitted file's name as printable UTF-8 text: a name that is not UTF-8 arrives with
+    lone surrogates (``os.listdir``), which no UTF-8 output can hold, and control characters
+    would reach the terminal; both become ``?``."""
+    return "".join("?" if unicodedata.category(c) in ("Cc", "Cf", "Cs") else c for c in name)
+
+
 def write_grades_csv(path: Path, records: list[dict[str, Any]], max_points: float) -> None:
     qids = question_ids(records)
     buf = io.StringIO()
@@ -59,8 +76,8 @@ def write_grades_csv(path: Path, records: list[dict[str, Any]], max_points: floa
         by = {q["id"]: q["points"] for q in rec.get("questions", [])}
         tot, _ = totals(rec)
         pct = 100.0 * tot / max_points if max_points else 0.0
-        w.writerow([rec.get("student") or "", rec["file"], *[_r(by.get(q, 0.0)) for q in qids],
-                    tot, round(pct, 2), rec["status"]])
+        w.writerow([_csv_cell(c) for c in (rec.get("student") or "", rec["file"])]
+                   + [*[_r(by.get(q, 0.0)) for q in qids], tot, round(pct, 2), rec["status"]])
     atomic_write(path, buf.getvalue())
 
 
@@ -252,6 +269,7 @@ def write_report(path: Path, records: list[dict[str, Any]], protections: list[tu
 def write_outputs(root: Path, records: list[dict[str, Any]], lang: str,
                   protections: list[tuple[str, bool, str]], notes: list[str]) -> dict[str, Any]:
     """Write every output from the records; returns the summary."""
+    records = [r | {"file": _file_name(r["file"])} for r in records]
     max_points = max((totals(r)[1] for r in records if r["status"] == "graded"), default=0.0)
     write_grades_csv(root / "grades.csv", records, max_points)
     for rec in records:
