@@ -16,6 +16,7 @@ records (:mod:`course.grader.report`).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import multiprocessing as mp
 import os
@@ -65,6 +66,33 @@ def atomic_write(path: Path, text: str) -> None:
         except OSError:
             pass
         raise
+
+
+def record_key(course: Any) -> bytes:
+    """The key that signs grading records: derived from the course seed, the secret every
+    variant and hidden case comes from (students never see it)."""
+    return hashlib.sha256(f"course-grader-record-v1:{course.seed}".encode()).digest()
+
+
+def _record_mac(rec: dict[str, Any], key: bytes) -> str:
+    body = {k: v for k, v in rec.items() if k != "mac"}
+    canon = json.dumps(json.loads(json.dumps(body, default=str)), sort_keys=True, separators=(",", ":"))
+    return hmac.new(key, canon.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+
+
+def sign_record(rec: dict[str, Any], key: bytes) -> None:
+    """Add ``rec["mac"]``: resume trusts a record only if it carries a valid one, because
+    ``PATH/.grader/`` sits beside the submissions and may hold files a student planted (an
+    archive extracted there, a shared folder): a forged record with the sha256 of the
+    student's own notebook and full marks would otherwise be resumed as is."""
+    rec["mac"] = _record_mac(rec, key)
+
+
+def record_is_authentic(rec: Any, key: bytes) -> bool:
+    """True if ``rec`` was signed by :func:`sign_record` with ``key``."""
+    return (type(rec) is dict and type(rec.get("mac")) is str
+            and hmac.compare_digest(rec["mac"].encode("utf-8", "surrogatepass"),
+                                    _record_mac(rec, key).encode("ascii")))
 
 
 def file_sha256(path: Path) -> str:
@@ -152,6 +180,10 @@ def grade_job(job: GradingJob) -> dict[str, Any]:
         rec["status"] = "error"
         rec["detail"] = f"{type(exc).__name__}: {exc}"
         rec["traceback"] = traceback.format_exc(limit=5)
+    try:
+        sign_record(rec, record_key(_course(job.course_path)))
+    except Exception:  # noqa: BLE001 - an unsigned record is simply graded again next time
+        pass
     atomic_write(Path(job.record), json.dumps(rec, indent=1, sort_keys=True, default=str))
     return rec
 

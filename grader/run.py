@@ -18,7 +18,16 @@ from typing import Any
 from course.errors import CourseError, UsageError
 
 from . import grading, report
-from .batch import RECORD_VERSION, Executor, GradingJob, LocalExecutor, atomic_write, file_sha256
+from .batch import (
+    RECORD_VERSION,
+    Executor,
+    GradingJob,
+    LocalExecutor,
+    atomic_write,
+    file_sha256,
+    record_is_authentic,
+    record_key,
+)
 from .sandbox import Limits, protections, root_refusal, unsafe_root_refused
 
 LOADER = "course.grader.assignment:load_original"
@@ -123,18 +132,23 @@ def grade_folder(path: Path, *, course_path: Path | None = None, assignment: str
         if on_record:
             on_record(rec)
     run: list[GradingJob] = []
+    key = record_key(course)
     for job in todo:
         rp = Path(job.record)
         if resume and rp.is_file():
             try:
                 old = json.loads(rp.read_text(encoding="utf-8"))
-                if old.get("sha256") == job.sha256 and old.get("version") == RECORD_VERSION \
-                        and old.get("status") != "error":
+                # a record is resumed only if this grader signed it (a planted one is not) and
+                # it is about this very file, student and assignment
+                if record_is_authentic(old, key) and old.get("sha256") == job.sha256 \
+                        and old.get("version") == RECORD_VERSION and old.get("status") != "error" \
+                        and (old.get("file"), old.get("student"), old.get("assignment")) \
+                        == (Path(job.notebook).name, job.student, job.assignment):
                     records.append(old)
                     if on_record:
                         on_record(old | {"resumed": True})
                     continue
-            except (OSError, ValueError):
+            except Exception:  # noqa: BLE001 - a planted record (a list, nested 10**5 deep...) is regraded
                 pass
         run.append(job)
     torch = False
