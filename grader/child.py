@@ -250,6 +250,10 @@ def _apply_limits(limits: dict) -> None:
     setl(resource.RLIMIT_NPROC, limits.get("nproc"))
     setl(resource.RLIMIT_DATA, limits.get("data_bytes"))
     setl(resource.RLIMIT_AS, limits.get("as_bytes"))
+    # POSIX message queues outlive their creator (in the sandbox's IPC namespace) and cannot be
+    # listed by the zygote to be wiped: student code may not create any.
+    if hasattr(resource, "RLIMIT_MSGQUEUE"):
+        setl(resource.RLIMIT_MSGQUEUE, 0)
 
 
 def _put_files(workdir: str, files: dict) -> dict:
@@ -411,6 +415,26 @@ def _wipe(path: str) -> None:
             pass
 
 
+#: keyctl(2)'s syscall number (glibc has no wrapper) on the architectures we know
+_SYS_KEYCTL = {"x86_64": 250, "aarch64": 219, "riscv64": 219}
+
+
+def _clear_keyrings() -> None:
+    """Empty the uid's user and user-session kernel keyrings: keys added there (``add_key``)
+    outlive every process, and even a restarted sandbox, of the slot's uid."""
+    import platform
+
+    nr = _SYS_KEYCTL.get(platform.machine())
+    if nr is None:
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return
+    for keyring in (-4, -5):  # KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING
+        libc.syscall(nr, 7, ctypes.c_long(keyring))  # KEYCTL_CLEAR = 7
+
+
 def _remove_sysv_ipc() -> None:
     try:
         libc = ctypes.CDLL(None, use_errno=True)
@@ -439,6 +463,7 @@ def clean() -> None:
         if WIPE_SHARED:
             _wipe("/dev/shm")
             _remove_sysv_ipc()
+            _clear_keyrings()
         left = os.listdir(ROOT) + (os.listdir("/dev/shm") if WIPE_SHARED else [])
     except (OSError, RecursionError):
         left = ["?"]
