@@ -138,10 +138,10 @@ class OptimizerStep(Family):
                       "puissance t (le support imprime 1 − β1 : c'est une coquille).",
                 "en": "Adam's bias correction is m / (1 − β1^t) and v / (1 − β2^t), with the power t "
                       "(the handout prints 1 − β1: a slip)."},
-            "no-bias-correction": {"fr": "vous avez oublié la correction de biais m̂ = m / (1 − β1^t), "
-                                         "v̂ = v / (1 − β2^t).",
-                                   "en": "you forgot the bias correction m̂ = m / (1 − β1^t), "
-                                         "v̂ = v / (1 − β2^t)."},
+            "no-bias-correction": {"fr": "vous avez oublié la correction de biais m_hat = m / (1 − β1^t), "
+                                         "v_hat = v / (1 − β2^t).",
+                                   "en": "you forgot the bias correction m_hat = m / (1 − β1^t), "
+                                         "v_hat = v / (1 − β2^t)."},
             "forgot-velocity": {"fr": "avec momentum, on met à jour avec la vitesse v = β v + g, pas "
                                       "avec le seul gradient courant.",
                                 "en": "with momentum the update uses the velocity v = β v + g, not "
