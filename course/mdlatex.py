@@ -266,6 +266,7 @@ UNICODE_TEX: dict[str, str] = {
     "²": r"^{2}", "³": r"^{3}", "¹": r"^{1}", "⁰": r"^{0}", "⁻": r"^{-}", "ᵀ": r"^{T}",
     "₀": r"_{0}", "₁": r"_{1}", "₂": r"_{2}", "₃": r"_{3}", "✓": r"\checkmark",
     "∼": r"\sim", "⌊": r"\lfloor", "⌋": r"\rfloor", "⌈": r"\lceil", "⌉": r"\rceil",
+    "ℝ": r"\mathbb{R}",  # amssymb (course-exam.sty); the quiz bank writes C(K, ℝ)
 }
 #: ... and text-only characters (spaces, dots).
 UNICODE_TEXT: dict[str, str] = {"\u202f": r"\,", "\u2009": r"\,", "…": r"\dots{}"}

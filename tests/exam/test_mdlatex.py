@@ -57,6 +57,8 @@ def test_unicode_symbols_declared_and_unknown_marked() -> None:
     decl = unicode_declarations()
     assert "\\DeclareUnicodeCharacter{03C6}{\\ensuremath{\\varphi}}" in decl
     assert "\\DeclareUnicodeCharacter{00D7}{\\ensuremath{\\times}}" in decl
+    assert "\\DeclareUnicodeCharacter{211D}{\\ensuremath{\\mathbb{R}}}" in decl
+    assert escape("C(K, ℝ)") == "C(K, ℝ)"  # the quiz bank's universal-approximation answer
     assert escape("φ(x) ≤ 2 — é") == "φ(x) ≤ 2 — é"  # declared / known to inputenc: kept
     assert escape("smile \U0001F600") == "smile [U+1F600]"
 
