@@ -15,9 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from course.reference.optimizers import dropped_units
 
 from course.errors import ParameterError
+from course.reference.optimizers import dropped_units
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
 from ..checks import Check, FloatCheck, IntCheck

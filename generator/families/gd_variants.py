@@ -14,9 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from course.reference.optimizers import gd_variant_counts
 
 from course.errors import ParameterError
+from course.reference.optimizers import gd_variant_counts
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
 from ..checks import Check, IntCheck

@@ -16,9 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from course.reference.linreg import linreg_gd, linreg_loss_grad
 
 from course.errors import ParameterError
+from course.reference.linreg import linreg_gd, linreg_loss_grad
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
 from ..checks import Check, FloatCheck

@@ -15,9 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from course.reference.metrics import metrics_from_confusion
 
 from course.errors import ParameterError
+from course.reference.metrics import metrics_from_confusion
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
 from ..checks import ArrayCheck, Check, FloatCheck

@@ -14,9 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from course.reference import optimizers as opt
 
 from course.errors import ParameterError
+from course.reference import optimizers as opt
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
 from ..checks import ArrayCheck, Check

@@ -19,9 +19,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from course.reference.perceptron import LOGIC_GATES, perceptron_train
 
 from course.errors import ParameterError
+from course.reference.perceptron import LOGIC_GATES, perceptron_train
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
 from ..checks import ArrayCheck, BoolCheck, Check, FloatCheck, IntCheck, TableCheck

@@ -16,9 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from course.reference.optimizers import l1_grad, l1_penalty, l2_grad, l2_penalty, sgd_step
 
 from course.errors import ParameterError
+from course.reference.optimizers import l1_grad, l1_penalty, l2_grad, l2_penalty, sgd_step
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
 from ..checks import ArrayCheck, Check, FloatCheck

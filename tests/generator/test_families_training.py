@@ -13,11 +13,11 @@ import string
 import numpy as np
 import pytest
 import torch
-from course.generator.families.concept_quiz import question_bank
-from course.generator.registry import registry
 
 from course.cli import main
 from course.errors import ParameterError
+from course.generator.families.concept_quiz import question_bank
+from course.generator.registry import registry
 from course.rng import make_rng
 
 
