@@ -116,12 +116,10 @@ def init_worker(slots: Any, limits: dict[str, Any], torch: bool) -> None:
     global _SLOT, _START_ERROR
     index = slots.get() if slots is not None else 0
     try:
-        slot = Slot(index, Limits(**limits), torch=torch)
-        slot.start()
-    except (SandboxError, OSError) as exc:  # every job of this worker says why, clearly
-        _START_ERROR = f"the sandbox did not start: {type(exc).__name__}: {exc}"[:2000]
-        return
-    _SLOT = slot
+        _SLOT = Slot(index, Limits(**limits), torch=torch)
+        _SLOT.start()
+    except (SandboxError, OSError) as exc:  # retried by each job, which says why if it fails
+        _START_ERROR = f"{type(exc).__name__}: {exc}"[:2000]
 
 
 def _course(path: str) -> Any:
@@ -141,16 +139,19 @@ def _loader(spec: str) -> OriginalLoader:
 
 def grade_job(job: GradingJob) -> dict[str, Any]:
     """Grade one notebook in this worker's sandbox slot; returns (and writes) its record."""
-    global _SLOT
-    if _SLOT is None and _START_ERROR is not None:
+    global _SLOT, _START_ERROR
+    try:
+        if _SLOT is None:
+            _SLOT = Slot(0, Limits(**job.limits))
+        if not _SLOT.alive():
+            _SLOT.start()
+    except (SandboxError, OSError) as exc:
+        _START_ERROR = f"{type(exc).__name__}: {exc}"[:2000]
         rec0 = {"version": RECORD_VERSION, "file": Path(job.notebook).name, "sha256": job.sha256,
                 "assignment": job.assignment, "student": job.student, "status": "error",
-                "detail": _START_ERROR, "questions": []}
+                "detail": f"the sandbox did not start: {_START_ERROR}", "questions": []}
         atomic_write(Path(job.record), json.dumps(rec0, indent=1, sort_keys=True))
         return rec0
-    if _SLOT is None:
-        _SLOT = Slot(0, Limits(**job.limits))
-        _SLOT.start()
     rec: dict[str, Any] = {"version": RECORD_VERSION, "file": Path(job.notebook).name,
                            "sha256": job.sha256, "assignment": job.assignment,
                            "student": job.student, "status": "graded", "questions": [],

@@ -309,6 +309,34 @@ def _root_entries() -> list[str]:
     return args
 
 
+LOCK_DIR = "/run/course-grader"
+
+
+def claim_uid(base: int, index: int) -> tuple[int, int]:
+    """An unused sandbox uid, ``base + index`` or the next free one, held by an exclusive lock
+    file (released when this process exits): two graders on one machine (two batches, two
+    test runs) never share a uid, so one's sweep never kills the other's sandbox."""
+    import fcntl
+
+    lock_dir = LOCK_DIR if os.access("/run", os.W_OK) else os.path.join(tempfile.gettempdir(),
+                                                                        "course-grader-uids")
+    os.makedirs(lock_dir, mode=0o700, exist_ok=True)
+    for k in range(10_000):
+        uid = base + index + k
+        fd = os.open(os.path.join(lock_dir, f"uid-{uid}.lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC,
+                     0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        if _uid_processes(uid):  # leftovers of a grader that did not take the lock
+            os.close(fd)
+            continue
+        return uid, fd
+    raise SandboxError(f"no free sandbox uid from {base + index}")
+
+
 def _uid_processes(uid: int) -> list[int]:
     out = []
     for name in os.listdir("/proc"):
@@ -341,7 +369,11 @@ class Slot:
         if self.prot.root and not self.prot.uid_drop and not allow_unsafe_root \
                 and os.environ.get(UNSAFE_ROOT_ENV) != "1":
             raise SandboxError(root_refusal())
-        self.uid = uid_base + index if self.prot.uid_drop else os.getuid()
+        self.lock_fd: int | None = None
+        if self.prot.uid_drop:
+            self.uid, self.lock_fd = claim_uid(uid_base, index)
+        else:
+            self.uid = os.getuid()
         self.proc: subprocess.Popen[bytes] | None = None
         self.ctl: socket.socket | None = None
         self.zygote_pid: int | None = None
@@ -454,8 +486,13 @@ class Slot:
             msg = b""
         if not msg:
             err = b""
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                err = f"no answer within {timeout:.0f} s".encode()
             if self.proc.poll() is not None and self.proc.stderr is not None:
-                err = self.proc.stderr.read()[-2000:]
+                err = (self.proc.stderr.read()[-2000:]
+                       or f"exit status {self.proc.returncode}".encode())
             self.stop()
             raise SandboxError(f"the sandbox did not start: {err.decode(errors='replace').strip()}")
         self.info = json.loads(msg)

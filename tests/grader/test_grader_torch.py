@@ -1,0 +1,123 @@
+"""SLOW (PyTorch in the sandbox): hw3 and hw4 of the sample course, built by the real builder
+and graded end to end in the ``--torch`` sandbox, for ONE student (torch import and training
+are slow on 2 shared cores: 12 s of CPU, 40 s of wall clock on a loaded machine).
+
+hw3: the solutions notebook gets full marks, the handed-out stub zero, and a notebook whose CNN
+is right but never trained (and whose answer cell loads the data file handed out with the
+notebook, so it must be in the sandbox's working folder) gets the architecture and forward
+points only. hw4: the solutions notebook gets full marks (LSTM training within its time limit).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+import torch
+
+from course.config import load_course
+from course.generator.coding import CODING, TRAIN_TIME_S
+from course.grader.run import grade_folder
+from course.grader.sandbox import Limits
+from course.notebooks import build_notebook, data_filename
+
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+UNTRAINED = '''
+
+_data = np.load("{data}")  # handed out next to the notebook
+assert _data["X_train"].shape == (400, 1, 8, 8)
+
+
+def train_cnn(model, X, y, epochs=5, lr=0.01, batch_size=32):
+    """Forgets to train."""
+    return model
+'''
+
+
+def _answer_id(nb, ref: str) -> str:
+    q = next(q for q in nb.metadata["course"]["questions"] if q["ref"] == ref)
+    return f"{q['id']}-answer"
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    course = load_course(REPO / "course.yml")
+    for a in ("hw3", "hw4"):
+        if a not in course.data.assignments:
+            pytest.fail(f"course.yml has no {a}")
+    sol, stub, wrong = course.roster[:3]  # one notebook each (one student per kind)
+    tmp = tmp_path_factory.mktemp("torch")
+    sub = tmp / "hw3" / "submissions"
+    sub.mkdir(parents=True)
+    nbformat.write(build_notebook(course, "hw3", sol, solutions=True), str(sub / f"hw3-{sol}.ipynb"))
+    nbformat.write(build_notebook(course, "hw3", stub), str(sub / f"hw3-{stub}.ipynb"))
+    nb = build_notebook(course, "hw3", wrong, solutions=True)
+    cell = next(c for c in nb.cells if c.id == _answer_id(nb, "torch-cnn"))
+    cell.source = CODING["torch-cnn"].solution + UNTRAINED.format(data=data_filename("hw3", "torch-cnn"))
+    nbformat.write(nb, str(sub / f"hw3-{wrong}.ipynb"))
+    d4 = tmp / "hw4" / "submissions"
+    d4.mkdir(parents=True)
+    nbformat.write(build_notebook(course, "hw4", sol, solutions=True), str(d4 / f"hw4-{sol}.ipynb"))
+    out = {}
+    for a in ("hw3", "hw4"):
+        grade_folder(tmp / a, course_path=REPO / "course.yml", jobs=2, limits=Limits(timeout_s=20.0))
+        rows = {r["student"]: r for r in csv.DictReader(open(tmp / a / "grades.csv"))}
+        for sid, row in rows.items():
+            rec = json.loads((tmp / a / ".grader" / f"{a}-{sid}.json").read_text())
+            kind = {sol: "", stub: "-stub", wrong: "-wrong"}[sid]
+            out[a + kind] = (row, rec)
+    return out
+
+
+def _max(rec) -> float:
+    return sum(q["max_points"] for q in rec["questions"])
+
+
+def _q(rec, title: str):
+    return next(q for q in rec["questions"] if q["title"]["en"] == title)
+
+
+def test_solutions_get_full_marks(graded):
+    for name in ("hw3", "hw4"):
+        row, rec = graded[name]
+        assert row["status"] == "graded", rec.get("detail")
+        bad = [(q["id"], it["name"], it["why"]) for q in rec["questions"] for it in q["items"] if not it["ok"]]
+        assert bad == [] and float(row["total"]) == _max(rec)
+        training = [it for q in rec["questions"] for it in q["items"] if it["name"] == "training"]
+        assert len(training) == 1 and training[0]["seconds"] < TRAIN_TIME_S
+
+
+def test_stub_gets_zero(graded):
+    row, rec = graded["hw3-stub"]
+    assert row["status"] == "graded" and float(row["total"]) == 0.0
+    cnn = _q(rec, CODING["torch-cnn"].title["en"])
+    assert all("NotImplementedError" in it["why"]["en"] for it in cnn["items"])
+
+
+def test_untrained_model_gets_architecture_and_forward_only(graded):
+    row, rec = graded["hw3-wrong"]
+    cnn = _q(rec, CODING["torch-cnn"].title["en"])
+    ok = {it["name"]: it["ok"] for it in cnn["items"]}
+    assert ok == {"architecture": True, "forward": True, "forward-one": True, "training": False}
+    assert cnn["points"] == pytest.approx(cnn["max_points"] * 3.5 / 6.0)
+    assert float(row["total"]) == pytest.approx(_max(rec) - cnn["max_points"] * 2.5 / 6.0)
+    assert rec["cells"][f"{cnn['id']}-answer"]["ok"]  # the data file was in the working folder
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU")
+def test_cuda_is_visible_in_the_sandbox():
+    from course.grader.sandbox import Slot, protections
+
+    assert protections().cuda
+    with Slot(0, Limits(timeout_s=60.0, memory_mb=4096), torch=True) as slot, slot.session() as s:
+        r = s.request({"op": "exec", "source": "import torch\nn = torch.cuda.device_count()\n"
+                                                "x = (torch.ones(4, device='cuda') * 2).sum().item()"})
+        assert r["ok"], r
+        assert s.request({"op": "get", "name": "n"})["value"] == 1
+        assert s.request({"op": "get", "name": "x"})["value"] == 8.0
