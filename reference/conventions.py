@@ -168,5 +168,5 @@ def rnn_params(
 def iterations_per_epoch(n: int, batch_size: int) -> int:
     """Mini-batch iterations per epoch: ``ceil(n / batch_size)`` (003)."""
     _check_positive("n", n)
-    _check_positive("batch size", batch_size)
+    _check_positive("batch_size", batch_size)
     return math.ceil(n / batch_size)

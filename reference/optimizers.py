@@ -132,6 +132,14 @@ def dropped_units(n: int, p: float) -> int:
     return int(math.floor(n * p + 0.5 + 1e-12))
 
 
+def inverted_dropout_scale(p: float) -> float:
+    """Factor ``1 / (1 - p)`` applied to the kept units during training (inverted dropout,
+    as Keras and PyTorch do), so that nothing changes at inference. Needs ``0 <= p < 1``."""
+    if not 0 <= p < 1:
+        raise ParameterError("p", f"the dropout rate must lie in [0, 1), got {p!r}")
+    return 1.0 / (1.0 - p)
+
+
 def dropout_mask(shape: Any, p: float, rng: np.random.Generator) -> Array:
     """Inverted-dropout mask: each unit kept with probability ``1 - p`` and then worth
     ``1 / (1 - p)``, dropped units 0 (so ``E[mask] = 1``). ``p = 1`` drops everything."""
@@ -140,7 +148,7 @@ def dropout_mask(shape: Any, p: float, rng: np.random.Generator) -> Array:
     keep = rng.random(shape) >= p
     if p == 1:
         return np.zeros(shape)
-    return keep / (1.0 - p)
+    return keep * inverted_dropout_scale(p)
 
 
 def gd_variant_counts(n: int, batch_size: int, epochs: int = 1) -> dict[str, int]:
@@ -152,10 +160,7 @@ def gd_variant_counts(n: int, batch_size: int, epochs: int = 1) -> dict[str, int
     """
     if not isinstance(epochs, (int, np.integer)) or epochs <= 0:
         raise ParameterError("epochs", f"must be a positive integer, got {epochs!r}")
-    try:
-        k = iterations_per_epoch(n, batch_size)
-    except ValueError as exc:
-        raise ParameterError("batch_size" if "batch" in str(exc) else "n", str(exc)) from None
+    k = iterations_per_epoch(n, batch_size)  # raises ParameterError naming n or batch_size
     return {"iterations_per_epoch": k, "bgd_updates": int(epochs), "sgd_updates": int(n * epochs),
             "minibatch_updates": int(k * epochs), "last_batch_size": int(n - (k - 1) * batch_size)}
 

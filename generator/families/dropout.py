@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from course.errors import ParameterError
-from course.reference.optimizers import dropped_units
+from course.reference.optimizers import dropped_units, inverted_dropout_scale
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
 from ..checks import Check, FloatCheck, IntCheck
@@ -55,7 +55,7 @@ class Dropout(Family):
         p = float(p)
         dropped = dropped_units(n, p)
         kept = n - dropped
-        scale = 1.0 / (1.0 - p)
+        scale = inverted_dropout_scale(p)
         exact = abs(n * p - round(n * p)) < 1e-9
         ic, fc = IntCheck(), FloatCheck(rtol=1e-3, atol=1e-3)
         swap = {"fr": "le taux de dropout p est la proportion de neurones supprimés, pas "
