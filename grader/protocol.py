@@ -126,7 +126,9 @@ class _Decoder:
                 or not all(type(s) is int and 0 <= s <= self.limits.max_elements for s in shape)):
             raise ProtocolError("malformed array shape")
         n = math.prod(shape)
-        if n > self.limits.max_elements:
+        # the non-zero dimensions too: shape [0, 4e6, 4e6, 4e6] has 0 elements, but numpy's
+        # reshape raises ValueError ("array is too big") on it, which is not a ProtocolError
+        if n > self.limits.max_elements or math.prod(max(s, 1) for s in shape) > self.limits.max_elements:
             raise ProtocolError(f"array larger than {self.limits.max_elements} elements")
         self.elements += n
         if self.elements > self.limits.max_elements:
