@@ -49,6 +49,8 @@ class Question:
     variant: Any = None  # computed: the student's Variant
     coding: Any = None  # coding: the CodingQuestion
     title: dict[str, str] = field(default_factory=dict)
+    #: rendered statements by language (a student's notebook and solutions share them)
+    rendered: dict[str, str] = field(default_factory=dict)
 
 
 def question_variant(course: Any, exercise_id: str, student_id: str) -> Any:
@@ -290,7 +292,7 @@ def _cell(kind: str, source: str, cid: str, role: str, question: str | None = No
     cell: dict[str, Any] = {"cell_type": kind, "id": cid, "metadata": md, "source": source}
     if kind == "code":
         cell.update(execution_count=None, outputs=[])
-    return nbformat.from_dict(cell)
+    return cell
 
 
 def build_notebook(course: Any, assignment_id: str, student_id: str, solutions: bool = False,
@@ -301,70 +303,106 @@ def build_notebook(course: Any, assignment_id: str, student_id: str, solutions: 
     computed question. ``lang`` defaults to the course language. Deterministic: the same
     inputs give the same notebook (the grader rebuilds it to restore locked cells).
     """
+    return nbformat.from_dict(_notebook_dict(course, assignment_id, student_id, solutions, lang,
+                                             questions))
+
+
+def _shared_cells(course: Any, assignment_id: str, student_id: str, lang: str,
+                  qs: list[Question]) -> dict[str, Any]:
+    """What a student's notebook and solutions notebook share: rendered locked cells and the
+    public tests (rendered once per student)."""
     from course.generator.coding import TORCH_SETUP
-    from course.generator.render import solution as render_solution
     from course.generator.render import statement as render_statement
+
+    a = _assignment(course, assignment_id)
+    torch = any(q.kind == "coding" and q.coding.torch for q in qs)
+    data_files = [data_filename(assignment_id, q.ref) for q in qs
+                  if q.kind == "coding" and q.coding.make_data is not None]
+    shared: dict[str, Any] = {
+        "title": _render(f"title.{lang}.md.j2", title=a.title, course_title=course.title,
+                         assignment=assignment_id, student=student_id,
+                         questions=[{"id": q.id, "title": q.title[lang], "points": q.points}
+                                    for q in qs],
+                         total=sum(q.points for q in qs), data_files=data_files),
+        "setup": _setup_source(lang, torch, TORCH_SETUP),
+        "otter": _render(f"otter.{lang}.py.j2", filename=notebook_filename(assignment_id, student_id),
+                         tests_dir=TESTS_DIR),
+        "statement": {}, "stub": {}, "tests": {},
+    }
+    for q in qs:
+        if q.kind == "computed":
+            parts = _parts(q.variant, lang)
+            if lang not in q.rendered:
+                q.rendered[lang] = render_statement(q.variant, lang).strip()
+            shared["statement"][q.id] = _render(
+                f"computed.{lang}.md.j2", qid=q.id, title=q.title[lang], points=q.points,
+                statement=q.rendered[lang], parts=parts)
+            shared["stub"][q.id] = _render(f"answer.{lang}.py.j2", qid=q.id, parts=parts)
+            shared["tests"][q.id] = computed_public_test(q, lang)
+        else:
+            shared["statement"][q.id] = _coding_statement(assignment_id, q.ref, q.id, q.points, lang)
+            shared["stub"][q.id] = q.coding.stub
+            shared["tests"][q.id] = _ok_test(q.id, q.points, json.loads(coding_public_test(q.ref, lang)))
+    return shared
+
+
+@cache
+def _setup_source(lang: str, torch: bool, torch_setup: str) -> str:
+    return _render(f"setup.{lang}.py.j2", torch=torch, torch_setup=torch_setup.strip())
+
+
+@cache
+def _coding_statement(assignment_id: str, coding_id: str, qid: str, points: float, lang: str) -> str:
+    from course.generator.coding import get_coding
+
+    cq = get_coding(coding_id)
+    stmt = cq.statement[lang].replace("{data_file}", data_filename(assignment_id, cq.id))
+    return _render(f"coding.{lang}.md.j2", qid=qid, title=cq.title[lang], points=points,
+                   statement=stmt, names=list(cq.names))
+
+
+def _notebook_dict(course: Any, assignment_id: str, student_id: str, solutions: bool = False,
+                   lang: str | None = None, questions: list[Question] | None = None,
+                   shared: dict[str, Any] | None = None) -> dict[str, Any]:
+    """:func:`build_notebook` as plain dicts (converting 400 notebooks to NotebookNode is slow)."""
+    from course.generator.render import solution as render_solution
 
     lang = lang or course.language
     if lang not in ("fr", "en"):
         raise UsageError(f"--lang must be 'fr' or 'en', got {lang!r}")
-    a = _assignment(course, assignment_id)
     qs = questions if questions is not None else assignment_questions(course, assignment_id, student_id)
-    torch = any(q.kind == "coding" and q.coding.torch for q in qs)
-    filename = notebook_filename(assignment_id, student_id)
-    data_files = [data_filename(assignment_id, q.ref) for q in qs
-                  if q.kind == "coding" and q.coding.make_data is not None]
-
-    cells = [
-        _cell("markdown", _render(f"title.{lang}.md.j2", title=a.title, course_title=course.title,
-                                  assignment=assignment_id, student=student_id,
-                                  questions=[{"id": q.id, "title": q.title[lang], "points": q.points}
-                                             for q in qs],
-                                  total=sum(q.points for q in qs), data_files=data_files),
-              "title", "title"),
-        _cell("code", _render(f"setup.{lang}.py.j2", torch=torch, torch_setup=TORCH_SETUP.strip()),
-              "setup", "setup"),
-        _cell("code", _render(f"otter.{lang}.py.j2", filename=filename, tests_dir=TESTS_DIR),
-              "otter", "check"),
-    ]
-    tests: dict[str, Any] = {}
+    sh = shared if shared is not None else _shared_cells(course, assignment_id, student_id, lang, qs)
+    cells = [_cell("markdown", sh["title"], "title", "title"),
+             _cell("code", sh["setup"], "setup", "setup"),
+             _cell("code", sh["otter"], "otter", "check")]
     for q in qs:
-        if q.kind == "computed":
-            parts = _parts(q.variant, lang)
-            text = _render(f"computed.{lang}.md.j2", qid=q.id, title=q.title[lang], points=q.points,
-                           statement=render_statement(q.variant, lang).strip(), parts=parts)
-            answer = (f"{q.id} = {_answer_literal(q.variant)}\n" if solutions
-                      else _render(f"answer.{lang}.py.j2", qid=q.id, parts=parts))
-            tests[q.id] = computed_public_test(q, lang)
+        if solutions:
+            answer = (f"{q.id} = {_answer_literal(q.variant)}\n" if q.kind == "computed"
+                      else q.coding.solution)
         else:
-            cq = q.coding
-            stmt = cq.statement[lang].replace("{data_file}", data_filename(assignment_id, cq.id))
-            text = _render(f"coding.{lang}.md.j2", qid=q.id, title=q.title[lang], points=q.points,
-                           statement=stmt, names=list(cq.names))
-            answer = cq.solution if solutions else cq.stub
-            tests[q.id] = _ok_test(q.id, q.points, json.loads(coding_public_test(cq.id, lang)))
-        cells.append(_cell("markdown", text, f"{q.id}-statement", "statement", q.id))
+            answer = sh["stub"][q.id]
+        cells.append(_cell("markdown", sh["statement"][q.id], f"{q.id}-statement", "statement", q.id))
         cells.append(_cell("code", answer, f"{q.id}-answer", "answer", q.id))
         if solutions and q.kind == "computed":
             cells.append(_cell("markdown", _render(f"solution.{lang}.md.j2", qid=q.id,
                                                    solution=render_solution(q.variant, lang).strip()),
                                f"{q.id}-solution", "solution", q.id))
         cells.append(_cell("code", f'grader.check("{q.id}")\n', f"{q.id}-check", "check", q.id))
+    tests = sh["tests"]
 
-    nb = nbformat.v4.new_notebook()
-    nb.nbformat, nb.nbformat_minor = 4, 5
-    nb.cells = cells
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.metadata["language_info"] = {"name": "python"}
-    nb.metadata["course"] = {
-        "assignment": assignment_id, "student": student_id, "version": NOTEBOOK_VERSION,
-        "lang": lang, "solutions": solutions,
-        "questions": [{"id": q.id, "kind": q.kind, "ref": q.ref, "points": q.points} for q in qs],
-        "locked": {c.id: cell_checksum(c.source) for c in cells
-                   if c.metadata["course"]["role"] not in ("answer",)},
+    metadata = {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"},
+        "course": {
+            "assignment": assignment_id, "student": student_id, "version": NOTEBOOK_VERSION,
+            "lang": lang, "solutions": solutions,
+            "questions": [{"id": q.id, "kind": q.kind, "ref": q.ref, "points": q.points} for q in qs],
+            "locked": {c["id"]: cell_checksum(c["source"]) for c in cells
+                       if c["metadata"]["course"]["role"] != "answer"},
+        },
+        "otter": {"assignment_name": assignment_id, "OK_FORMAT": True, "tests": tests},
     }
-    nb.metadata["otter"] = {"assignment_name": assignment_id, "OK_FORMAT": True, "tests": tests}
-    return nb
+    return {"nbformat": 4, "nbformat_minor": 5, "metadata": metadata, "cells": cells}
 
 
 # --------------------------------------------------------------------------- the build
@@ -392,17 +430,68 @@ def _write_nb(path: Path, nb: Any) -> None:
     os.replace(tmp, path)
 
 
+def _build_student(course: Any, assignment_id: str, sid: str, lang: str, sdir: Path,
+                   soldir: Path) -> tuple[str, Path, Path, list[dict[str, Any]], dict[str, Any]]:
+    """One student's notebook and solutions notebook; their manifest and hidden-test entries."""
+    qs = assignment_questions(course, assignment_id, sid)
+    shared = _shared_cells(course, assignment_id, sid, lang, qs)
+    path = sdir / notebook_filename(assignment_id, sid)
+    _write_nb(path, _notebook_dict(course, assignment_id, sid, lang=lang, questions=qs, shared=shared))
+    spath = soldir / notebook_filename(assignment_id, sid)
+    _write_nb(spath, _notebook_dict(course, assignment_id, sid, solutions=True, lang=lang,
+                                    questions=qs, shared=shared))
+    entry: list[dict[str, Any]] = []
+    hid: dict[str, Any] = {}
+    for q in qs:
+        base: dict[str, Any] = {"id": q.id, "kind": q.kind, "ref": q.ref, "points": q.points}
+        if q.kind == "computed":
+            base.update(seed=q.variant.seed, family=q.variant.family, params=q.variant.params,
+                        answer=q.variant.answer)
+        else:
+            base.update(seed={"course_seed": course.seed, "student": sid, "coding": q.coding.id},
+                        cases=_case_ids(q.coding.id))
+            hid[q.id] = q.coding.id
+        entry.append(base)
+    return sid, path, spath, entry, hid
+
+
+@cache
+def _case_ids(coding_id: str) -> list[str]:
+    """The ids of a coding question's hidden cases (the same list for every student; only
+    the inputs drawn by ``coding_rng`` differ)."""
+    from course.generator.coding import coding_rng, get_coding
+
+    return [c.id for c in get_coding(coding_id).hidden_cases(coding_rng(0, "", coding_id))]
+
+
+def hidden_spec(course: Any, assignment_id: str, example_student: str) -> dict[str, Any]:
+    """The hidden-test specification of an assignment, for reading (``hidden_tests.json``):
+    per coding question, its cases with the inputs drawn for ``example_student`` (arrays of
+    more than 64 values summarised); every student gets the same cases with inputs from
+    ``coding_rng(course seed, student, coding id)``."""
+    from course.generator.coding import coding_rng, get_coding
+
+    spec: dict[str, Any] = {}
+    for item in _assignment(course, assignment_id).questions:
+        if item.coding is not None and item.coding not in spec:
+            cq = get_coding(item.coding)
+            cases = cq.hidden_cases(coding_rng(course.seed, example_student, cq.id))
+            spec[cq.id] = {"torch": cq.torch, "reference": sorted(cq.reference),
+                           "cases": [c.to_json(summarize=True) for c in cases]}
+    return spec
+
+
 def build_assignment(course: Any, assignment_id: str, roster: list[str] | None = None,
                      out: Path | None = None, lang: str | None = None,
                      execute: bool = False, kernel: str | None = None,
-                     timeout: int = 300) -> BuildReport:
+                     timeout: int = 300, jobs: int | None = None) -> BuildReport:
     """Write the student notebooks, data files and the instructor folder (see module docstring).
 
-    ``execute`` runs every solutions notebook in a Jupyter kernel (``kernel`` name, default
-    python3) so that they are stored executed, with every public check's output.
+    ``jobs`` worker processes build the students' notebooks (default: the number of cores;
+    the output does not depend on it). ``execute`` runs every solutions notebook in a Jupyter
+    kernel (``kernel`` name, default python3) so that they are stored executed, with every
+    public check's output.
     """
-    from course.generator.coding import coding_rng
-
     t0 = time.perf_counter()
     check_assignment(course, assignment_id)
     lang = lang or course.language
@@ -430,40 +519,38 @@ def build_assignment(course: Any, assignment_id: str, roster: list[str] | None =
                 np.savez_compressed(tmp, **data)
                 os.replace(tmp, sdir / data_filename(assignment_id, cq.id))
 
+    # warm the caches (public tests of the coding questions) before the workers fork
+    for item in a.questions:
+        if item.coding is not None:
+            coding_public_test(item.coding, lang)
     manifest: dict[str, Any] = {"assignment": assignment_id, "title": a.title,
                                 "course_seed": course.seed, "lang": lang,
                                 "version": NOTEBOOK_VERSION, "students": {}}
     hidden: dict[str, Any] = {
-        "assignment": assignment_id,
-        "note": "For reading: the grader regenerates these cases from course.yml (coding_rng). "
-                "Expected values are computed by the reference at grading time; arrays of more "
-                "than 64 values are summarised.",
+        "assignment": assignment_id, "course_seed": course.seed,
+        "note": "For reading: every student gets the cases below, with inputs drawn from "
+                "coding_rng(course_seed, student, coding id) (shown for the example student); the "
+                "grader regenerates them from course.yml. Expected values are computed by the "
+                "reference at grading time; arrays of more than 64 values are summarised.",
+        "example_student": students[0],
+        "coding": hidden_spec(course, assignment_id, students[0]),
         "students": {}}
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(students)))
+    args = [(course, assignment_id, sid, lang, sdir, soldir) for sid in students]
+    if jobs == 1:
+        results = [_build_student(*x) for x in args]
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
+                                          else None)
+        with ProcessPoolExecutor(jobs, mp_context=ctx) as pool:
+            results = list(pool.map(_build_student, *zip(*args), chunksize=max(1, len(args) // (4 * jobs))))
     notebooks, sols = [], []
-    for sid in students:
-        qs = assignment_questions(course, assignment_id, sid)
-        nb = build_notebook(course, assignment_id, sid, lang=lang, questions=qs)
-        path = sdir / notebook_filename(assignment_id, sid)
-        _write_nb(path, nb)
+    for sid, path, spath, entry, hid in results:
         notebooks.append(path)
-        sol = build_notebook(course, assignment_id, sid, solutions=True, lang=lang, questions=qs)
-        spath = soldir / notebook_filename(assignment_id, sid)
-        _write_nb(spath, sol)
         sols.append(spath)
-        entry: list[dict[str, Any]] = []
-        hid: dict[str, Any] = {}
-        for q in qs:
-            base = {"id": q.id, "kind": q.kind, "ref": q.ref, "points": q.points}
-            if q.kind == "computed":
-                base.update(seed=q.variant.seed, family=q.variant.family, params=q.variant.params,
-                            answer=q.variant.answer)
-            else:
-                cases = q.coding.hidden_cases(coding_rng(course.seed, sid, q.coding.id))
-                base.update(seed={"course_seed": course.seed, "student": sid,
-                                  "coding": q.coding.id},
-                            cases=[c.id for c in cases])
-                hid[q.id] = {"coding": q.coding.id, "cases": [c.to_json(summarize=True) for c in cases]}
-            entry.append(base)
         manifest["students"][sid] = {"notebook": path.name, "questions": entry}
         hidden["students"][sid] = hid
     _write_json(idir / "manifest.json", manifest)

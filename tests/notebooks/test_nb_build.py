@@ -56,8 +56,11 @@ def test_build_writes_every_file(demo_build: Path) -> None:
     q1 = manifest["students"]["s1"]["questions"][0]
     assert q1["kind"] == "computed" and q1["seed"]["student"] == "s1" and "answer" in q1
     hidden = json.loads((demo_build / "instructor" / "hidden_tests.json").read_text())
-    assert [c["id"] for c in hidden["students"]["s2"]["q3"]["cases"]] == \
+    assert hidden["students"]["s2"] == {"q2": "activations", "q3": "dense-layer", "q4": "torch-cnn"}
+    assert [c["id"] for c in hidden["coding"]["dense-layer"]["cases"]] == \
         manifest["students"]["s2"]["questions"][2]["cases"]
+    training = hidden["coding"]["torch-cnn"]["cases"][-1]
+    assert training["time_limit_s"] and training["calls"][1]["args"][1]["$array"] is None  # summarised
     data = np.load(demo_build / "student" / "demo-torch-cnn.npz")
     assert data["X_train"].shape[1:] == (1, 8, 8) and data["y_train"].shape == (400,)
 
