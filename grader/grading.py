@@ -409,7 +409,8 @@ def run_submission(slot: Slot, cells: list[dict[str, Any]], questions: list[Ques
                     cell_report[c["id"]] = {"ok": False, "gone": g.reason, "why": _gone_text(g.reason)}
                     raise
                 if c["id"] not in cell_report:
-                    cell_report[c["id"]] = {"ok": r["ok"], "magics": r.get("magics", 0),
+                    magics = r.get("magics", 0)  # a count; text forged by student code is dropped
+                    cell_report[c["id"]] = {"ok": r["ok"], "magics": magics if type(magics) is int else 0,
                                             "why": None if r["ok"] else _error_text(r.get("error"))}
             for q in questions:
                 if q.id in results:
