@@ -326,6 +326,31 @@ def build(
                   soft_wrap=True)
 
 
+@app.command()
+def demo(
+    course_path: Path = CourseOpt,
+    out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: demo/ next to course.yml)."),
+    students: Optional[int] = typer.Option(None, "--students", help="First N students of the roster (default: all)."),
+    lang: Optional[str] = LangOpt,
+    jobs: Optional[int] = typer.Option(None, "--jobs", help="Parallel jobs (default: the number of cores)."),
+) -> None:
+    """The whole loop on the sample course: worked examples, exam, hw3 notebooks, simulated submissions, grading."""
+    # issue 6 (grader): the body lives in course.demo
+    from .demo import run_demo
+    from .grader.cli_grade import print_protections, print_summary
+
+    out = out if out is not None else course_path.resolve().parent / "demo"
+    r = run_demo(course_path, out, students=students, lang=_lang(lang) if lang else None, jobs=jobs,
+                 say=lambda s: console.print(s, highlight=False, soft_wrap=True))
+    for n in r.notes:
+        console.print(f"[yellow]note:[/yellow] {escape(n)}", highlight=False, soft_wrap=True)
+    lang = _lang(lang, course_path)
+    print_protections(console, lang)
+    print_summary(console, r.summary, out / "hw3")
+    times = ", ".join(f"{k} {v:.1f} s" for k, v in r.timings.items())
+    console.print(f"[green]OK[/green] demo in {sum(r.timings.values()):.0f} s ({times})", highlight=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning user mistakes into one-line errors."""
     try:

@@ -54,6 +54,12 @@ def grade_command(path: Path, *, course_path: Path | None, assignment: str | Non
                          limits=limits, lang=lang, resume=resume, on_record=on_record)
     lang = lang or "en"
     print_protections(console, lang)
+    print_summary(console, s, path)
+    return s
+
+
+def print_summary(console: Console, s: dict[str, Any], path: Path) -> None:
+    """The summary table of a graded folder, then where grades.csv and report.html are."""
     t = Table("notebooks", "graded", "rejected", "timeouts", "errors", "mean", title="Summary")
     t.add_row(str(s["notebooks"]), str(s["graded"]), str(s["failed"]), str(s["timeouts"]),
               str(s["errors"]), f"{s['mean']:g}")
@@ -61,5 +67,5 @@ def grade_command(path: Path, *, course_path: Path | None, assignment: str | Non
     for st, n in sorted(s["statuses"].items()):
         if st != "graded":
             console.print(f"  {st}: {n}")
-    console.print(f"grades: {path / 'grades.csv'}\nreport: {s['report']}", highlight=False)
-    return s
+    console.print(f"grades: {path / 'grades.csv'}\nreport: {s['report']}", highlight=False,
+                  soft_wrap=True)
