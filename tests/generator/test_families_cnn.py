@@ -19,7 +19,15 @@ from course.errors import ParameterError
 from course.generator.registry import get_family
 from course.rng import make_rng
 
-torch.set_default_dtype(torch.float64)
+
+
+@pytest.fixture(autouse=True)
+def _float64_by_default():
+    """float64 tensors in this module only (a global default would leak into other tests)."""
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(old)
 
 
 def solve(family: str, **params):
