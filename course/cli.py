@@ -287,6 +287,7 @@ def grade(
     jobs: Optional[int] = typer.Option(None, "--jobs", help="Parallel sandboxes (default: the number of cores)."),
     timeout: float = typer.Option(10.0, "--timeout", help="Wall-clock seconds per cell and per test case."),
     memory: int = typer.Option(2048, "--memory", help="Memory limit of the student process, MB."),
+    budget: float = typer.Option(300.0, "--budget", help="Wall-clock seconds for one whole submission."),
     lang: Optional[str] = LangOpt,
     resume: bool = typer.Option(True, "--resume/--no-resume", help="Skip notebooks already graded."),
     course_path: Optional[Path] = typer.Option(None, "--course", "-c", help="course.yml (default: found from PATH)."),
@@ -297,7 +298,7 @@ def grade(
 
     grade_command(path, course_path=course_path, assignment=assignment, jobs=jobs, timeout=timeout,
                   memory=memory, lang=_lang(lang) if lang else None, resume=resume,
-                  console=console, err_console=err_console)
+                  console=console, err_console=err_console, budget=budget)
 
 
 @app.command()

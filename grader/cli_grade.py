@@ -28,15 +28,19 @@ def print_protections(console: Console, lang: str) -> None:
 
 def grade_command(path: Path, *, course_path: Path | None, assignment: str | None, jobs: int | None,
                   timeout: float, memory: int, lang: str | None, resume: bool,
-                  console: Console, err_console: Console, quiet: bool = False) -> dict[str, Any]:
+                  console: Console, err_console: Console, quiet: bool = False,
+                  budget: float = Limits.budget_s) -> dict[str, Any]:
     if timeout <= 0:
         raise UsageError(f"--timeout must be > 0, got {timeout}")
+    if budget < timeout:
+        raise UsageError(f"--budget ({budget} s) must be at least --timeout ({timeout} s)")
     if memory < 256:
         raise UsageError(f"--memory must be at least 256 MB, got {memory}")
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs must be >= 1, got {jobs}")
     total = len(find_notebooks(path))
-    limits = Limits(timeout_s=timeout, memory_mb=memory, cpu_s=max(30, int(timeout * 12)))
+    limits = Limits(timeout_s=timeout, budget_s=budget, memory_mb=memory,
+                    cpu_s=max(30, int(timeout * 12)))
     counts = {"graded": 0, "failed": 0, "timeouts": 0}
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err_console, transient=True,

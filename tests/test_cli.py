@@ -76,3 +76,8 @@ def test_errors_are_one_line(args: list[str], code: int, needle: str,
 def test_click_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     rc, _, err = run(["generate", "mlp-params", "--bogus"], capsys)
     assert rc == 2 and "No such option" in err and "Traceback" not in err
+
+
+def test_grade_rejects_a_budget_below_the_timeout(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc, _, err = run(["grade", str(tmp_path), "--timeout", "20", "--budget", "5"], capsys)
+    assert rc == 2 and "--budget" in err and "Traceback" not in err
