@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
+
 from course.reference.conv import conv2d_forward, conv2d_forward_naive
 from course.reference.recurrent import from_torch_layout, lstm_forward
 

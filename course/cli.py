@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -126,9 +126,9 @@ def families() -> None:
 @app.command()
 def generate(
     family: str = typer.Argument(..., help="Family id (see `course families`)."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Course seed (default 0)."),
-    student: Optional[str] = typer.Option(None, "--student", help="Student id (course seed from course.yml)."),
-    lang: Optional[str] = LangOpt,
+    seed: int | None = typer.Option(None, "--seed", help="Course seed (default 0)."),
+    student: str | None = typer.Option(None, "--student", help="Student id (course seed from course.yml)."),
+    lang: str | None = LangOpt,
     fmt: str = typer.Option("md", "--format", help="md or json."),
     course_path: Path = CourseOpt,
 ) -> None:
@@ -140,7 +140,7 @@ def generate(
 def solve(
     family: str = typer.Argument(..., help="Family id."),
     params: list[str] = typer.Argument(None, help="key=value parameters, e.g. h=7 w=7 kernel=3."),
-    lang: Optional[str] = LangOpt,
+    lang: str | None = LangOpt,
     fmt: str = typer.Option("md", "--format", help="md or json."),
     course_path: Path = CourseOpt,
 ) -> None:
@@ -158,10 +158,10 @@ def check(
     family: str = typer.Argument(..., help="Family id."),
     params: list[str] = typer.Argument(None, help="key=value parameters (or use --seed/--student)."),
     answer: str = typer.Option(..., "--answer", help="The answer: a value, or JSON (a dict for multi-part)."),
-    part: Optional[str] = typer.Option(None, "--part", help="Check only this part."),
-    seed: Optional[int] = typer.Option(None, "--seed"),
-    student: Optional[str] = typer.Option(None, "--student"),
-    lang: Optional[str] = LangOpt,
+    part: str | None = typer.Option(None, "--part", help="Check only this part."),
+    seed: int | None = typer.Option(None, "--seed"),
+    student: str | None = typer.Option(None, "--student"),
+    lang: str | None = LangOpt,
     course_path: Path = CourseOpt,
 ) -> None:
     """Grade one answer and name the misconception when a known mistake produces it."""
@@ -248,11 +248,11 @@ def examples(lang: str | None = LangOpt) -> None:
 @app.command()
 def exam(
     name: str = typer.Argument(..., help="Exam id in course.yml (exams: NAME)."),
-    roster: Optional[Path] = typer.Option(None, "--roster", help="CSV with an id column (default: course.yml's roster)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: build/exams/NAME next to course.yml)."),
+    roster: Path | None = typer.Option(None, "--roster", help="CSV with an id column (default: course.yml's roster)."),
+    out: Path | None = typer.Option(None, "--out", help="Output folder (default: build/exams/NAME next to course.yml)."),
     formats: str = typer.Option("pdf,tex,md,moodle", "--format", help="Comma-separated: pdf, tex, md, moodle."),
-    lang: Optional[str] = LangOpt,
-    jobs: Optional[int] = typer.Option(None, "--jobs", help="Parallel jobs (default: the number of cores)."),
+    lang: str | None = LangOpt,
+    jobs: int | None = typer.Option(None, "--jobs", help="Parallel jobs (default: the number of cores)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     course_path: Path = CourseOpt,
 ) -> None:
@@ -283,14 +283,14 @@ def exam(
 @app.command()
 def grade(
     path: Path = typer.Argument(..., help="Assignment folder (PATH/submissions/*.ipynb, or notebooks in PATH)."),
-    assignment: Optional[str] = typer.Option(None, "--assignment", help="Only accept this assignment id."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", help="Parallel sandboxes (default: the number of cores)."),
+    assignment: str | None = typer.Option(None, "--assignment", help="Only accept this assignment id."),
+    jobs: int | None = typer.Option(None, "--jobs", help="Parallel sandboxes (default: the number of cores)."),
     timeout: float = typer.Option(10.0, "--timeout", help="Wall-clock seconds per cell and per test case."),
     memory: int = typer.Option(2048, "--memory", help="Memory limit of the student process, MB."),
     budget: float = typer.Option(300.0, "--budget", help="Wall-clock seconds for one whole submission."),
-    lang: Optional[str] = LangOpt,
+    lang: str | None = LangOpt,
     resume: bool = typer.Option(True, "--resume/--no-resume", help="Skip notebooks already graded."),
-    course_path: Optional[Path] = typer.Option(None, "--course", "-c", help="course.yml (default: found from PATH)."),
+    course_path: Path | None = typer.Option(None, "--course", "-c", help="course.yml (default: found from PATH)."),
 ) -> None:
     """Grade submitted notebooks in a sandbox: grades.csv, feedback, results/*.json, report.html."""
     # issue 6 (grader): the body lives in course.grader.cli_grade
@@ -304,11 +304,11 @@ def grade(
 @app.command()
 def build(
     assignment: str = typer.Argument(..., help="Assignment id in course.yml (assignments: ID)."),
-    roster: Optional[Path] = typer.Option(None, "--roster", help="CSV with an id column (default: course.yml's roster)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: out/ASSIGNMENT next to course.yml)."),
-    lang: Optional[str] = LangOpt,
+    roster: Path | None = typer.Option(None, "--roster", help="CSV with an id column (default: course.yml's roster)."),
+    out: Path | None = typer.Option(None, "--out", help="Output folder (default: out/ASSIGNMENT next to course.yml)."),
+    lang: str | None = LangOpt,
     execute: bool = typer.Option(False, "--execute/--no-execute", help="Execute the solutions notebooks in a Jupyter kernel."),
-    kernel: Optional[str] = typer.Option(None, "--kernel", help="Kernel for --execute (default: python3)."),
+    kernel: str | None = typer.Option(None, "--kernel", help="Kernel for --execute (default: python3)."),
     course_path: Path = CourseOpt,
 ) -> None:
     """Per-student homework notebooks with public checks; solutions, manifest and hidden tests for the instructor."""
@@ -330,10 +330,10 @@ def build(
 @app.command()
 def demo(
     course_path: Path = CourseOpt,
-    out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: demo/ next to course.yml)."),
-    students: Optional[int] = typer.Option(None, "--students", help="First N students of the roster (default: all)."),
-    lang: Optional[str] = LangOpt,
-    jobs: Optional[int] = typer.Option(None, "--jobs", help="Parallel jobs (default: the number of cores)."),
+    out: Path | None = typer.Option(None, "--out", help="Output folder (default: demo/ next to course.yml)."),
+    students: int | None = typer.Option(None, "--students", help="First N students of the roster (default: all)."),
+    lang: str | None = LangOpt,
+    jobs: int | None = typer.Option(None, "--jobs", help="Parallel jobs (default: the number of cores)."),
 ) -> None:
     """The whole loop on the sample course: worked examples, exam, hw3 notebooks, simulated submissions, grading."""
     # issue 6 (grader): the body lives in course.demo

@@ -174,20 +174,22 @@ def load_roster(path: Path) -> list[str]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise CourseConfigError("roster is not UTF-8 text", path=path) from None
-    rows = [r for r in csv.reader(text.splitlines()) if r and any(c.strip() for c in r)]
-    if rows and "id" in [c.strip().lower() for c in rows[0]]:
-        col = [c.strip().lower() for c in rows[0]].index("id")
+    rows = [(n, r) for n, r in enumerate(csv.reader(text.splitlines()), start=1)
+            if r and any(c.strip() for c in r)]
+    if rows and "id" in [c.strip().lower() for c in rows[0][1]]:
+        col = [c.strip().lower() for c in rows[0][1]].index("id")
         rows = rows[1:]
     else:
         col = 0
     ids: list[str] = []
     seen: set[str] = set()
-    for lineno, row in enumerate(rows, start=2 if col or rows else 1):
+    for lineno, row in rows:
         sid = row[col].strip() if len(row) > col else ""
         if not ID_RE.match(sid):
-            raise CourseConfigError(f"invalid student id {sid!r} (letters, digits, '-', '_', '.')", path=path)
+            raise CourseConfigError(f"line {lineno}: invalid student id {sid!r} "
+                                    "(letters, digits, '-', '_', '.')", path=path)
         if sid in seen:
-            raise CourseConfigError(f"duplicated student id {sid!r}", path=path)
+            raise CourseConfigError(f"line {lineno}: duplicated student id {sid!r}", path=path)
         seen.add(sid)
         ids.append(sid)
     if not ids:

@@ -28,9 +28,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from course.reference.conventions import BATCHNORM_EPSILON, BATCHNORM_MOMENTUM
 
 from course.errors import ParameterError
+from course.reference.conventions import BATCHNORM_EPSILON, BATCHNORM_MOMENTUM
 
 
 def _axes(x: np.ndarray) -> tuple[int, ...]:

@@ -24,10 +24,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from course.reference import conventions
 from numpy.lib.stride_tricks import sliding_window_view
 
 from course.errors import ParameterError
+from course.reference import conventions
 
 PaddingArg = str | int | tuple[int, int]
 StrideArg = int | tuple[int, int]

@@ -19,11 +19,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from course.reference import conventions
-from course.reference.conv import PaddingArg, StrideArg, _pair, resolve_padding
 from numpy.lib.stride_tricks import sliding_window_view
 
 from course.errors import ParameterError
+from course.reference import conventions
+from course.reference.conv import PaddingArg, StrideArg, _pair, resolve_padding
 
 
 def _prepare(x, size, stride, padding, fill: float):

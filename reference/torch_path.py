@@ -26,13 +26,13 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F  # noqa: N812
+from torch import nn
+
+from course.errors import ParameterError
 from course.reference import conv as np_conv
 from course.reference import pooling as np_pool
 from course.reference import recurrent as np_rec
 from course.reference.conventions import BATCHNORM_EPSILON, BATCHNORM_MOMENTUM
-from torch import nn
-
-from course.errors import ParameterError
 
 ENV_DEVICE = "COURSE_DEVICE"
 

@@ -80,7 +80,7 @@ def test_missing_roster(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("roster", "expected"),
-    [("id\n", "the roster is empty"), ("id\netu001\netu001\n", "duplicated student id 'etu001'"),
+    [("id\n", "the roster is empty"), ("id\netu001\netu001\n", "line 3: duplicated student id .etu001."),
      ("\ufeffid\n".encode("utf-16"), "not UTF-8"), ("id\nétu 01\n", "invalid student id")],
 )
 def test_bad_roster(tmp_path: Path, roster: str | bytes, expected: str) -> None:

@@ -20,7 +20,6 @@ from course.generator.registry import get_family
 from course.rng import make_rng
 
 
-
 @pytest.fixture(autouse=True)
 def _float64_by_default():
     """float64 tensors in this module only (a global default would leak into other tests)."""

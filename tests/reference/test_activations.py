@@ -6,13 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from course.reference import activations as A
-from course.reference.gradcheck import numerical_gradient
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
 from course.errors import ParameterError
+from course.reference import activations as A
+from course.reference.gradcheck import numerical_gradient
 
 finite = st.floats(-30, 30, allow_nan=False, width=64)
 arrs = arrays(np.float64, array_shapes(min_dims=1, max_dims=3, max_side=6), elements=finite)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from course.reference.batchnorm import batchnorm_backward, batchnorm_forward, batchnorm_init_state
-from course.reference.gradcheck import numerical_gradient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from course.errors import ParameterError
+from course.reference.batchnorm import batchnorm_backward, batchnorm_forward, batchnorm_init_state
+from course.reference.gradcheck import numerical_gradient
 
 
 def test_seed_defaults_and_initial_state():

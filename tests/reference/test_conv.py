@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F  # noqa: N812
-from course.reference.conv import conv2d_backward, conv2d_forward, conv2d_forward_naive
-from course.reference.gradcheck import numerical_gradient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from course.errors import ParameterError
+from course.reference.conv import conv2d_backward, conv2d_forward, conv2d_forward_naive
+from course.reference.gradcheck import numerical_gradient
 
 
 def tf_same_pads(h: int, k: int, s: int) -> tuple[int, int]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from course.reference import conventions as cv
 from course.reference.conv import conv2d_forward, conv2d_forward_naive, conv2d_position_terms
 from course.reference.pooling import maxpool_forward
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 
 def test_seed_7x7_kernel_3_stride_2_gives_3x3():

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+
 from course.reference import torch_path as tp
 
 pytestmark = [

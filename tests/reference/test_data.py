@@ -6,6 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from course.errors import ParameterError
 from course.reference.data import (
     COURSE_GRID_001,
     hyperparam_grid,
@@ -14,10 +18,6 @@ from course.reference.data import (
     zscore_apply,
     zscore_fit,
 )
-from hypothesis import given
-from hypothesis import strategies as st
-
-from course.errors import ParameterError
 
 
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 30), p=st.integers(1, 5))

@@ -6,13 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from course.reference import dense as D
-from course.reference.conventions import mlp_params
-from course.reference.gradcheck import grad_check
 from hypothesis import given
 from hypothesis import strategies as st
 
 from course.errors import ParameterError
+from course.reference import dense as D
+from course.reference.conventions import mlp_params
+from course.reference.gradcheck import grad_check
 
 TORCH_ACT = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
              "leaky_relu": lambda t: torch.nn.functional.leaky_relu(t, 0.01),

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from course.reference.gradcheck import grad_check, max_relative_error, numerical_gradient
 
 from course.errors import ParameterError
+from course.reference.gradcheck import grad_check, max_relative_error, numerical_gradient
 
 
 def test_known_gradient_and_no_mutation() -> None:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from course.reference.gradcheck import numerical_gradient
-from course.reference.linreg import linreg_gd, linreg_loss_grad
 from hypothesis import given
 from hypothesis import strategies as st
 
 from course.errors import ParameterError
+from course.reference.gradcheck import numerical_gradient
+from course.reference.linreg import linreg_gd, linreg_loss_grad
 
 
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 40), lr=st.sampled_from([0.001, 0.01, 0.1]))

@@ -6,13 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from course.reference import losses as Lo
-from course.reference.activations import sigmoid, softmax
-from course.reference.gradcheck import grad_check
 from hypothesis import given
 from hypothesis import strategies as st
 
 from course.errors import ParameterError
+from course.reference import losses as Lo
+from course.reference.activations import sigmoid, softmax
+from course.reference.gradcheck import grad_check
 
 seeds = st.integers(0, 2**32 - 1)
 sizes = st.integers(1, 9)

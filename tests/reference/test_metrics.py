@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from course.reference.metrics import bias_variance, confusion_matrix, metrics_from_confusion
 from hypothesis import given
 from hypothesis import strategies as st
 
 from course.errors import ParameterError
+from course.reference.metrics import bias_variance, confusion_matrix, metrics_from_confusion
 
 
 @given(seed=st.integers(0, 2**32 - 1), c=st.integers(2, 6), n=st.integers(1, 80))

@@ -8,12 +8,12 @@ import math
 import numpy as np
 import pytest
 import torch
-from course.reference import optimizers as O
-from course.reference.gradcheck import grad_check
 from hypothesis import given
 from hypothesis import strategies as st
 
 from course.errors import ParameterError
+from course.reference import optimizers as O
+from course.reference.gradcheck import grad_check
 
 
 def _run_both(seed: int, shape: tuple[int, ...], steps: int, ours, torch_opt, **kw) -> None:

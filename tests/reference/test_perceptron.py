@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from course.reference.perceptron import LOGIC_GATES, perceptron_predict, perceptron_train
 from hypothesis import given
 from hypothesis import strategies as st
 
 from course.errors import ParameterError
+from course.reference.perceptron import LOGIC_GATES, perceptron_predict, perceptron_train
 
 # 003, "Exemple introductif (4/4)": iteration, w1, w2, b, x1, x2, d, Y, f(Y), w1', w2', b'
 # (eta = 1, w1 = 1, w2 = -1, b = 0), with row 9 corrected: f(0) = 1, not 0 (the printed

@@ -8,6 +8,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F  # noqa: N812
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from course.errors import ParameterError
 from course.reference.conventions import pool_output_size
 from course.reference.gradcheck import numerical_gradient
 from course.reference.pooling import (
@@ -16,10 +20,6 @@ from course.reference.pooling import (
     maxpool_backward,
     maxpool_forward,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-from course.errors import ParameterError
 
 
 def tf_same_pads(h: int, k: int, s: int) -> tuple[int, int]:

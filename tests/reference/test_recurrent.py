@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from course.reference import recurrent as rec
-from course.reference.conventions import rnn_params
-from course.reference.gradcheck import numerical_gradient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from course.errors import ParameterError
+from course.reference import recurrent as rec
+from course.reference.conventions import rnn_params
+from course.reference.gradcheck import numerical_gradient
 
 TORCH_CELLS = {"rnn": torch.nn.RNNCell, "lstm": torch.nn.LSTMCell, "gru": torch.nn.GRUCell}
 TORCH_LAYERS = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}

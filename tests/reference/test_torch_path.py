@@ -8,14 +8,14 @@ import sys
 import numpy as np
 import pytest
 import torch
-from course.reference import torch_path as tp
-from course.reference.batchnorm import batchnorm_forward
-from course.reference.conv import conv2d_forward
-from course.reference.pooling import avgpool_forward, maxpool_forward
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from course.errors import ParameterError
+from course.reference import torch_path as tp
+from course.reference.batchnorm import batchnorm_forward
+from course.reference.conv import conv2d_forward
+from course.reference.pooling import avgpool_forward, maxpool_forward
 
 CPU = torch.device("cpu")
 
