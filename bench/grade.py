@@ -30,6 +30,10 @@ student's) for all notebooks on both sides: the bench course fixes the MLP archi
 difference left is that ``course grade`` regenerates each student's own hidden cases of
 question 2 (16 cases of the same sizes; that is its normal path and costs it more, not less),
 while otter's tests hold the first student's cases.
+
+Costs that belong to the notebooks: the notebook that patches otter imports otter (2 to 4 s
+here) inside course grade's sandbox, while otter's kernel has already imported it; the per-kind
+times printed at the end show it.
 """
 
 from __future__ import annotations
@@ -169,7 +173,9 @@ def quiet_fds() -> Any:
             os.close(saved[1])
 
 
-def run_course_grade(folder: Path, course_path: Path, jobs: int) -> tuple[float, dict[str, float], str]:
+def run_course_grade(folder: Path, course_path: Path,
+                     jobs: int) -> tuple[float, dict[str, float], dict[str, float]]:
+    """Time the ``course grade`` CLI on ``folder``; its totals and per-notebook sandbox seconds."""
     t0 = time.perf_counter()
     r = subprocess.run([str(BIN / "course"), "grade", str(folder), "--course", str(course_path),
                         "--no-resume", "--jobs", str(jobs)], capture_output=True, text=True)
@@ -180,7 +186,12 @@ def run_course_grade(folder: Path, course_path: Path, jobs: int) -> tuple[float,
     with open(folder / "grades.csv", encoding="utf-8") as f:
         for row in csv.DictReader(f):
             scores[row["student"]] = float(row["total"]) if row["status"] == "graded" else 0.0
-    return dt, scores, r.stdout
+    seconds = {}
+    for rec in (folder / ".grader").glob("*.json"):
+        d = json.loads(rec.read_text(encoding="utf-8"))
+        if d.get("student") and isinstance(d.get("seconds"), (int, float)):
+            seconds[d["student"]] = float(d["seconds"])
+    return dt, scores, seconds
 
 
 def otter_run_one(nb: Path, zip_path: Path, out: Path) -> float | None:
@@ -283,14 +294,17 @@ def bench(args: argparse.Namespace, tmp: Path) -> None:
         f"{name} {'on' if on else 'OFF'}" for name, on, _ in prot.items()))
 
     # (c) course grade
-    dt_c, ours_scores, _ = run_course_grade(tmp / "ours", cp, args.jobs)
+    dt_c, ours_scores, ours_seconds = run_course_grade(tmp / "ours", cp, args.jobs)
     # (b) otter.api.grade_submission, one process
     sub = [theirs / notebook_filename(ASSIGNMENT, s) for s in students]
     gs_scores: dict[str, float | None] = {}
+    gs_seconds: dict[str, float] = {}
     t0 = time.perf_counter()
     with quiet_fds():
         for s, p in zip(students, sub):
+            t1 = time.perf_counter()
             gs_scores[s] = grade_submission_one(p, zip_path)
+            gs_seconds[s] = time.perf_counter() - t1
     dt_b = time.perf_counter() - t0
     # (a) otter run per notebook, (d) the same, --otter-jobs at a time
     k = min(args.otter_run_sample, n)
@@ -335,6 +349,16 @@ def bench(args: argparse.Namespace, tmp: Path) -> None:
     if run_scores:
         cols["otter run"] = run_scores
     score_table(students, kinds, cols)
+    print("\nmean seconds per notebook by kind: course grade = sandbox time of one notebook "
+          "(cells and cases; --jobs run in parallel), grade_submission = wall time of one call")
+    by_kind: dict[str, list[str]] = {}
+    for s, k_ in zip(students, kinds):
+        by_kind.setdefault(KINDS[k_][0], []).append(s)
+    for kind, ss in by_kind.items():
+        ours_t = [ours_seconds[s] for s in ss if s in ours_seconds]
+        gs_t = [gs_seconds[s] for s in ss]
+        print(f"  {kind:<18} course grade {sum(ours_t) / max(len(ours_t), 1):6.3f} s   "
+              f"grade_submission {sum(gs_t) / len(gs_t):6.2f} s")
     honest = [s for s, k_ in zip(students, kinds) if not KINDS[k_][1]]
     agree = sum(1 for s in honest if gs_scores.get(s) is not None
                 and abs(gs_scores[s] - ours_scores.get(s, -1)) < 1e-6)
