@@ -49,6 +49,16 @@ def variant_for(course: Any, exercise_id: str, student_id: str) -> Any:
                         seed={"course_seed": course.seed, "student": student_id, "exercise": exercise_id})
 
 
+def exercise_title(course: Any, exercise_id: str) -> dict[str, str]:
+    """The exercise's title from exercises/ (else its family's one-line title), fr and en."""
+    from course.generator.registry import get_family
+
+    ex = course.exercises[exercise_id]
+    fam = get_family(ex.family).title
+    given = ex.title or {}
+    return {lang: given.get(lang) or fam[lang] for lang in ("fr", "en")}
+
+
 def load_original(course: Any, assignment_id: str, student_id: str) -> Original:
     """The original notebook (cells to run, locked-cell sources) and its questions with secrets."""
     from course.notebooks import build_notebook
@@ -61,6 +71,7 @@ def load_original(course: Any, assignment_id: str, student_id: str) -> Original:
     for q in meta["questions"]:
         title = {"fr": q["id"], "en": q["id"]}
         if q["kind"] == "computed":
+            title = exercise_title(course, q["ref"])
             questions.append(Question(q["id"], "computed", float(q["points"]), title,
                                       variant=variant_for(course, q["ref"], student_id)))
         else:

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from course.errors import UsageError
 
+from .report import timeouts_in
 from .run import find_notebooks, grade_folder
 from .sandbox import Limits, protections
 
@@ -20,7 +21,8 @@ def print_protections(console: Console, lang: str) -> None:
     t = Table("protection", "on" if lang == "en" else "actif", "", title=(
         "Protections active on this machine" if lang == "en" else "Protections actives sur cette machine"))
     for name, on, what in prot.items(lang):
-        t.add_row(name, "[green]yes[/green]" if on else "[red]NO[/red]", what)
+        yes, no = ("oui", "NON") if lang == "fr" else ("yes", "NO")
+        t.add_row(name, f"[green]{yes}[/green]" if on else f"[red]{no}[/red]", what)
     console.print(t)
     for n in prot.notes:
         console.print(f"[yellow]warning:[/yellow] {n}", highlight=False)
@@ -49,8 +51,7 @@ def grade_command(path: Path, *, course_path: Path | None, assignment: str | Non
 
         def on_record(rec: dict[str, Any]) -> None:
             counts["graded" if rec["status"] == "graded" else "failed"] += 1
-            counts["timeouts"] += any("time limit" in ((it.get("why") or {}).get("en", ""))
-                                      for q in rec.get("questions", []) for it in q["items"])
+            counts["timeouts"] += timeouts_in(rec) > 0
             bar.update(task, advance=1, description=(
                 f"graded {counts['graded']}  failed {counts['failed']}  timed out {counts['timeouts']}"))
 
@@ -58,13 +59,17 @@ def grade_command(path: Path, *, course_path: Path | None, assignment: str | Non
                          limits=limits, lang=lang, resume=resume, on_record=on_record)
     lang = lang or "en"
     print_protections(console, lang)
-    print_summary(console, s, path)
+    print_summary(console, s, path, lang)
     return s
 
 
-def print_summary(console: Console, s: dict[str, Any], path: Path) -> None:
+def print_summary(console: Console, s: dict[str, Any], path: Path, lang: str = "en") -> None:
     """The summary table of a graded folder, then where grades.csv and report.html are."""
-    t = Table("notebooks", "graded", "rejected", "timeouts", "errors", "mean", title="Summary")
+    if lang == "fr":
+        t = Table("notebooks", "corrigés", "rejetés", "délais dépassés", "erreurs", "moyenne",
+                  title="Résumé")
+    else:
+        t = Table("notebooks", "graded", "rejected", "timeouts", "errors", "mean", title="Summary")
     t.add_row(str(s["notebooks"]), str(s["graded"]), str(s["failed"]), str(s["timeouts"]),
               str(s["errors"]), f"{s['mean']:g}")
     console.print(t)

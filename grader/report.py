@@ -172,14 +172,23 @@ def _png(fig: Any) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def timeouts_in(record: dict[str, Any]) -> int:
+    """Answer cells stopped by the time limit plus test cases that ran out of time."""
+    n = 0
+    for q in record.get("questions", []):
+        n += (q.get("cell") or {}).get("gone") == "timeout"
+        n += sum("time limit" in (it.get("why") or {}).get("en", "") for it in q["items"])
+    return n
+
+
 def summary(records: list[dict[str, Any]]) -> dict[str, Any]:
     st = Counter(r["status"] for r in records)
-    timeouts = errors = 0
+    timeouts = sum(timeouts_in(r) for r in records)
+    errors = 0
     for r in records:
         for q in r.get("questions", []):
             for it in q["items"]:
                 why = (it.get("why") or {}).get("en", "")
-                timeouts += "time limit" in why
                 errors += "process ended" in why or "your code raised" in why
     graded = [r for r in records if r["status"] == "graded"]
     tots = [totals(r)[0] for r in graded]

@@ -59,6 +59,15 @@ SANDBOX_CHILD = "/opt/grader/child.py"
 DEFAULT_UID_BASE = 2_000_000_000  # far from real accounts; uid = base + slot
 
 
+_SWEEP_TEXT = {
+    "uid": {"en": "every process of the slot's uid, and the zygote's process tree",
+            "fr": "tous les processus de l'uid de l'emplacement, et l'arbre du zygote"},
+    "tree": {"en": "the zygote's process tree (child subreaper)",
+             "fr": "l'arbre de processus du zygote (child subreaper)"},
+    "group": {"en": "the process group", "fr": "le groupe de processus"},
+}
+
+
 @dataclass(frozen=True)
 class Limits:
     """Resource limits for one submission.
@@ -99,7 +108,7 @@ class Protections:
     uid_drop: bool
     rlimits: bool = True
     timeout: bool = True
-    sweep: str = "process tree"
+    sweep: str = "tree"  # a key of _SWEEP_TEXT
     tmpfs_limit: bool = False
     cuda: bool = False
     gpus: int = 0
@@ -126,7 +135,7 @@ class Protections:
              else "per cell and per test case"),
             ("time budget", self.budget, "durée totale limitée par remise" if fr
              else "total wall-clock time per submission"),
-            ("sweep", True, ("balayage : " if fr else "sweep: ") + self.sweep),
+            ("sweep", True, _SWEEP_TEXT.get(self.sweep, {}).get("fr" if fr else "en", self.sweep)),
             ("tmpfs size limit", self.tmpfs_limit, "/tmp et /dev/shm de taille limitée" if fr
              else "size-limited /tmp and /dev/shm"),
         ]
@@ -203,7 +212,7 @@ def _protections(no_bwrap: bool, no_gpu: bool) -> Protections:
     root = os.geteuid() == 0
     notes: list[str] = []
     if sys.platform != "linux":
-        return Protections(root, False, False, False, False, sweep="process group",
+        return Protections(root, False, False, False, False, sweep="group",
                            notes=["not Linux: only rlimits, timeouts and process groups"])
     base = ["--unshare-net", "--unshare-pid", "--unshare-ipc"]
     if not root:
@@ -232,8 +241,7 @@ def _protections(no_bwrap: bool, no_gpu: bool) -> Protections:
                      f"the grader refuses unless {UNSAFE_ROOT_ENV}=1 is set")
     if not root:
         notes.append("not root: student code runs as your own user (no separate uid)")
-    sweep = ("every process of the slot's uid, and the zygote's process tree" if uid_drop
-             else "the zygote's process tree (child subreaper)")
+    sweep = "uid" if uid_drop else "tree"
     gpus = 0 if no_gpu else gpu_count()
     if no_gpu and nvidia_devices():
         notes.append(f"GPU hidden from student code by {NO_GPU_ENV}=1")

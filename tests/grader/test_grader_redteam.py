@@ -262,3 +262,8 @@ def test_rerun_is_idempotent_and_resumes(batch):
     res = json.loads((hw / "results" / f"{batch['who']['honest-a']}.json").read_text())
     assert res["score"] == 7.0 and all(t["status"] == "passed" for t in res["tests"])
     assert "Protections" in (hw / "report.html").read_text()
+
+
+def test_summary_counts_the_timeouts(batch):
+    # the infinite-loop attacks are stopped by the time limit, and the summary says so
+    assert batch["summary"]["timeouts"] >= 1
