@@ -326,14 +326,14 @@ def bench(args: argparse.Namespace, tmp: Path) -> None:
 
     print(f"\nmachine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end")
     rates = {"(b) otter.api.grade_submission, one process": (n, dt_b)}
-    print(f"(c) course grade --jobs {args.jobs} (CLI)          : {rate(n, dt_c)}")
-    print(f"(b) otter.api.grade_submission, one process: {rate(n, dt_b)}")
+    print(f"{f'(c) course grade --jobs {args.jobs} (CLI)':<44}: {rate(n, dt_c)}")
+    print(f"{'(b) otter.api.grade_submission, one process':<44}: {rate(n, dt_b)}")
     if dt_a is not None:
-        print(f"(a) otter run, one subprocess per notebook  : {rate(k, dt_a)}  (sample of {k})")
+        print(f"{'(a) otter run, one subprocess per notebook':<44}: {rate(k, dt_a)}  (sample of {k})")
         rates["(a) otter run per notebook"] = (k, dt_a)
     if dt_d is not None:
         same = sum(par_scores.get(s) == run_scores.get(s) for s in run_scores)
-        print(f"(d) otter run, {args.otter_jobs} at a time               : {rate(k, dt_d)}  (sample of {k}; "
+        print(f"{f'(d) otter run, {args.otter_jobs} at a time':<44}: {rate(k, dt_d)}  (sample of {k}; "
               f"scores as (a): {same}/{k})")
         rates[f"(d) otter run, {args.otter_jobs} at a time"] = (k, dt_d)
     best = max(rates, key=lambda r: rates[r][0] / rates[r][1])
