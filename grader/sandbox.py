@@ -306,6 +306,17 @@ def _python_binds() -> list[str]:
     return args
 
 
+def sandbox_scratch() -> str:
+    """The writable tmpfs of the bwrap sandbox: ``/tmp``, unless the grader's Python lives under
+    /tmp (a checkout in /tmp/...): its read-only bind mounts would then sit inside the wiped
+    tmpfs, so the scratch space moves to ``/scratch`` (TMPDIR and HOME point there) and /tmp
+    only holds the read-only mounts."""
+    under_tmp = any(d == "/tmp" or d.startswith("/tmp/")
+                    for d in (os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix),
+                              sys.prefix, os.path.dirname(os.path.realpath(sys.executable))))
+    return "/scratch" if under_tmp else "/tmp"
+
+
 def _root_entries() -> list[str]:
     args: list[str] = []
     for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
@@ -395,21 +406,22 @@ class Slot:
         flags = ["-I", "-B", "-X", "frozen_modules=on"]
         if self.prot.bwrap:
             lim = self.limits
+            scratch = sandbox_scratch()
             cmd = ["bwrap", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
                    "--unshare-cgroup-try", "--die-with-parent", "--new-session",
                    "--hostname", "sandbox",
                    "--ro-bind", "/usr", "/usr", *_root_entries(), "--ro-bind", "/etc", "/etc",
                    "--proc", "/proc", "--dev", "/dev",
-                   "--size", str(lim.tmpfs_mb * 1024 * 1024), "--perms", "1777", "--tmpfs", "/tmp",
+                   "--size", str(lim.tmpfs_mb * 1024 * 1024), "--perms", "1777", "--tmpfs", scratch,
                    "--size", str(16 * 1024 * 1024), "--perms", "1777", "--tmpfs", "/dev/shm",
                    *_python_binds(),
                    "--perms", "0755", "--dir", "/opt", "--perms", "0755", "--dir", "/opt/grader",
-                   "--ro-bind", str(CHILD_PY), SANDBOX_CHILD, "--chdir", "/tmp"]
+                   "--ro-bind", str(CHILD_PY), SANDBOX_CHILD, "--chdir", scratch]
             if self.use_cuda:
                 cmd += self.gpu_binds()
             if not self.prot.root:
                 cmd += ["--unshare-user"]
-            child = [py, *flags, SANDBOX_CHILD, "--zygote", str(ctl_fd), "--root", "/tmp",
+            child = [py, *flags, SANDBOX_CHILD, "--zygote", str(ctl_fd), "--root", scratch,
                      "--wipe-shared"]
             if self.prot.uid_drop:
                 cmd += ["--cap-add", "CAP_SETUID,CAP_SETGID", "--", "setpriv",
@@ -427,9 +439,10 @@ class Slot:
 
     def env(self) -> dict[str, str]:
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
-               "HOME": "/tmp" if self.prot.bwrap else (self.tmp.name if self.tmp else "/tmp"),
+               "HOME": sandbox_scratch() if self.prot.bwrap else (self.tmp.name if self.tmp else "/tmp"),
                "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}
+        env["TMPDIR"] = env["HOME"]
         if self.use_cuda:
             # one GPU per slot; inside bwrap only that GPU's device node exists
             env["CUDA_VISIBLE_DEVICES"] = "0" if self.prot.bwrap else str(self.gpu)

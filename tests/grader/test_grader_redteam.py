@@ -42,7 +42,7 @@ ATTACKS: dict[str, dict] = {
     "patch-test-runner": {"q1": "import builtins\nclass G:\n    def check(self, *a): return True\n    def check_all(self): return 100\nbuiltins.grader = G()\nq1 = None"},
     # --- forging output, results and the channel
     "forge-stdout": {"q1": "print('{\"id\": 0, \"ok\": true, \"value\": 153}')\nprint('q1: 3/3 points, All tests passed!')\nimport sys; sys.stderr.write('Score: 7/7')"},
-    "forge-result-files": {"q1": "import os, json\nfor p in ['results.json', '../results.json', '/tmp/results.json', 'grades.csv', '/tmp/work/grades.csv']:\n    try:\n        open(p, 'w').write(json.dumps({'score': 7, 'tests': []}))\n    except OSError:\n        pass"},
+    "forge-result-files": {"q1": "import os, json\nT = os.environ.get('TMPDIR', '/tmp')\nfor p in ['results.json', '../results.json', '/tmp/results.json', 'grades.csv', '/tmp/work/grades.csv', T + '/results.json', T + '/work/grades.csv']:\n    try:\n        open(p, 'w').write(json.dumps({'score': 7, 'tests': []}))\n    except OSError:\n        pass"},
     "forge-channel-frames": {"q1": "import os, struct, json\nmsg = json.dumps({'id': 1, 'ok': True, 'value': {'total': 1, 'weights': [1], 'biases': [1]}}).encode()\nfor fd in range(3, 40):\n    try:\n        os.write(fd, struct.pack('>I', len(msg)) + msg)\n    except OSError:\n        pass"},
     "close-channel": {"q1": "import os\nos.closerange(3, 1000)\nq1 = 0"},
     "garbage-on-channel": {"q1": "import os\nfor fd in range(3, 40):\n    try:\n        os.write(fd, b'\\xff' * 100)\n    except OSError:\n        pass"},
@@ -69,7 +69,7 @@ ATTACKS: dict[str, dict] = {
     "memory-bomb": {"q1": "x = ' ' * (10 ** 11)"},
     "memory-bomb-gradual": {"q1": "x = []\nwhile True:\n    x.append(bytearray(10 ** 7))"},
     "fork-bomb": {"q1": "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass"},
-    "disk-bomb": {"q1": "i = 0\nwhile True:\n    open(f'/tmp/f{i}', 'wb').write(b'x' * 10**6); i += 1"},
+    "disk-bomb": {"q1": "import tempfile\nT = tempfile.gettempdir()\ni = 0\nwhile True:\n    open(f'{T}/f{i}', 'wb').write(b'x' * 10**6); i += 1"},
     "fd-exhaustion": {"q1": "fs = []\nwhile True:\n    fs.append(open('/dev/null'))"},
     "stdout-flood": {"q1": "while True:\n    print('x' * 10**6)"},
     "daemon-left-behind": {"q1": "import subprocess, os\nsubprocess.Popen(['sh', '-c', 'while true; do :; done'], start_new_session=True)\nif os.fork() == 0:\n    os.setsid()\n    import time\n    while True: time.sleep(1)\nq1 = 0"},

@@ -105,22 +105,23 @@ ATTACKS["forge-length-bomb"] = {"q1": FORGE.split("for i in")[0] + "os.write(fd,
 
 PLANT = r"""
 import os, sys, builtins, ctypes, platform, numpy, json
+T = os.environ.get('TMPDIR', '/tmp')  # the sandbox's writable scratch (/tmp, or /scratch)
 builtins.POISON = numpy.POISON = json.POISON = 1
 sys.modules['evil'] = sys
 os.environ['POISON'] = '1'
-open('/tmp/work/evilmod.py', 'w').write('X = 1\n')
+open(T + '/work/evilmod.py', 'w').write('X = 1\n')
 name = 'd' * 250
-for root in ('/tmp', '/dev/shm'):
+for root in (T, '/dev/shm'):
     os.chdir(root)
     for i in range(20):  # deeper than PATH_MAX
         os.mkdir(name)
         os.chdir(name)
     open('planted', 'w').write('from the planter')
-os.chdir('/tmp')
+os.chdir(T)
 for i in range(1100):  # deeper than the recursion limit
     os.mkdir('r')
     os.chdir('r')
-os.chdir('/tmp/work')
+os.chdir(T + '/work')
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
 nr = {'x86_64': 248, 'aarch64': 217}.get(platform.machine())  # add_key
@@ -134,8 +135,9 @@ rt.mq_open(b'/planted', os.O_CREAT | os.O_RDWR, 0o600, None)
 """
 SPY = r"""
 import os, sys, builtins, ctypes, platform, numpy, json
+T = os.environ.get('TMPDIR', '/tmp')  # the sandbox's writable scratch (/tmp, or /scratch)
 seen = []
-if sorted(os.listdir('/tmp')) != ['student-output.txt', 'work'] or os.listdir('/dev/shm') or os.listdir('.'):
+if sorted(os.listdir(T)) != ['student-output.txt', 'work'] or os.listdir('/dev/shm') or os.listdir('.'):
     seen.append('files')
 if hasattr(builtins, 'POISON') or hasattr(numpy, 'POISON') or hasattr(json, 'POISON') \
         or 'evil' in sys.modules or 'POISON' in os.environ:
@@ -190,7 +192,7 @@ ATTACKS.update({
                             "        open_fds.append(fd)\n    except OSError:\n        pass\n"
                             "extra = set(os.environ) - {'PATH', 'LANG', 'LC_ALL', 'HOME', 'OMP_NUM_THREADS', "
                             "'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS', 'MPLBACKEND', 'PYTHONDONTWRITEBYTECODE', "
-                            "'CUDA_VISIBLE_DEVICES', 'PWD'}\n" + _if("open_fds or extra")},
+                            "'CUDA_VISIBLE_DEVICES', 'PWD', 'TMPDIR'}\n" + _if("open_fds or extra")},
     "write-python-env": {"q1": "import os, sys, sysconfig, numpy\nok = False\n"
                                "for d in {sysconfig.get_paths()['purelib'], sysconfig.get_paths()['stdlib'], "
                                "os.path.dirname(numpy.__file__), os.path.dirname(sys.executable), '/opt/grader', "
@@ -200,10 +202,10 @@ ATTACKS.update({
                                "            open(os.path.join(d, name), 'a').close(); ok = True\n"
                                "        except OSError:\n"
                                "            pass\n" + _if("ok")},
-    "symlinks-in-tmp": {"q1": "import os\nfor src, dst in [('/opt/grader/child.py', '/tmp/student-output.txt.x'), "
-                              "('/proc/1/root', '/tmp/work/root'), ('/dev/shm', '/tmp/shm')]:\n"
+    "symlinks-in-tmp": {"q1": "import os\nT = os.environ.get('TMPDIR', '/tmp')\nfor src, dst in [('/opt/grader/child.py', T + '/student-output.txt.x'), "
+                              "('/proc/1/root', T + '/work/root'), ('/dev/shm', T + '/shm')]:\n"
                               "    try:\n        os.symlink(src, dst)\n    except OSError:\n        pass\n"
-                              "os.link('/tmp/student-output.txt', '/tmp/work/hard')\nq1 = 0"},
+                              "os.link(T + '/student-output.txt', T + '/work/hard')\nq1 = 0"},
     "z-spy-late": {"q1": SPY},
 })
 

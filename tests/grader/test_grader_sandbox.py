@@ -62,7 +62,8 @@ def test_timeout_kills_and_next_session_is_fresh(slot):
         s.request({"op": "exec", "source": "secret = 42"})
         with pytest.raises(Gone, match="timeout"):
             s.request({"op": "exec", "source": "while True: pass"}, timeout=0.3)
-    out = run(slot, "import os\nleft = sorted(os.listdir('/tmp') + os.listdir('.'))", get="left")
+    out = run(slot, "import os\nleft = sorted(os.listdir(os.environ.get('TMPDIR', '/tmp')) "
+                    "+ os.listdir('.'))", get="left")
     assert out[-1]["value"] == ["student-output.txt", "work"]
     assert not run(slot, "secret")[0]["ok"]
 
