@@ -251,6 +251,20 @@ class Variant:
                    d["context"], d.get("seed"))
 
 
+def wrong_only(check: Check, answer: Any, mistakes: list[Misconception]) -> tuple[Misconception, ...]:
+    """The misconceptions a family offers for one part: those whose value ``check`` does not
+    accept as ``answer`` (a mistake can give the right number for particular data: floor = ceil
+    when the stride divides), and only the first of mistakes giving the same value."""
+    kept: list[Misconception] = []
+    for m in mistakes:
+        if check.accepts(m.value, answer):
+            continue
+        if any(check.accepts(m.value, k.value) and check.accepts(k.value, m.value) for k in kept):
+            continue
+        kept.append(m)
+    return tuple(kept)
+
+
 def grade_part(name: str, part: Part, submitted: Any) -> Feedback:
     """Compare one submitted value with the part's answer; name the misconception if any."""
     if part.check.accepts(submitted, part.answer):

@@ -27,9 +27,8 @@ from course.errors import ParameterError
 from course.reference.batchnorm import batchnorm_forward
 from course.reference.conventions import BATCHNORM_EPSILON, BATCHNORM_MOMENTUM
 
-from ..base import Constraints, Degenerate, Family, Misconception, Param, Part, Solution
+from ..base import Constraints, Degenerate, Family, Misconception, Param, Part, Solution, wrong_only
 from ..checks import ArrayCheck
-from ._cnn_helpers import keep_wrong
 
 
 def _vector(params: dict[str, Any], name: str, k: int) -> np.ndarray:
@@ -146,17 +145,17 @@ class BatchNorm(Family):
                                      "en": "batch mean mean_B (per neuron)"}),
             "var": Part(var, vec, {"fr": "variance du batch sigma_B (par neurone)",
                                    "en": "batch variance sigma_B (per neuron)"},
-                        keep_wrong(vec, var, [Misconception("unbiased-variance", var_unbiased, t_unb)])),
+                        wrong_only(vec, var, [Misconception("unbiased-variance", var_unbiased, t_unb)])),
             "y": Part(y, ycheck, {"fr": "sorties normalisées (après gamma et beta)",
                                   "en": "normalised outputs (after gamma and beta)"},
-                      keep_wrong(ycheck, y.tolist(), mistakes_y)),
+                      wrong_only(ycheck, y.tolist(), mistakes_y)),
             "moving_mean": Part(new_state["moving_mean"], mov,
                                 {"fr": "nouvelle moving_mean", "en": "new moving_mean"},
-                                keep_wrong(mov, new_state["moving_mean"].tolist(), [
+                                wrong_only(mov, new_state["moving_mean"].tolist(), [
                                     Misconception("momentum-swapped", swapped["moving_mean"], t_swap)])),
             "moving_var": Part(new_state["moving_var"], mov,
                                {"fr": "nouvelle moving_variance", "en": "new moving_variance"},
-                               keep_wrong(mov, new_state["moving_var"].tolist(), [
+                               wrong_only(mov, new_state["moving_var"].tolist(), [
                                    Misconception("momentum-swapped", swapped["moving_var"], t_swap),
                                    Misconception("unbiased-variance", bn(unbiased=True)[2]["moving_var"], t_unb)])),
         }

@@ -19,12 +19,8 @@ import numpy as np
 from course.errors import ParameterError
 from course.reference.metrics import bias_variance
 
-from ..base import Constraints, Family, Misconception, Param, Part, Solution
-from ..checks import Check, FloatCheck
-
-
-def _distinct(check: Check, answer: Any, mis: list[Misconception]) -> tuple[Misconception, ...]:
-    return tuple(m for m in mis if not check.accepts(m.value, answer))
+from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
+from ..checks import FloatCheck
 
 
 class BiasVariance(Family):
@@ -72,12 +68,12 @@ class BiasVariance(Family):
             "mean_prediction": Part(r["mean_prediction"], fc, {"fr": "prédiction moyenne Ȳ",
                                                                 "en": "mean prediction Ȳ"}),
             "bias2": Part(r["bias2"], fc, {"fr": "biais²", "en": "bias²"},
-                          _distinct(fc, r["bias2"], [Misconception("bias-not-squared", bias_not_sq, t_sq),
+                          wrong_only(fc, r["bias2"], [Misconception("bias-not-squared", bias_not_sq, t_sq),
                                                      Misconception("mse-for-bias", mse, t_mse)])),
             "variance": Part(r["variance"], fc, {"fr": "variance", "en": "variance"},
-                             _distinct(fc, r["variance"], [Misconception("divided-by-n", var_n, t_n)])),
+                             wrong_only(fc, r["variance"], [Misconception("divided-by-n", var_n, t_n)])),
             "error": Part(r["error"], fc, {"fr": "erreur = biais² + variance", "en": "error = bias² + variance"},
-                          _distinct(fc, r["error"], [Misconception("divided-by-n", r["bias2"] + var_n, t_n)])),
+                          wrong_only(fc, r["error"], [Misconception("divided-by-n", r["bias2"] + var_n, t_n)])),
         }
         dev_t = (r["mean_prediction"] - ta).tolist()
         dev_p = (pa - r["mean_prediction"]).tolist()

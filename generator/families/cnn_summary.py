@@ -44,9 +44,8 @@ from course.reference.conventions import (
     pool_output_size,
 )
 
-from ..base import Constraints, Family, Misconception, Param, Part, Solution
+from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
 from ..checks import ArrayCheck, IntCheck, TableCheck
-from ._cnn_helpers import keep_wrong
 
 Layer = dict[str, Any]
 
@@ -336,15 +335,15 @@ class CnnSummary(Family):
             "shapes": Part(shapes, shapes_check,
                            {"fr": "forme de sortie de chaque couche (une ligne par couche)",
                             "en": "output shape of each layer (one row per layer)"},
-                           keep_wrong(shapes_check, shapes, mis_shapes)),
+                           wrong_only(shapes_check, shapes, mis_shapes)),
             "params": Part(per_layer, params_check,
                            {"fr": "nombre de paramètres de chaque couche",
                             "en": "number of parameters of each layer"},
-                           keep_wrong(params_check, per_layer, mis_params)),
+                           wrong_only(params_check, per_layer, mis_params)),
             "total": Part(total, IntCheck(),
                           {"fr": "nombre total de paramètres (Total params)",
                            "en": "total number of parameters (Total params)"},
-                          keep_wrong(IntCheck(), total, mis_total)),
+                          wrong_only(IntCheck(), total, mis_total)),
         }
         if has_bn:
             bn_all = Misconception("bn-all-trainable", total, {
@@ -355,7 +354,7 @@ class CnnSummary(Family):
             parts["trainable"] = Part(trainable, IntCheck(),
                                       {"fr": "nombre de paramètres entraînables (Trainable params)",
                                        "en": "number of trainable parameters (Trainable params)"},
-                                      keep_wrong(IntCheck(), trainable, [bn_all]))
+                                      wrong_only(IntCheck(), trainable, [bn_all]))
         ctx = {"input": shape, "rows": rows, "has_bn": has_bn,
                "non_trainable": total - trainable,
                "total_terms": [p for p in per_layer if p > 0]}

@@ -30,9 +30,9 @@ from course.reference.conv import (
     resolve_padding,
 )
 
-from ..base import Constraints, Degenerate, Family, Misconception, Param, Part, Solution
+from ..base import Constraints, Degenerate, Family, Misconception, Param, Part, Solution, wrong_only
 from ..checks import ArrayCheck
-from ._cnn_helpers import keep_wrong, positive_int
+from ._cnn_helpers import positive_int
 
 
 def _as_chw(name: str, value: Any) -> np.ndarray:
@@ -163,7 +163,7 @@ class ConvCompute(Family):
         out_list = [[_plain_number(v) for v in row] for row in out]
         parts = {"out": Part(out_list, check, {"fr": "feature map de sortie",
                                                "en": "output feature map"},
-                             keep_wrong(check, out_list, mistakes))}
+                             wrong_only(check, out_list, mistakes))}
 
         # Worked solution: the padded input and, for every output cell, the per-channel sums.
         top, bottom, left, right = resolve_padding(padding, (h, wd), (kh, kw), (stride, stride))

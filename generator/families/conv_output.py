@@ -20,9 +20,9 @@ import numpy as np
 from course.errors import ParameterError
 from course.reference.conventions import conv2d_params, conv_output_size
 
-from ..base import Constraints, Family, Misconception, Param, Part, Solution
+from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
 from ..checks import IntCheck, ShapeCheck
-from ._cnn_helpers import keep_wrong, padding_param, positive_int
+from ._cnn_helpers import padding_param, positive_int
 
 
 class ConvOutput(Family):
@@ -104,11 +104,11 @@ class ConvOutput(Family):
             "shape": Part(shape, shape_check,
                           {"fr": "taille de la sortie (hauteur, largeur, profondeur)",
                            "en": "output shape (height, width, depth)"},
-                          keep_wrong(shape_check, shape, shape_mis)),
+                          wrong_only(shape_check, shape, shape_mis)),
             "params": Part(total, IntCheck(),
                            {"fr": "nombre de paramètres de la couche",
                             "en": "number of parameters of the layer"},
-                           keep_wrong(IntCheck(), total, params_mis)),
+                           wrong_only(IntCheck(), total, params_mis)),
         }
         ctx = {
             "span_h": span_h, "span_w": span_w,

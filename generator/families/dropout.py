@@ -19,15 +19,11 @@ import numpy as np
 from course.errors import ParameterError
 from course.reference.optimizers import dropped_units, inverted_dropout_scale
 
-from ..base import Constraints, Family, Misconception, Param, Part, Solution
-from ..checks import Check, FloatCheck, IntCheck
+from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
+from ..checks import FloatCheck, IntCheck
 
 RATES = [0.1, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.75]
 
-
-def _distinct(check: Check, answer: Any, mis: list[Misconception]) -> tuple[Misconception, ...]:
-    """Keep the misconceptions that differ from the answer (p = 0.5 makes some coincide)."""
-    return tuple(m for m in mis if not check.accepts(m.value, answer))
 
 
 class Dropout(Family):
@@ -76,14 +72,14 @@ class Dropout(Family):
         parts = {
             "dropped": Part(dropped, ic, {"fr": "nombre de neurones supprimés M",
                                           "en": "number of dropped units M"},
-                            _distinct(ic, dropped, [Misconception("used-keep-probability",
+                            wrong_only(ic, dropped, [Misconception("used-keep-probability",
                                                                   dropped_units(n, 1 - p), swap)])),
             "kept": Part(kept, ic, {"fr": "nombre de neurones conservés",
                                     "en": "number of kept units"},
-                         _distinct(ic, kept, [Misconception("used-keep-probability", dropped, swap_kept)])),
+                         wrong_only(ic, kept, [Misconception("used-keep-probability", dropped, swap_kept)])),
             "scale": Part(scale, fc, {"fr": "facteur d'échelle des neurones conservés",
                                       "en": "scaling factor of the kept units"},
-                          _distinct(fc, scale, ([Misconception("divided-by-rate", 1.0 / p, inv_p)]
+                          wrong_only(fc, scale, ([Misconception("divided-by-rate", 1.0 / p, inv_p)]
                                                 if p > 0 else [])
                                     + [Misconception("multiplied-by-keep", 1.0 - p, times)])),
         }

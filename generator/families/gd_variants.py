@@ -18,15 +18,11 @@ import numpy as np
 from course.errors import ParameterError
 from course.reference.optimizers import gd_variant_counts
 
-from ..base import Constraints, Family, Misconception, Param, Part, Solution
-from ..checks import Check, IntCheck
+from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
+from ..checks import IntCheck
 
 BATCH_SIZES = [8, 16, 32, 64, 100, 128, 256, 512]
 
-
-def _distinct(check: Check, answer: Any, mis: list[Misconception]) -> tuple[Misconception, ...]:
-    """Keep the misconceptions that differ from the answer (some coincide for some draws)."""
-    return tuple(m for m in mis if not check.accepts(m.value, answer))
 
 
 class GdVariants(Family):
@@ -88,26 +84,26 @@ class GdVariants(Family):
         parts = {
             "iterations": Part(k, ic, {"fr": "itérations par époque (mini-batch)",
                                        "en": "iterations per epoch (mini-batch)"},
-                               _distinct(ic, k, [Misconception("floor-instead-of-ceil", floor_k, t["floor"]),
+                               wrong_only(ic, k, [Misconception("floor-instead-of-ceil", floor_k, t["floor"]),
                                                  Misconception("batch-size", bs, t["batch"])])),
             "minibatch_updates": Part(counts["minibatch_updates"], ic,
                                       {"fr": "mises à jour au total (mini-batch)",
                                        "en": "total updates (mini-batch)"},
-                                      _distinct(ic, counts["minibatch_updates"], [
+                                      wrong_only(ic, counts["minibatch_updates"], [
                                           Misconception("floor-instead-of-ceil", floor_k * epochs, t["floor"]),
                                           Misconception("forgot-epochs", k, t["epochs"])])),
             "last_batch": Part(counts["last_batch_size"], ic,
                                {"fr": "taille du dernier batch", "en": "size of the last batch"},
-                               _distinct(ic, counts["last_batch_size"], [
+                               wrong_only(ic, counts["last_batch_size"], [
                                    Misconception("full-last-batch", bs, t["full"]),
                                    Misconception("remainder", n % bs, t["remainder"])])),
             "bgd_updates": Part(counts["bgd_updates"], ic,
                                 {"fr": "mises à jour au total (BGD)", "en": "total updates (BGD)"},
-                                _distinct(ic, counts["bgd_updates"], [
+                                wrong_only(ic, counts["bgd_updates"], [
                                     Misconception("bgd-per-observation", counts["sgd_updates"], t["bgd"])])),
             "sgd_updates": Part(counts["sgd_updates"], ic,
                                 {"fr": "mises à jour au total (SGD)", "en": "total updates (SGD)"},
-                                _distinct(ic, counts["sgd_updates"], [
+                                wrong_only(ic, counts["sgd_updates"], [
                                     Misconception("forgot-epochs", n, t["epochs"])])),
         }
         return Solution(parts, {"ratio": n / bs, "divisible": n % bs == 0, "full_batches": floor_k})

@@ -20,14 +20,11 @@ import numpy as np
 from course.errors import ParameterError
 from course.reference.linreg import linreg_gd, linreg_loss_grad
 
-from ..base import Constraints, Family, Misconception, Param, Part, Solution
-from ..checks import Check, FloatCheck
+from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
+from ..checks import FloatCheck
 
 LOSSES = ("half_mse", "mse")
 
-
-def _distinct(check: Check, answer: Any, mis: list[Misconception]) -> tuple[Misconception, ...]:
-    return tuple(m for m in mis if not check.accepts(m.value, answer))
 
 
 def _ascent(x: list[float], y: list[float], a: float, b: float, lr: float, steps: int,
@@ -110,16 +107,16 @@ class LinregGd(Family):
         last = path[-1]
         parts = {
             "grad_a": Part(ga, fc, {"fr": "∂L/∂a au point initial", "en": "∂L/∂a at the start"},
-                           _distinct(fc, ga, [Misconception(k2, ga / factor * (1.0 if loss == "mse" else 2.0), two),
+                           wrong_only(fc, ga, [Misconception(k2, ga / factor * (1.0 if loss == "mse" else 2.0), two),
                                               Misconception("residual-sign", -ga, resid)])),
             "grad_b": Part(gb, fc, {"fr": "∂L/∂b au point initial", "en": "∂L/∂b at the start"},
-                           _distinct(fc, gb, [Misconception(k2, gb / factor * (1.0 if loss == "mse" else 2.0), two),
+                           wrong_only(fc, gb, [Misconception(k2, gb / factor * (1.0 if loss == "mse" else 2.0), two),
                                               Misconception("residual-sign", -gb, resid)])),
             "a": Part(last.a_new, fc, {"fr": f"a après {steps} pas", "en": f"a after {steps} step(s)"},
-                      _distinct(fc, last.a_new, [Misconception(k2, other[-1].a_new, two),
+                      wrong_only(fc, last.a_new, [Misconception(k2, other[-1].a_new, two),
                                                  Misconception("wrong-sign", asc_a, sign)])),
             "b": Part(last.b_new, fc, {"fr": f"b après {steps} pas", "en": f"b after {steps} step(s)"},
-                      _distinct(fc, last.b_new, [Misconception(k2, other[-1].b_new, two),
+                      wrong_only(fc, last.b_new, [Misconception(k2, other[-1].b_new, two),
                                                  Misconception("wrong-sign", asc_b, sign)])),
         }
         xs = np.asarray(x, dtype=np.float64)

@@ -19,12 +19,8 @@ import numpy as np
 from course.errors import ParameterError
 from course.reference.metrics import metrics_from_confusion
 
-from ..base import Constraints, Family, Misconception, Param, Part, Solution
-from ..checks import ArrayCheck, Check, FloatCheck
-
-
-def _distinct(check: Check, answer: Any, mis: list[Misconception]) -> tuple[Misconception, ...]:
-    return tuple(m for m in mis if not check.accepts(m.value, answer))
+from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
+from ..checks import ArrayCheck, FloatCheck
 
 
 class Metrics(Family):
@@ -74,7 +70,7 @@ class Metrics(Family):
                        "global computation (which gives the accuracy back)."}
         def arr_part(key: str, label: dict[str, str], mis: list[Misconception]) -> Part:
             v = [float(x) for x in m[key]]
-            return Part(v, ac, label, _distinct(ac, v, mis))
+            return Part(v, ac, label, wrong_only(ac, v, mis))
         parts = {
             "accuracy": Part(m["accuracy"], fc, {"fr": "accuracy", "en": "accuracy"}),
             "precision": arr_part("precision", {"fr": "précision par classe", "en": "precision per class"},
@@ -86,15 +82,15 @@ class Metrics(Family):
                                                     "en": "specificity per class"},
                                     [Misconception("transposed-matrix", mt["specificity"].tolist(), transp)]),
             "macro_precision": Part(m["macro_precision"], fc, {"fr": "précision macro", "en": "macro precision"},
-                                    _distinct(fc, m["macro_precision"], [
+                                    wrong_only(fc, m["macro_precision"], [
                                         Misconception("swapped-precision-recall", m["macro_recall"], swap),
                                         Misconception("micro-average", m["accuracy"], micro)])),
             "macro_recall": Part(m["macro_recall"], fc, {"fr": "rappel macro", "en": "macro recall"},
-                                 _distinct(fc, m["macro_recall"], [
+                                 wrong_only(fc, m["macro_recall"], [
                                      Misconception("swapped-precision-recall", m["macro_precision"], swap),
                                      Misconception("micro-average", m["accuracy"], micro)])),
             "macro_f1": Part(m["macro_f1"], fc, {"fr": "F1 macro", "en": "macro F1"},
-                             _distinct(fc, m["macro_f1"], [Misconception("micro-average", m["accuracy"], micro)])),
+                             wrong_only(fc, m["macro_f1"], [Misconception("micro-average", m["accuracy"], micro)])),
         }
         k = arr.shape[0]
         per_class = [{"c": i, "tp": float(m["tp"][i]), "fp": float(m["fp"][i]), "fn": float(m["fn"][i]),

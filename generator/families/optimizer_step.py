@@ -18,16 +18,13 @@ import numpy as np
 from course.errors import ParameterError
 from course.reference import optimizers as opt
 
-from ..base import Constraints, Family, Misconception, Param, Part, Solution
-from ..checks import ArrayCheck, Check
+from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
+from ..checks import ArrayCheck
 
 OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
 LRS = {"sgd": [0.1, 0.5], "momentum": [0.1, 0.5], "adagrad": [0.1, 0.5],
        "rmsprop": [0.01, 0.1], "adam": [0.01, 0.1]}
 
-
-def _distinct(check: Check, answer: Any, mis: list[Misconception]) -> tuple[Misconception, ...]:
-    return tuple(m for m in mis if not check.accepts(m.value, answer))
 
 
 def _run(name: str, w: np.ndarray, grads: np.ndarray, hp: dict[str, float]) -> tuple[np.ndarray, list[dict[str, Any]]]:
@@ -157,7 +154,7 @@ class OptimizerStep(Family):
         if name in ("sgd", "momentum"):  # linear in the gradients: the sign flip is exact
             mis.append(Misconception("wrong-sign", wrong_sign.tolist(), texts["wrong-sign"]))
         parts = {"w": Part(w.tolist(), ac, {"fr": f"poids après {t} pas", "en": f"weights after {t} steps"},
-                           _distinct(ac, w.tolist(), mis))}
+                           wrong_only(ac, w.tolist(), mis))}
         mant, exp = f"{hp['eps']:.0e}".split("e")
         eps_tex = (f"10^{{{int(exp)}}}" if mant == "1" else f"{mant} \\times 10^{{{int(exp)}}}")
         return Solution(parts, {"t": t, "trace": trace, "p": int(w0.size), "eps_tex": eps_tex})

@@ -23,15 +23,12 @@ import numpy as np
 from course.errors import ParameterError
 from course.reference.perceptron import LOGIC_GATES, perceptron_train
 
-from ..base import Constraints, Family, Misconception, Param, Part, Solution
-from ..checks import ArrayCheck, BoolCheck, Check, FloatCheck, IntCheck, TableCheck
+from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
+from ..checks import ArrayCheck, BoolCheck, FloatCheck, IntCheck, TableCheck
 
 GATES = tuple(LOGIC_GATES)
 SEED_EXAMPLE = {"gate": "or", "data": [], "w": [1.0, -1.0], "b": 0.0, "eta": 1.0}
 
-
-def _distinct(check: Check, answer: Any, mis: list[Misconception]) -> tuple[Misconception, ...]:
-    return tuple(m for m in mis if not check.accepts(m.value, answer))
 
 
 def _num(x: float) -> int | float:
@@ -150,15 +147,15 @@ class PerceptronTable(Family):
         w_final = [_num(v) for v in r.w]
         parts = {
             "table": Part(table, tc, {"fr": "table des itérations", "en": "table of the iterations"},
-                          _distinct(tc, table, [Misconception("heaviside-f0-is-0", s_rows, f0)])),
+                          wrong_only(tc, table, [Misconception("heaviside-f0-is-0", s_rows, f0)])),
             "w": Part(w_final, wc, {"fr": "poids finaux", "en": "final weights"},
-                      _distinct(wc, w_final, [Misconception("heaviside-f0-is-0",
+                      wrong_only(wc, w_final, [Misconception("heaviside-f0-is-0",
                                                             [_num(v) for v in s_w], f0)])),
             "b": Part(_num(r.b), bc, {"fr": "biais final", "en": "final bias"},
-                      _distinct(bc, _num(r.b), [Misconception("heaviside-f0-is-0", _num(s_b), f0)])),
+                      wrong_only(bc, _num(r.b), [Misconception("heaviside-f0-is-0", _num(s_b), f0)])),
             "epochs": Part(r.epochs, ic, {"fr": "nombre d'époques parcourues",
                                           "en": "number of epochs run"},
-                           _distinct(ic, r.epochs, [Misconception("heaviside-f0-is-0", s_epochs, f0)])),
+                           wrong_only(ic, r.epochs, [Misconception("heaviside-f0-is-0", s_epochs, f0)])),
             "converges": Part(bool(r.converged), BoolCheck(),
                               {"fr": "l'apprentissage converge-t-il ?", "en": "does training converge?"}),
         }

@@ -18,9 +18,9 @@ from course.errors import ParameterError
 from course.reference.conv import resolve_padding
 from course.reference.pooling import avgpool_forward, maxpool_forward
 
-from ..base import Constraints, Family, Misconception, Param, Part, Solution
+from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
 from ..checks import ArrayCheck
-from ._cnn_helpers import keep_wrong, padding_param, positive_int
+from ._cnn_helpers import padding_param, positive_int
 
 _POOL = {"max": maxpool_forward, "avg": avgpool_forward}
 
@@ -109,5 +109,5 @@ class PoolCompute(Family):
                "cells": cells, "exact": bool(np.allclose(out, np.round(out, 2)))}
         parts = {"out": Part(out_list, check, {"fr": "matrice de sortie du pooling",
                                                "en": "output matrix of the pooling"},
-                             keep_wrong(check, out_list, mistakes))}
+                             wrong_only(check, out_list, mistakes))}
         return Solution(parts, ctx)

@@ -20,9 +20,9 @@ import numpy as np
 from course.errors import ParameterError
 from course.reference.conventions import pool_output_size
 
-from ..base import Constraints, Family, Misconception, Param, Part, Solution
+from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
 from ..checks import ShapeCheck
-from ._cnn_helpers import keep_wrong, padding_param, positive_int
+from ._cnn_helpers import padding_param, positive_int
 
 
 def _ceil_div(a: int, b: int) -> int:
@@ -83,7 +83,7 @@ class PoolOutput(Family):
                       "Ho = floor((H - 1) / stride) + 1."}))
         parts = {"shape": Part(shape, check, {"fr": "taille de la sortie (hauteur, largeur)",
                                               "en": "output shape (height, width)"},
-                               keep_wrong(check, shape, mistakes))}
+                               wrong_only(check, shape, mistakes))}
         ctx = {"stride": s, "stride_given": params["stride"] != 0, "num_h": num_h, "num_w": num_w,
                "ratio_h": num_h / s, "ratio_w": num_w / s,
                "floor_h": shape[0] - 1, "floor_w": shape[1] - 1}

@@ -20,12 +20,8 @@ import numpy as np
 from course.errors import ParameterError
 from course.reference.optimizers import l1_grad, l1_penalty, l2_grad, l2_penalty, sgd_step
 
-from ..base import Constraints, Family, Misconception, Param, Part, Solution
-from ..checks import ArrayCheck, Check, FloatCheck
-
-
-def _distinct(check: Check, answer: Any, mis: list[Misconception]) -> tuple[Misconception, ...]:
-    return tuple(m for m in mis if not check.accepts(m.value, answer))
+from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
+from ..checks import ArrayCheck, FloatCheck
 
 
 class Regularization(Family):
@@ -98,10 +94,10 @@ class Regularization(Family):
                           "computed the other norm."}
         parts = {
             "penalty": Part(pen, fc, {"fr": "terme de pénalité", "en": "penalty term"},
-                            _distinct(fc, pen, [Misconception("l1-l2-confused",
+                            wrong_only(fc, pen, [Misconception("l1-l2-confused",
                                                               other_penalty(w, alpha), confused)])),
             "w": Part(w_new.tolist(), ac, {"fr": "poids après un pas", "en": "weights after one step"},
-                      _distinct(ac, w_new.tolist(), mis_w)),
+                      wrong_only(ac, w_new.tolist(), mis_w)),
         }
         return Solution(parts, {"penalty_grad": pg.tolist(), "total_grad": total.tolist(),
                                 "k": len(w)})

@@ -20,9 +20,9 @@ import numpy as np
 from course.errors import ParameterError
 from course.reference.conventions import GATES, rnn_params
 
-from ..base import Constraints, Family, Misconception, Param, Part, Solution
+from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
 from ..checks import IntCheck
-from ._cnn_helpers import keep_wrong, positive_int
+from ._cnn_helpers import positive_int
 
 _BLOCKS = {"rnn": ["h"], "lstm": ["i", "f", "g", "o"], "gru": ["z", "r", "h~"]}
 
@@ -113,7 +113,7 @@ class RnnParams(Family):
         check = IntCheck()
         parts = {"total": Part(total, check, {"fr": "nombre total de paramètres",
                                               "en": "total number of parameters"},
-                               keep_wrong(check, total, mistakes))}
+                               wrong_only(check, total, mistakes))}
         ctx = {"gates": g, "blocks": _BLOCKS[cell], "kernel": kernel, "recurrent": recurrent,
                "bias_vectors": bias_vectors, "biases": bias_vectors * u, "per_block": per_block}
         return Solution(parts, ctx)

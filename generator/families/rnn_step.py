@@ -26,9 +26,8 @@ from course.errors import ParameterError
 from course.reference.conventions import GATES
 from course.reference.recurrent import gru_cell_forward, lstm_cell_forward, rnn_cell_forward
 
-from ..base import Constraints, Family, Misconception, Param, Part, Solution
+from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
 from ..checks import ArrayCheck
-from ._cnn_helpers import keep_wrong
 
 _GATE_NAMES = {"rnn": ["h"], "lstm": ["i", "f", "g", "o"], "gru": ["z", "r", "n"]}
 _SIGMOID_GATES = {"i", "f", "o", "z", "r"}
@@ -121,7 +120,7 @@ class RnnStep(Family):
             no_rec, _ = rnn_cell_forward(xb, np.zeros_like(hb), Wx, Wh, b)
             a = pre_x + pre_h
             pre["h"] = a.tolist()
-            parts["h"] = Part(h, check, lab("h_t"), keep_wrong(check, h.tolist(), [
+            parts["h"] = Part(h, check, lab("h_t"), wrong_only(check, h.tolist(), [
                 Misconception("forgot-recurrent", no_rec[0], {
                     "fr": "h_t dépend aussi de l'état précédent : il manque le terme h_{t-1} W_h.",
                     "en": "h_t also depends on the previous state: the term h_{t-1} W_h is missing."}),
@@ -142,10 +141,10 @@ class RnnStep(Family):
                 a = pre_x[blocks[name]] + pre_h[blocks[name]]
                 pre[name] = a.tolist()
                 wrong = np.tanh(a) if name in _SIGMOID_GATES else _sigmoid(a)
-                parts[name] = Part(gates[name], check, lab(name + "_t"), keep_wrong(
+                parts[name] = Part(gates[name], check, lab(name + "_t"), wrong_only(
                     check, gates[name].tolist(), [Misconception("activation-swapped", wrong, t_act)]))
             i, f, gg, o = gates["i"], gates["f"], gates["g"], gates["o"]
-            parts["c"] = Part(c_new, check, lab("C_t"), keep_wrong(check, c_new.tolist(), [
+            parts["c"] = Part(c_new, check, lab("C_t"), wrong_only(check, c_new.tolist(), [
                 Misconception("forgot-forget-gate", c_prev + i * gg, {
                     "fr": "l'ancienne mémoire est d'abord multipliée par la porte d'oubli : "
                           "C_t = C_{t-1} f_t + i_t g_t.",
@@ -155,7 +154,7 @@ class RnnStep(Family):
                     "fr": "la nouvelle mémoire g_t passe par la porte d'entrée : i_t g_t.",
                     "en": "the new memory g_t goes through the input gate: i_t g_t."}),
             ]))
-            parts["h"] = Part(h, check, lab("h_t"), keep_wrong(check, h.tolist(), [
+            parts["h"] = Part(h, check, lab("h_t"), wrong_only(check, h.tolist(), [
                 Misconception("h-without-tanh", o * c_new, {
                     "fr": "h_t = o_t tanh(C_t) : il manque la tangente hyperbolique.",
                     "en": "h_t = o_t tanh(C_t): the hyperbolic tangent is missing."}),
@@ -170,13 +169,13 @@ class RnnStep(Family):
             for name in ("z", "r"):
                 a = pre_x[blocks[name]] + pre_h[blocks[name]]
                 pre[name] = a.tolist()
-                parts[name] = Part(gates[name], check, lab(name + "_t"), keep_wrong(
+                parts[name] = Part(gates[name], check, lab(name + "_t"), wrong_only(
                     check, gates[name].tolist(), [Misconception("activation-swapped", np.tanh(a), t_act)]))
             a_n = pre_x[blocks["n"]] + gates["r"] * pre_h[blocks["n"]]
             pre["n"] = a_n.tolist()
             pre["n_x"] = pre_x[blocks["n"]].tolist()
             pre["n_h"] = pre_h[blocks["n"]].tolist()
-            parts["n"] = Part(gates["n"], check, lab("c~_t"), keep_wrong(check, gates["n"].tolist(), [
+            parts["n"] = Part(gates["n"], check, lab("c~_t"), wrong_only(check, gates["n"].tolist(), [
                 Misconception("activation-swapped", _sigmoid(a_n), t_act),
                 Misconception("forgot-reset", np.tanh(pre_x[blocks["n"]] + pre_h[blocks["n"]]), {
                     "fr": "la porte de réinitialisation multiplie le terme récurrent : "
@@ -184,7 +183,7 @@ class RnnStep(Family):
                     "en": "the reset gate multiplies the recurrent term: r_t (U h_{t-1})."}),
             ]))
             z, n = gates["z"], gates["n"]
-            parts["h"] = Part(h, check, lab("h_t"), keep_wrong(check, h.tolist(), [
+            parts["h"] = Part(h, check, lab("h_t"), wrong_only(check, h.tolist(), [
                 Misconception("z-swapped", (1 - z) * h_prev + z * n, {
                     "fr": "h_t = z_t h_{t-1} + (1 - z_t) c_t (003, Keras) : z_t pondère l'ancien état.",
                     "en": "h_t = z_t h_{t-1} + (1 - z_t) c_t (003, Keras): z_t weighs the old state."}),
