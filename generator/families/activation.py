@@ -27,7 +27,7 @@ from course.reference import activations as act
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
 from ..checks import FloatCheck
-from ._mlp_helpers import finite_float, one_decimal
+from ._params import finite_float, one_decimal
 
 FUNCTIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "heaviside")
 DEFAULT_ALPHA = {"leaky_relu": 0.01, "elu": 1.0}

@@ -33,7 +33,7 @@ from course.reference.losses import bce_loss
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
 from ..checks import FloatCheck
-from ._mlp_helpers import finite_float, float_list, float_matrix, one_decimal
+from ._params import finite_float, float_list, float_matrix, one_decimal
 
 CHECK = FloatCheck(rtol=1e-3, atol=1e-5)
 

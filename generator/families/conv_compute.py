@@ -32,7 +32,7 @@ from course.reference.conv import (
 
 from ..base import Constraints, Degenerate, Family, Misconception, Param, Part, Solution, wrong_only
 from ..checks import ArrayCheck
-from ._cnn_helpers import positive_int
+from ._params import positive_int
 
 
 def _as_chw(name: str, value: Any) -> np.ndarray:

@@ -27,7 +27,7 @@ from course.reference.activations import ACTIVATIONS
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
 from ..checks import SymbolicCheck
-from ._mlp_helpers import layers_param
+from ._params import layers_param
 
 #: activations a student can name in an equation (softmax: the output of a C-class network)
 NAMES = tuple(n for n in ACTIVATIONS if n != "heaviside") + ("softmax",)

@@ -25,7 +25,7 @@ from course.reference.dense import mlp_forward
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
 from ..checks import ArrayCheck
-from ._mlp_helpers import float_list, float_matrix, one_decimal
+from ._params import float_list, float_matrix, one_decimal
 
 CHECK = ArrayCheck(rtol=1e-3, atol=2e-3)
 NAMES = tuple(n for n in ACTIVATIONS if n != "heaviside")

@@ -28,7 +28,7 @@ from course.reference.losses import bce_loss, cce_loss, mse_loss
 
 from ..base import Constraints, Degenerate, Family, Misconception, Param, Part, Solution
 from ..checks import FloatCheck
-from ._mlp_helpers import float_matrix
+from ._params import float_matrix
 
 KINDS = ("mse", "bce", "cce")
 CHECK = FloatCheck(rtol=2e-3, atol=2e-4)

@@ -21,7 +21,7 @@ from course.reference.dense import mlp_shapes
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
 from ..checks import ShapeCheck
-from ._mlp_helpers import layers_param, positive_int
+from ._params import layers_param, positive_int
 
 TRANSPOSED = {"fr": "W[l] a une ligne par neurone de la couche l et une colonne par neurone de la "
                     "couche l-1 : n[l] x n[l-1], pas n[l-1] x n[l].",

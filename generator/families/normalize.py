@@ -22,7 +22,7 @@ from course.reference.data import zscore_apply, zscore_fit
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
 from ..checks import FloatCheck
-from ._mlp_helpers import finite_float, float_list
+from ._params import finite_float, float_list
 
 CHECK = FloatCheck(rtol=2e-3, atol=1e-3)
 

@@ -20,7 +20,7 @@ from course.reference.pooling import avgpool_forward, maxpool_forward
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
 from ..checks import ArrayCheck
-from ._cnn_helpers import padding_param, positive_int
+from ._params import padding_param, positive_int
 
 _POOL = {"max": maxpool_forward, "avg": avgpool_forward}
 

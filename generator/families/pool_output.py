@@ -22,7 +22,7 @@ from course.reference.conventions import pool_output_size
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
 from ..checks import ShapeCheck
-from ._cnn_helpers import padding_param, positive_int
+from ._params import padding_param, positive_int
 
 
 def _ceil_div(a: int, b: int) -> int:

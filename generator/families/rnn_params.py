@@ -22,7 +22,7 @@ from course.reference.conventions import GATES, rnn_params
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
 from ..checks import IntCheck
-from ._cnn_helpers import positive_int
+from ._params import positive_int
 
 _BLOCKS = {"rnn": ["h"], "lstm": ["i", "f", "g", "o"], "gru": ["z", "r", "h~"]}
 

@@ -27,7 +27,7 @@ from course.reference.losses import softmax_cce
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
 from ..checks import ArrayCheck, FloatCheck, IntCheck
-from ._mlp_helpers import float_list
+from ._params import float_list
 
 PROBS_CHECK = ArrayCheck(rtol=0.0, atol=0.006)
 LOSS_CHECK = FloatCheck(rtol=2e-2, atol=5e-3)

@@ -1,4 +1,4 @@
-"""Parameter validation shared by the MLP families (matrix-dims, forward-*, backprop-step, ...).
+"""Parameter validation shared by the families (not a family: the registry skips ``_`` modules).
 
 Every helper raises :class:`course.errors.ParameterError` naming the parameter.
 """
@@ -20,11 +20,17 @@ def layers_param(params: dict[str, Any], name: str = "layers", min_len: int = 2)
     return layers
 
 
-def positive_int(params: dict[str, Any], name: str) -> int:
-    """A positive integer parameter."""
+def positive_int(params: dict[str, Any], name: str, lo: int = 1, hi: int | None = None) -> int:
+    """``params[name]`` as an int in ``[lo, hi]``; :class:`ParameterError` naming ``name`` otherwise."""
     v = params[name]
-    if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
-        raise ParameterError(name, f"must be a positive integer, got {v!r}")
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if not isinstance(v, int) or isinstance(v, bool):
+        raise ParameterError(name, f"must be an integer, got {v!r}")
+    if v < lo:
+        raise ParameterError(name, f"must be >= {lo}, got {v}")
+    if hi is not None and v > hi:
+        raise ParameterError(name, f"must be <= {hi}, got {v}")
     return v
 
 
@@ -70,3 +76,11 @@ def one_decimal(rng: Any, lo: float, hi: float, nonzero: bool = True) -> float:
         v = round(float(rng.integers(round(lo * 10), round(hi * 10) + 1)) / 10, 1)
         if v != 0 or not nonzero:
             return v
+
+
+def padding_param(params: dict[str, Any], name: str = "padding") -> str:
+    """The Keras padding ``'valid'`` or ``'same'`` (case-insensitive)."""
+    v = params[name]
+    if not isinstance(v, str) or v.strip().lower() not in ("valid", "same"):
+        raise ParameterError(name, f"must be 'valid' or 'same', got {v!r}")
+    return v.strip().lower()
