@@ -57,7 +57,7 @@ def grade_command(path: Path, *, course_path: Path | None, assignment: str | Non
 
         s = grade_folder(path, course_path=course_path, assignment=assignment, jobs=jobs,
                          limits=limits, lang=lang, resume=resume, on_record=on_record)
-    lang = lang or "en"
+    lang = lang or s.get("lang", "en")  # the course language
     print_protections(console, lang)
     print_summary(console, s, path, lang)
     return s

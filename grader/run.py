@@ -168,6 +168,7 @@ def grade_folder(path: Path, *, course_path: Path | None = None, assignment: str
     records = [r for r in records if Path(r["file"]).stem in keep]
     s = report.write_outputs(path, records, lang, prot.items(lang), prot.notes)
     s["report"] = str(path / "report.html")
+    s["lang"] = lang
     s["protections"] = prot.items(lang)
     s["notes"] = prot.notes
     return s
