@@ -26,7 +26,9 @@ def test_budget_bounds_a_submission_and_says_why(tmp_path):
     bad = json.loads((tmp_path / "hw" / ".grader" / "hwt-s1.json").read_text())
     good = json.loads((tmp_path / "hw" / ".grader" / "hwt-s2.json").read_text())
     assert bad["status"] == "graded", bad.get("detail")
-    assert bad["seconds"] < 3.0 + 2.5  # the budget, plus restarting the child once
+    # the budget plus slack for restarting the child on a loaded CI machine; without a budget
+    # the five loops alone would take 5 x 2 s = 10 s
+    assert bad["seconds"] < 3.0 + 4.0
     whys = [it["why"]["en"] for q in bad["questions"] for it in q["items"]]
     assert any("total grading time for this submission exceeded" in w for w in whys)
     assert sum(q["points"] for q in bad["questions"]) == 0.0
