@@ -691,13 +691,9 @@ def _onehot(rng: np.random.Generator, c: int, m: int) -> np.ndarray:
     return y
 
 
-def _softmax_cols(z: np.ndarray) -> np.ndarray:
-    # inputs only (a valid probability matrix); expected values come from the reference
-    e = np.exp(z - z.max(axis=0, keepdims=True))
-    return e / e.sum(axis=0, keepdims=True)
-
-
 def _loss_cases(rng: np.random.Generator, public: bool) -> list[Case]:
+    from course.reference.activations import softmax  # inputs: valid probability columns
+
     def case(tag: str, fn: str, y_hat: np.ndarray, y: np.ndarray, text: Text, pts: float) -> Case:
         expect = [Expect(0, 0, "scalar", 1e-6, 1e-9), Expect(0, 1, "array", 1e-6, 1e-9)]
         if not public:
@@ -724,11 +720,11 @@ def _loss_cases(rng: np.random.Generator, public: bool) -> list[Case]:
              np.array([[1.0, 0.0, 0.0]]),
              _fb("BCE, prédictions très confiantes (proches de 0 et de 1)",
                  "BCE, very confident predictions (close to 0 and 1)"), 0.5),
-        case("cce-random", "cce_loss", _softmax_cols(_normal(rng, c, m)), _onehot(rng, c, m),
+        case("cce-random", "cce_loss", softmax(_normal(rng, c, m)), _onehot(rng, c, m),
              _fb("CCE, C classes et m exemples aléatoires (gradient comparé aussi à un gradient "
                  "numérique)", "CCE, random C classes and m examples (gradient also compared with "
                  "a numerical gradient)"), 1.5),
-        case("cce-one", "cce_loss", _softmax_cols(_normal(rng, c, 1)), _onehot(rng, c, 1),
+        case("cce-one", "cce_loss", softmax(_normal(rng, c, 1)), _onehot(rng, c, 1),
              _fb("CCE, un seul exemple", "CCE, a single example"), 0.5),
     ]
 

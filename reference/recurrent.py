@@ -42,11 +42,7 @@ import numpy as np
 
 from course.errors import ParameterError
 
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    """Numerically stable logistic function."""
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+from .activations import sigmoid as _sigmoid
 
 
 def _as(name: str, a: Any, shape: tuple[int, ...]) -> np.ndarray:

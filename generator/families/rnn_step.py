@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from course.errors import ParameterError
+from course.reference.activations import sigmoid as _sigmoid
 from course.reference.conventions import GATES
 from course.reference.recurrent import gru_cell_forward, lstm_cell_forward, rnn_cell_forward
 
@@ -31,10 +32,6 @@ from ..checks import ArrayCheck
 
 _GATE_NAMES = {"rnn": ["h"], "lstm": ["i", "f", "g", "o"], "gru": ["z", "r", "n"]}
 _SIGMOID_GATES = {"i", "f", "o", "z", "r"}
-
-
-def _sigmoid(a: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-a))
 
 
 def _array(params: dict[str, Any], name: str, ndim: int) -> np.ndarray:
