@@ -13,7 +13,8 @@ from pathlib import Path
 
 from course.generator.coding import CODING, coding_rng
 from course.grader.assignment import variant_for
-from course.grader.grading import Original, Question, sha256
+from course.grader.grading import Original, Question
+from course.notebooks import cell_checksum
 
 REPO = Path(__file__).resolve().parents[2]
 ASSIGNMENT = "hwt"
@@ -83,7 +84,7 @@ def notebook(course, student: str, q1: str | None = CORRECT_Q1, q2: str | None =
     for e in extra or []:
         cells.append({"id": e["id"], "cell_type": "code", "source": e["source"], "outputs": [],
                       "execution_count": None, "metadata": {}})
-    locked = {c["id"]: sha256(c["source"]) for c in original_cells(course, student)
+    locked = {c["id"]: cell_checksum(c["source"]) for c in original_cells(course, student)
               if c["role"] != "answer"}
     meta = {"course": {"assignment": assignment, "student": student, "version": 1,
                        "questions": [{"id": "q1", "kind": "computed", "ref": "mlp-params", "points": 3},
