@@ -29,8 +29,8 @@ def main() -> None:
     args = ap.parse_args()
 
     t0 = time.perf_counter()
-    from course.config import load_course
-    from course.notebooks import build_assignment
+    from course.documents.notebooks import build_assignment
+    from course.planning.config import load_course
 
     course = load_course(ROOT / "course.yml")
     roster = [f"bench{i:04d}" for i in range(args.students)]

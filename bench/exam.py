@@ -31,7 +31,7 @@ def main() -> int:
     ap.add_argument("--keep", help="write the output here instead of a temporary folder")
     args = ap.parse_args()
 
-    from course.exam import build_exam
+    from course.documents.exam import build_exam
 
     with tempfile.TemporaryDirectory(prefix="bench-exam-") as tmp:
         roster = Path(tmp) / "roster.csv"

@@ -12,9 +12,9 @@ from __future__ import annotations
 import argparse
 import time
 
+from course.base.rng import make_rng
 from course.generator.registry import registry
 from course.generator.render import solution, statement
-from course.rng import make_rng
 
 
 def rate(fn, seconds: float) -> float:

@@ -9,7 +9,7 @@ What it does, in one run:
 
 1. writes a small course (assignment ``hwb``: the computed question ``mlp-params``, 3 points,
    and the coding question ``activations``, 4 points, 16 hidden cases) and builds one notebook
-   per student with the project's builder (``course.notebooks.build_notebook``), answer cells
+   per student with the project's builder (``course.documents.notebooks.build_notebook``), answer cells
    filled by kind: correct, partly wrong (forgot the biases), buggy (sign error in sigmoid,
    unstable softmax) and adversarial (an always-equal object with ``np.allclose`` patched to
    return True; a patch of otter's ``TestCaseResult`` so that every test passes; ``os._exit``);
@@ -59,10 +59,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import otter_equiv as O  # noqa: E402
 
-from course.config import load_course  # noqa: E402
+from course.documents.notebooks import assignment_questions, build_notebook, notebook_filename  # noqa: E402
 from course.generator.coding import CODING  # noqa: E402
 from course.grader.sandbox import protections  # noqa: E402
-from course.notebooks import assignment_questions, build_notebook, notebook_filename  # noqa: E402
+from course.planning.config import load_course  # noqa: E402
 
 ASSIGNMENT = "hwb"
 BIN = Path(sys.executable).parent

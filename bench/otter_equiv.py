@@ -165,8 +165,8 @@ def master_notebook(course: Any, assignment_id: str, student_id: str,
     Statements and the set-up cell come from the project's builder, solutions from
     ``build_notebook(..., solutions=True)``, tests from :func:`computed_tests` and
     :func:`coding_tests`."""
+    from course.documents.notebooks import assignment_questions, build_notebook
     from course.generator.coding import coding_rng
-    from course.notebooks import assignment_questions, build_notebook
 
     qs = assignment_questions(course, assignment_id, student_id)
     sol = build_notebook(course, assignment_id, student_id, solutions=True, lang=lang, questions=qs)

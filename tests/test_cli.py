@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from course.cli import main
+from course.cli.main import main
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -38,7 +38,7 @@ def test_solve_json_keys(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_generate_is_reproducible_across_processes() -> None:
-    cmd = [sys.executable, "-m", "course.cli", "generate", "mlp-params", "--student", "etu007",
+    cmd = [sys.executable, "-m", "course.cli.main", "generate", "mlp-params", "--student", "etu007",
            "--format", "json"]
     a = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     b = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from course.cli import main
-from course.config import CourseConfigError, load_course, load_roster
+from course.cli.main import main
+from course.planning.config import CourseConfigError, load_course, load_roster
 
 ROOT = Path(__file__).resolve().parents[1]
 

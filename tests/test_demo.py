@@ -1,7 +1,7 @@
 """``course demo`` on 3 students of the sample course (PyTorch grading: marked slow, ~30 s).
 
 The three students get, in order, a correct submission, a partly wrong one and one whose
-coding cell raises (course.demo.KINDS); the test checks every file the demo writes and the
+coding cell raises (course.cli.demo.KINDS); the test checks every file the demo writes and the
 summary it prints.
 """
 
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from course.cli import main
-from course.config import load_course
-from course.demo import KINDS, simulate, submission_kind
+from course.cli.demo import KINDS, simulate, submission_kind
+from course.cli.main import main
+from course.planning.config import load_course
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -54,7 +54,7 @@ def test_demo_on_three_students(tmp_path, capsys):
 def test_simulated_kinds_cover_the_attacks():
     assert [submission_kind(i) for i in range(8)] == [*KINDS, "correct", "partly-wrong"]
     course = load_course(REPO / "course.yml")
-    from course.notebooks import build_notebook
+    from course.documents.notebooks import build_notebook
 
     sol = build_notebook(course, "hw3", course.roster[0], solutions=True)
     stub = build_notebook(course, "hw3", course.roster[0])

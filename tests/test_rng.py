@@ -8,11 +8,11 @@ import sys
 import numpy as np
 import pytest
 
-from course.rng import make_rng, stable_hash
+from course.base.rng import make_rng, stable_hash
 
 
 def test_stable_hash_is_stable_across_processes() -> None:
-    code = "from course.rng import stable_hash; print(stable_hash('etu001'))"
+    code = "from course.base.rng import stable_hash; print(stable_hash('etu001'))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env={"PYTHONHASHSEED": "123"}).stdout.strip()
     assert int(out) == stable_hash("etu001")

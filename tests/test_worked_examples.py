@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from course.cli import main
-from course.worked_examples import worked_examples
+from course.cli.main import main
+from course.cli.worked_examples import worked_examples
 
 
 def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

@@ -13,7 +13,7 @@ COURSE = DATA / "course.yml"
 @pytest.fixture(scope="session")
 def built_sources(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The ``mini`` exam of the test course as tex, md and moodle sources (built once)."""
-    from course.exam import build_exam
+    from course.documents.exam import build_exam
 
     out = tmp_path_factory.mktemp("exam") / "mini"
     build_exam(COURSE, "mini", out=out, formats="tex,md,moodle", jobs=1)

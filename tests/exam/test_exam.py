@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from course import latex
-from course.cli import main
-from course.config import load_course
-from course.errors import CourseError, UsageError
-from course.exam import build_exam, plan, recheck
+from course.base.errors import CourseError, UsageError
+from course.base.rng import make_rng
+from course.cli.main import main
+from course.documents import latex
+from course.documents.exam import build_exam, plan, recheck
 from course.generator.registry import registry
-from course.rng import make_rng
+from course.planning.config import load_course
 
 from .conftest import COURSE
 

@@ -1,11 +1,11 @@
-"""The Markdown-subset -> LaTeX converter (course.mdlatex) and its HTML sibling (course.moodle)."""
+"""The Markdown-subset -> LaTeX converter (course.documents.mdlatex) and its HTML sibling (course.documents.moodle)."""
 
 from __future__ import annotations
 
 import pytest
 
-from course.mdlatex import escape, md_to_latex, parse, unicode_declarations
-from course.moodle import md_to_html
+from course.documents.mdlatex import escape, md_to_latex, parse, unicode_declarations
+from course.documents.moodle import md_to_html
 
 
 def test_paragraphs_bold_italic_code() -> None:

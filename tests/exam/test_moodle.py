@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from course.moodle import MOODLE_GRADES
+from course.documents.moodle import MOODLE_GRADES
 
 # Elements each question type's importer reads (import_headers + the type's importer).
 COMMON = {"name", "questiontext", "generalfeedback", "defaultgrade", "penalty", "hidden"}

@@ -13,9 +13,9 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from course.answer_md import number
-from course.exam import build_exam, read_page_ranges
-from course.latex import compile_tex
+from course.documents.exam import build_exam, read_page_ranges
+from course.documents.keys import number
+from course.documents.latex import compile_tex
 
 from .conftest import COURSE
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from course.errors import ParameterError
+from course.base.errors import ParameterError
 from course.generator.base import Constraints, Misconception, Param, wrong_only
 from course.generator.checks import IntCheck
 from course.generator.registry import get_family

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 import torch
 
-from course.cli import main
-from course.errors import ParameterError
+from course.base.errors import ParameterError
+from course.base.rng import make_rng
+from course.cli.main import main
 from course.generator.registry import get_family
-from course.rng import make_rng
 
 
 def solve(family: str, **params):

@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 import torch
 
-from course.cli import main
-from course.errors import ParameterError
+from course.base.errors import ParameterError
+from course.base.rng import make_rng
+from course.cli.main import main
 from course.generator.families.concept_quiz import question_bank
 from course.generator.registry import registry
-from course.rng import make_rng
 
 
 def fam(fid: str):

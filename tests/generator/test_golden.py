@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from course.base.rng import make_rng
 from course.generator.registry import registry
 from course.generator.render import solution, statement
-from course.rng import make_rng
 
 GOLDEN = Path(__file__).parent / "golden"
 SEEDS = (1, 2)

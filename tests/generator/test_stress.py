@@ -12,10 +12,10 @@ import os
 
 import pytest
 
+from course.base.rng import make_rng
 from course.generator.base import Variant
 from course.generator.registry import registry
 from course.generator.render import solution, statement
-from course.rng import make_rng
 
 STRESS_SEEDS = int(os.environ.get("STRESS_SEEDS", "500"))
 RENDER_EVERY = 10  # rendering is the slow part: render one variant in RENDER_EVERY

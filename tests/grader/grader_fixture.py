@@ -1,6 +1,6 @@
 """A small course and notebook builder following the grading contract, for the grader's tests.
 
-The loader :func:`load` is what ``course.notebooks.build_notebook`` + questions give the grader:
+The loader :func:`load` is what ``course.documents.notebooks.build_notebook`` + questions give the grader:
 the original cells (setup, statement, answer) and the questions with their secrets (the
 regenerated Variant of ``mlp-params``, the hidden cases of the ``activations`` coding question).
 """
@@ -11,10 +11,10 @@ import json
 import shutil
 from pathlib import Path
 
+from course.documents.notebooks import cell_checksum
 from course.generator.coding import CODING, coding_rng
 from course.grader.assignment import variant_for
 from course.grader.grading import Original, Question
-from course.notebooks import cell_checksum
 
 REPO = Path(__file__).resolve().parents[2]
 ASSIGNMENT = "hwt"

@@ -1,4 +1,4 @@
-"""The grader on notebooks made by the real builder (course.notebooks.build_notebook)."""
+"""The grader on notebooks made by the real builder (course.documents.notebooks.build_notebook)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import csv
 import grader_fixture as F
 import nbformat
 
-from course.config import load_course
+from course.documents.notebooks import build_notebook
 from course.grader.run import grade_folder
 from course.grader.sandbox import Limits
-from course.notebooks import build_notebook
+from course.planning.config import load_course
 
 
 def test_solutions_get_full_marks_and_stubs_none(tmp_path):

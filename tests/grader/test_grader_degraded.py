@@ -21,12 +21,12 @@ import grader_fixture as F
 import nbformat
 import pytest
 
-from course.config import load_course
-from course.errors import CourseError
+from course.base.errors import CourseError
+from course.documents.notebooks import build_notebook
 from course.grader import sandbox
 from course.grader.run import grade_folder
 from course.grader.sandbox import Limits, SandboxError, Slot
-from course.notebooks import build_notebook
+from course.planning.config import load_course
 
 NOBODY = 65534
 CAN_DROP = os.geteuid() == 0 and shutil.which("setpriv") is not None
@@ -86,7 +86,7 @@ def _grade_as_nobody(tmp: Path, env_extra: dict[str, str]) -> subprocess.Complet
             outer += ["--perms", "0755", "--dir", str(Path(*parts[:i]))]
         outer += ["--ro-bind", base, base, "--"]
     cmd = [*outer, "setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--",
-           sys.executable, "-c", "import sys; from course.cli import main; sys.exit(main(sys.argv[1:]))",
+           sys.executable, "-c", "import sys; from course.cli.main import main; sys.exit(main(sys.argv[1:]))",
            "grade", str(tmp / "hw"), "--course", str(tmp / "course.yml"), "--jobs", "1",
            "--timeout", "5", "--lang", "en"]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240, cwd=str(tmp))

@@ -15,10 +15,10 @@ import json
 import grader_fixture as F
 import pytest
 
-from course.config import load_course
 from course.grader import sandbox
 from course.grader.run import grade_folder
 from course.grader.sandbox import Limits
+from course.planning.config import load_course
 
 # Code that earns q1 honestly; attacks append it only when the attack succeeded.
 WIN = F.CORRECT_Q1

@@ -29,11 +29,11 @@ from pathlib import Path
 import grader_fixture as F
 import pytest
 
-from course.config import load_course
 from course.grader.assignment import variant_for
 from course.grader.grading import Original, Question
 from course.grader.run import grade_folder
 from course.grader.sandbox import Limits
+from course.planning.config import load_course
 
 WIN = F.CORRECT_Q1
 

@@ -18,11 +18,11 @@ import nbformat
 import pytest
 import torch
 
-from course.config import load_course
+from course.documents.notebooks import build_notebook, data_filename
 from course.generator.coding import CODING, TRAIN_TIME_S
 from course.grader.run import grade_folder
 from course.grader.sandbox import Limits
-from course.notebooks import build_notebook, data_filename
+from course.planning.config import load_course
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow

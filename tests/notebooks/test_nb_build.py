@@ -11,17 +11,17 @@ import nbformat
 import numpy as np
 import pytest
 
-from course.cli import main
-from course.config import load_course
-from course.errors import CourseError, UsageError
-from course.generator.coding import CODING, coding_rng, expected_values
-from course.notebooks import (
+from course.base.errors import CourseError, UsageError
+from course.cli.main import main
+from course.documents.notebooks import (
     build_assignment,
     build_notebook,
     cell_checksum,
     notebook_filename,
     question_variant,
 )
+from course.generator.coding import CODING, coding_rng, expected_values
+from course.planning.config import load_course
 
 HERE = Path(__file__).parent
 DATA = HERE / "data"

@@ -21,9 +21,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course.config import load_course
+from course.documents.notebooks import build_assignment, question_variant
 from course.generator.coding import CODING, TORCH_SETUP, coding_rng, evaluate_case
-from course.notebooks import build_assignment, question_variant
+from course.planning.config import load_course
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent.parent

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from otter.test_files.ok_test import OKTestFile
 
-from course.config import load_course
-from course.notebooks import build_notebook
+from course.documents.notebooks import build_notebook
+from course.planning.config import load_course
 
 ROOT = Path(__file__).parent.parent.parent
 COURSE = load_course(ROOT / "course.yml")

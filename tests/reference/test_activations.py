@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
-from course.errors import ParameterError
+from course.base.errors import ParameterError
 from course.reference import activations as A
 from course.reference.gradcheck import numerical_gradient
 

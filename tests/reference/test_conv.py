@@ -11,7 +11,7 @@ import torch.nn.functional as F  # noqa: N812
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course.errors import ParameterError
+from course.base.errors import ParameterError
 from course.reference.conv import conv2d_backward, conv2d_forward, conv2d_forward_naive
 from course.reference.gradcheck import numerical_gradient
 

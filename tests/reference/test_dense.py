@@ -9,7 +9,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from course.errors import ParameterError
+from course.base.errors import ParameterError
 from course.reference import dense as D
 from course.reference.conventions import mlp_params
 from course.reference.gradcheck import grad_check

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from course.errors import ParameterError
+from course.base.errors import ParameterError
 from course.reference.gradcheck import grad_check, max_relative_error, numerical_gradient
 
 

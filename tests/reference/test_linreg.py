@@ -9,7 +9,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from course.errors import ParameterError
+from course.base.errors import ParameterError
 from course.reference.gradcheck import numerical_gradient
 from course.reference.linreg import linreg_gd, linreg_loss_grad
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from course.errors import ParameterError
+from course.base.errors import ParameterError
 from course.reference.metrics import bias_variance, confusion_matrix, metrics_from_confusion
 
 

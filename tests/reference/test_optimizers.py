@@ -11,7 +11,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from course.errors import ParameterError
+from course.base.errors import ParameterError
 from course.reference import optimizers as O
 from course.reference.gradcheck import grad_check
 

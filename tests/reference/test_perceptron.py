@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from course.errors import ParameterError
+from course.base.errors import ParameterError
 from course.reference.perceptron import LOGIC_GATES, perceptron_predict, perceptron_train
 
 # 003, "Exemple introductif (4/4)": iteration, w1, w2, b, x1, x2, d, Y, f(Y), w1', w2', b'

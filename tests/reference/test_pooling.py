@@ -11,7 +11,7 @@ import torch.nn.functional as F  # noqa: N812
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course.errors import ParameterError
+from course.base.errors import ParameterError
 from course.reference.conventions import pool_output_size
 from course.reference.gradcheck import numerical_gradient
 from course.reference.pooling import (

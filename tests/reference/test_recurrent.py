@@ -8,7 +8,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course.errors import ParameterError
+from course.base.errors import ParameterError
 from course.reference import recurrent as rec
 from course.reference.conventions import rnn_params
 from course.reference.gradcheck import numerical_gradient

@@ -8,13 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from course.reference.activations import softmax
-from course.reference.conventions import dense_params, iterations_per_epoch, mlp_params
-from course.reference.data import COURSE_GRID_001, hyperparam_grid
-from course.reference.dense import mlp_init, mlp_shapes
-from course.reference.optimizers import dropped_units
-from course.reference.perceptron import LOGIC_GATES, perceptron_train
-from course.worked_examples import (
+from course.cli.worked_examples import (
     BACKPROP_PSI_003,
     BACKPROP_W_003,
     BACKPROP_X_003,
@@ -22,6 +16,12 @@ from course.worked_examples import (
     backprop_activity_003,
     worked_examples,
 )
+from course.reference.activations import softmax
+from course.reference.conventions import dense_params, iterations_per_epoch, mlp_params
+from course.reference.data import COURSE_GRID_001, hyperparam_grid
+from course.reference.dense import mlp_init, mlp_shapes
+from course.reference.optimizers import dropped_units
+from course.reference.perceptron import LOGIC_GATES, perceptron_train
 
 
 def _example(ex_id: str) -> dict:

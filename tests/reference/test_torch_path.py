@@ -11,7 +11,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course.errors import ParameterError
+from course.base.errors import ParameterError
 from course.reference import torch_path as tp
 from course.reference.batchnorm import batchnorm_forward
 from course.reference.conv import conv2d_forward

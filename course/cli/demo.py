@@ -1,0 +1,233 @@
+"""``course demo``: the whole loop on the sample course, in one command.
+
+1. the worked examples of the seeds, recomputed by the reference (``OUT/examples.md``);
+2. the ``intra`` exam sheets and keys in Markdown and LaTeX (and PDF when latexmk is installed)
+   for the students of the demo (``OUT/exams/intra``);
+3. homework ``hw3`` built for them (``OUT/hw3/student``, ``OUT/hw3/instructor``);
+4. simulated submissions made from the solutions (``OUT/hw3/submissions``): correct ones, partly
+   wrong ones (some answers missing, numbers off), and hostile ones: a cell that raises, a loop
+   that never ends, an object equal to everything, a cell that looks for the hidden tests;
+5. ``course grade`` on them (``OUT/hw3/grades.csv``, ``feedback/``, ``results/``,
+   ``report.html``), then the summary.
+
+Every submission is made from the builder's own notebooks; nothing is typed by hand.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from course.base.errors import UsageError
+
+ASSIGNMENT = "hw3"
+EXAM = "intra"
+#: the kinds of simulated submission, in the order students get them (then correct and
+#: partly wrong alternate)
+KINDS = ("correct", "partly-wrong", "raises", "loops", "always-equal", "reads-hidden")
+
+PLUS_ONE = '''
+
+def _plus_one(v):  # simulated mistake: every number off by one
+    if isinstance(v, bool) or not isinstance(v, (int, float, list, dict)):
+        return v
+    if isinstance(v, dict):
+        return {{k: _plus_one(x) for k, x in v.items()}}
+    if isinstance(v, list):
+        return [_plus_one(x) for x in v]
+    return v + 1
+
+
+{qid} = _plus_one({qid})
+'''
+
+ALWAYS_EQUAL = '''class _Everything:  # simulated attack: equal to any expected value
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    def __float__(self):
+        return 0.0
+
+
+{qid} = _Everything()
+'''
+
+READS_HIDDEN = '''import glob, json, os  # simulated attack: look for the hidden tests and the solutions
+
+found = []
+for pattern in ("../instructor/*", "../../instructor/*", "/home/**/hidden_tests.json",
+                "/root/**/hidden_tests.json", "/work/**/hidden_tests.json",
+                os.path.expanduser("~/**/manifest.json")):
+    found += glob.glob(pattern, recursive=True)
+if found:
+    {qid} = json.load(open(found[0]))
+'''
+
+
+@dataclass
+class DemoResult:
+    """What the demo made: the output folder, step timings (s), the grading summary."""
+
+    out: Path
+    students: list[str]
+    kinds: dict[str, str]
+    timings: dict[str, float] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def submission_kind(i: int) -> str:
+    """The kind of simulated submission of the ``i``-th student of the demo."""
+    return KINDS[i] if i < len(KINDS) else ("correct" if i % 2 == 0 else "partly-wrong")
+
+
+def _questions(nb: Any) -> list[dict[str, Any]]:
+    return list(nb["metadata"]["course"]["questions"])
+
+
+def _answer(nb: Any, qid: str) -> Any:
+    return next(c for c in nb["cells"] if c.get("id") == f"{qid}-answer")
+
+
+def simulate(kind: str, solution: Any, stub: Any) -> Any:
+    """A submission of ``kind`` made from the builder's solutions and stub notebooks (dicts)."""
+    nb = json.loads(json.dumps(solution))
+    qs = _questions(nb)
+    computed = [q["id"] for q in qs if q["kind"] == "computed"]
+    coding = [q["id"] for q in qs if q["kind"] == "coding"]
+    if kind == "correct":
+        return nb
+    if kind == "partly-wrong":
+        for k, q in enumerate(qs):
+            if k % 3 == 1:  # left as handed out
+                _answer(nb, q["id"])["source"] = _answer(stub, q["id"])["source"]
+        if computed:
+            cell = _answer(nb, computed[0])
+            cell["source"] = cell["source"] + PLUS_ONE.format(qid=computed[0])
+        return nb
+    if kind == "raises" and coding:
+        cell = _answer(nb, coding[0])
+        cell["source"] = "raise RuntimeError('simulated bug')\n" + cell["source"]
+        return nb
+    if kind == "loops" and coding:
+        cell = _answer(nb, coding[-1])
+        cell["source"] = "while True:  # simulated infinite loop\n    pass\n" + cell["source"]
+        return nb
+    if kind == "always-equal":
+        for qid in computed:
+            _answer(nb, qid)["source"] = ALWAYS_EQUAL.format(qid=qid)
+        return nb
+    if kind == "reads-hidden" and computed:
+        _answer(nb, computed[0])["source"] = READS_HIDDEN.format(qid=computed[0])
+        return nb
+    return nb
+
+
+def _write_examples(path: Path, lang: str) -> int:
+    from course.cli.worked_examples import worked_examples
+
+    exs = worked_examples(lang)
+    lines = ["# " + ("Exemples résolus du cours" if lang == "fr" else "Worked examples of the course"), ""]
+    for ex in exs:
+        lines += [f"## {ex['title']} ({ex['source']})", "", ex["explanation"], "",
+                  "```", json.dumps(ex["inputs"], ensure_ascii=False, default=str),
+                  json.dumps(ex["result"], ensure_ascii=False, default=str), "```", ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return len(exs)
+
+
+def run_demo(course_path: Path, out: Path, *, students: int | None = None, lang: str | None = None,
+             jobs: int | None = None, timeout: float = 10.0,
+             say: Callable[[str], None] = print) -> DemoResult:
+    """Run the whole loop (see the module docstring); ``say`` reports each step."""
+    from course.documents.exam import build_exam
+    from course.documents.notebooks import build_assignment
+    from course.grader.run import grade_folder
+    from course.grader.sandbox import Limits
+    from course.planning.config import load_course
+
+    course_path = Path(course_path)
+    course = load_course(course_path)
+    lang = lang or course.language
+    if students is not None and students < 1:
+        raise UsageError(f"--students must be at least 1, got {students}")
+    if ASSIGNMENT not in course.data.assignments:
+        raise UsageError(f"--course: {course_path} has no assignment '{ASSIGNMENT}' for the demo")
+    if EXAM not in course.data.exams:
+        raise UsageError(f"--course: {course_path} has no exam '{EXAM}' for the demo")
+    ids = list(course.roster[: students or len(course.roster)])
+    out = Path(out)
+    hw = out / ASSIGNMENT
+    if hw.exists():  # a fresh demo each time (the folder is the demo's own)
+        shutil.rmtree(hw)
+    out.mkdir(parents=True, exist_ok=True)
+    roster = out / "roster.csv"
+    roster.write_text("id\n" + "\n".join(ids) + "\n", encoding="utf-8")
+    res = DemoResult(out, ids, {sid: submission_kind(i) for i, sid in enumerate(ids)})
+
+    t = time.perf_counter()
+    n = _write_examples(out / "examples.md", lang)
+    res.timings["examples"] = time.perf_counter() - t
+    say(f"1. {n} worked examples of the seeds, recomputed: {out / 'examples.md'}")
+
+    t = time.perf_counter()
+    formats = "md,tex"
+    if shutil.which("latexmk") is not None:
+        formats += ",pdf"
+    else:
+        res.notes.append("latexmk is not installed: exam PDFs skipped (apt-get install latexmk "
+                         "texlive-latex-extra texlive-lang-french)")
+    exam_out = out / "exams" / EXAM
+    try:
+        ex = build_exam(course_path, EXAM, roster=roster, out=exam_out, formats=formats, lang=lang,
+                        jobs=jobs)
+    except Exception as exc:  # noqa: BLE001 - a broken TeX install must not stop the demo
+        if "pdf" not in formats:
+            raise
+        res.notes.append(f"exam PDFs failed ({type(exc).__name__}: {str(exc)[:200]}); "
+                         "Markdown and LaTeX only")
+        formats = "md,tex"
+        ex = build_exam(course_path, EXAM, roster=roster, out=exam_out, formats=formats, lang=lang,
+                        jobs=jobs)
+    res.timings["exam"] = time.perf_counter() - t
+    say(f"2. exam '{EXAM}' ({formats}) for {ex.students} students: {exam_out}")
+
+    t = time.perf_counter()
+    b = build_assignment(course, ASSIGNMENT, roster=ids, out=hw, lang=lang)
+    res.timings["build"] = time.perf_counter() - t
+    say(f"3. {ASSIGNMENT} built for {b.students} students: {hw / 'student'}, {hw / 'instructor'}")
+
+    t = time.perf_counter()
+    sub = hw / "submissions"
+    sub.mkdir()
+    for sid, kind in res.kinds.items():
+        name = f"{ASSIGNMENT}-{sid}.ipynb"
+        sol = json.loads((hw / "instructor" / "solutions" / name).read_text(encoding="utf-8"))
+        stub = json.loads((hw / "student" / name).read_text(encoding="utf-8"))
+        (sub / name).write_text(json.dumps(simulate(kind, sol, stub), ensure_ascii=False),
+                                encoding="utf-8")
+    with open(hw / "simulated.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["student", "kind"])
+        w.writerows(res.kinds.items())
+    res.timings["submissions"] = time.perf_counter() - t
+    counts: dict[str, int] = {}
+    for k in res.kinds.values():
+        counts[k] = counts.get(k, 0) + 1
+    say(f"4. {len(ids)} simulated submissions ({', '.join(f'{k} {v}' for k, v in counts.items())}): {sub}")
+
+    t = time.perf_counter()
+    res.summary = grade_folder(hw, course_path=course_path, jobs=jobs, lang=lang,
+                               limits=Limits(timeout_s=timeout), resume=False)
+    res.timings["grade"] = time.perf_counter() - t
+    say(f"5. graded in {res.timings['grade']:.1f} s: {hw / 'grades.csv'}, {hw / 'report.html'}")
+    return res

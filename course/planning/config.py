@@ -1,0 +1,263 @@
+"""course.yml and exercises/: the course description, validated with explicit errors.
+
+Schema (every key is checked; unknown keys are errors)::
+
+    title: str                     # the course title
+    language: fr | en              # default fr; the language of every user-facing text
+    seed: int >= 0                 # the course seed (DESIGN.md rule 2)
+    roster: path                   # CSV with an ``id`` column (relative to course.yml)
+    exercises: path                # folder of exercise definitions (default: exercises)
+    assignments:                   # homework notebooks (``course build``)
+      ID: {title: str, questions: [ITEM, ...]}
+    exams:                         # exam sheets (``course exam``)
+      ID: {title: str, date: str?, duration: str?, questions: [ITEM, ...]}
+
+    ITEM: {exercise: EXERCISE_ID, points: number}   # a generated (computed) question
+        | {coding: CODING_ID, points: number}       # a coding question (notebooks only)
+
+An exercise file in ``exercises/`` (YAML) holds a list of definitions::
+
+    - id: conv-sizes              # referred to by course.yml
+      family: conv-output         # a generator family id (``course families``)
+      params: {h: {min: 5, max: 32}, padding: [valid, same]}   # optional constraints
+      title: {fr: ..., en: ...}   # optional
+
+Errors raise :class:`CourseConfigError` naming the file, the key path and the problem.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from course.base.errors import CourseError
+
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class CourseConfigError(CourseError):
+    """A malformed course.yml, exercise file or roster (names the file and key path)."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Item(_Strict):
+    """One question of an assignment or exam."""
+
+    exercise: str | None = None
+    coding: str | None = None
+    points: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Item:
+        if (self.exercise is None) == (self.coding is None):
+            raise ValueError("give exactly one of 'exercise' or 'coding'")
+        return self
+
+
+class Assignment(_Strict):
+    title: str
+    questions: list[Item] = Field(min_length=1)
+
+
+class Exam(_Strict):
+    title: str
+    date: str | None = None
+    duration: str | None = None
+    questions: list[Item] = Field(min_length=1)
+
+
+class ExerciseDef(_Strict):
+    """An exercise: a family with optional parameter constraints."""
+
+    id: str
+    family: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    title: dict[Literal["fr", "en"], str] | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not ID_RE.match(v):
+            raise ValueError(f"invalid id {v!r} (letters, digits, '-', '_', '.')")
+        return v
+
+
+class CourseFile(_Strict):
+    title: str
+    language: Literal["fr", "en"] = "fr"
+    seed: int = Field(ge=0)
+    roster: str
+    exercises: str = "exercises"
+    assignments: dict[str, Assignment] = Field(default_factory=dict)
+    exams: dict[str, Exam] = Field(default_factory=dict)
+
+
+class Course:
+    """A loaded, validated course: the file's data plus the exercises and the roster."""
+
+    def __init__(self, path: Path, data: CourseFile, exercises: dict[str, ExerciseDef],
+                 roster: list[str]):
+        self.path = path
+        self.root = path.parent
+        self.data = data
+        self.exercises = exercises
+        self.roster = roster
+
+    @property
+    def title(self) -> str:
+        return self.data.title
+
+    @property
+    def language(self) -> str:
+        return self.data.language
+
+    @property
+    def seed(self) -> int:
+        return self.data.seed
+
+
+def _format_loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _raise_validation(path: Path, exc: ValidationError, prefix: str = "") -> None:
+    err = exc.errors()[0]
+    loc = _format_loc(tuple(x for x in err["loc"] if not str(x).startswith("function-")))
+    if prefix:
+        loc = prefix + ("" if loc.startswith("[") else ".") + loc if loc != "(top level)" else prefix
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        msg = "unknown key"
+    elif err["type"] == "missing":
+        msg = "missing key"
+    more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""
+    raise CourseConfigError(f"{loc}: {msg}{more}", path=path) from None
+
+
+def _load_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CourseConfigError("file not found", path=path) from None
+    except UnicodeDecodeError:
+        raise CourseConfigError("not UTF-8 text", path=path) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise CourseConfigError(f"invalid YAML: {where}{problem}", path=path) from None
+
+
+def load_roster(path: Path) -> list[str]:
+    """Student ids from a CSV with an ``id`` column (or a plain list, one id a line).
+
+    Errors: missing file, bad encoding, empty roster, duplicated or malformed ids.
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise CourseConfigError("roster file not found", path=path) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CourseConfigError("roster is not UTF-8 text", path=path) from None
+    rows = [(n, r) for n, r in enumerate(csv.reader(text.splitlines()), start=1)
+            if r and any(c.strip() for c in r)]
+    if rows and "id" in [c.strip().lower() for c in rows[0][1]]:
+        col = [c.strip().lower() for c in rows[0][1]].index("id")
+        rows = rows[1:]
+    else:
+        col = 0
+    ids: list[str] = []
+    seen: set[str] = set()
+    for lineno, row in rows:
+        sid = row[col].strip() if len(row) > col else ""
+        if not ID_RE.match(sid):
+            raise CourseConfigError(f"line {lineno}: invalid student id {sid!r} "
+                                    "(letters, digits, '-', '_', '.')", path=path)
+        if sid in seen:
+            raise CourseConfigError(f"line {lineno}: duplicated student id {sid!r}", path=path)
+        seen.add(sid)
+        ids.append(sid)
+    if not ids:
+        raise CourseConfigError("the roster is empty", path=path)
+    return ids
+
+
+def load_exercises(folder: Path) -> dict[str, ExerciseDef]:
+    """Every exercise definition in ``folder/*.yml`` (ids unique across files)."""
+    if not folder.is_dir():
+        raise CourseConfigError("exercises folder not found", path=folder)
+    out: dict[str, ExerciseDef] = {}
+    for f in sorted(folder.glob("*.y*ml")):
+        data = _load_yaml(f)
+        if not isinstance(data, list):
+            raise CourseConfigError("(top level): expected a list of exercise definitions", path=f)
+        for i, item in enumerate(data):
+            try:
+                ex = ExerciseDef.model_validate(item)
+            except ValidationError as exc:
+                _raise_validation(f, exc, prefix=f"[{i}]")
+            if ex.id in out:
+                raise CourseConfigError(f"[{i}].id: exercise {ex.id!r} is defined twice", path=f)
+            out[ex.id] = ex
+    return out
+
+
+def load_course(path: str | Path = "course.yml", *, check_families: bool = True) -> Course:
+    """Load and validate course.yml, its exercises and its roster.
+
+    With ``check_families``, every exercise's family and parameter constraints are checked
+    against the generator registry (unknown family, unknown parameter).
+    """
+    path = Path(path)
+    data = _load_yaml(path)
+    if not isinstance(data, dict):
+        raise CourseConfigError("(top level): expected a mapping of keys (title, seed, ...)", path=path)
+    try:
+        cf = CourseFile.model_validate(data)
+    except ValidationError as exc:
+        _raise_validation(path, exc)
+    root = path.parent
+    exercises = load_exercises(root / cf.exercises)
+    roster = load_roster(root / cf.roster)
+    for kind, groups in (("assignments", cf.assignments), ("exams", cf.exams)):
+        for gid, group in groups.items():
+            if not ID_RE.match(gid):
+                raise CourseConfigError(f"{kind}.{gid}: invalid id", path=path)
+            for i, item in enumerate(group.questions):
+                if item.exercise is not None and item.exercise not in exercises:
+                    raise CourseConfigError(
+                        f"{kind}.{gid}.questions[{i}].exercise: unknown exercise {item.exercise!r} "
+                        f"(not defined in {cf.exercises}/)", path=path)
+                if item.coding is not None and kind == "exams":
+                    raise CourseConfigError(
+                        f"{kind}.{gid}.questions[{i}].coding: coding questions belong to assignments",
+                        path=path)
+    if check_families:
+        from course.generator.base import Constraints
+        from course.generator.registry import registry
+
+        reg = registry()
+        for ex in exercises.values():
+            if ex.family not in reg:
+                raise CourseConfigError(f"exercise {ex.id!r}: unknown family {ex.family!r} "
+                                        f"(see `course families`)", path=root / cf.exercises)
+            try:
+                Constraints(ex.family, reg[ex.family].params, ex.params)
+            except CourseError as exc:
+                raise CourseConfigError(f"exercise {ex.id!r}: {exc}", path=root / cf.exercises) from None
+    return Course(path, cf, exercises, roster)

@@ -1,0 +1,172 @@
+"""Every convention of the course, in one place (DESIGN.md rule 4).
+
+Output sizes
+------------
+The course (003, "Conv2D" and "Pooling") teaches the Keras/TensorFlow formulas:
+
+- Conv2D, ``padding='valid'``: ``ceil((H - F + 1) / s)``
+- Conv2D, ``padding='same'``:  ``ceil(H / s)``
+- pooling, ``padding='valid'``: ``floor((H - P) / s) + 1``
+- pooling, ``padding='same'``:  ``floor((H - 1) / s) + 1``
+
+(The two valid formulas are equal for integers; both are kept because the course
+writes them both.) The general PyTorch formula with explicit padding ``p`` and
+dilation ``d`` is ``floor((H + 2p - d (F - 1) - 1) / s) + 1``.
+
+'same' padding is split as TensorFlow does: total ``max((out - 1) s + F - H, 0)``,
+``top = total // 2``, ``bottom = total - top`` (the extra row goes at the bottom/right).
+
+Parameter counts
+----------------
+- Dense: ``(n_in + 1) * n_out``; an MLP with layer sizes n[0..L]: ``sum (n[l-1] + 1) n[l]``.
+- Conv2D: ``(kh * kw * c_in + 1) * filters``.
+- BatchNorm: 2 trainable (gamma, beta) + 2 non-trainable (moving mean, variance) per channel.
+- Recurrent layers with ``g`` gates (RNN 1, GRU 3, LSTM 4), input size ``n``, units ``u``:
+  Keras: ``g * (u * (n + u) + u)`` (one bias vector per gate); GRU with
+  ``reset_after=True`` (the Keras default): ``3 * (u * (n + u) + 2u)``;
+  PyTorch: ``g * (u * (n + u) + 2u)`` (``b_ih`` and ``b_hh``).
+
+Layout and notation
+-------------------
+- Images are NCHW, like PyTorch, unless an exercise says otherwise.
+- The MLP uses the course's notation (001): ``X`` is ``n[0] x m`` (one example per
+  column), ``W[l]`` is ``n[l] x n[l-1]``, ``b[l]`` is ``n[l] x 1`` broadcast over columns,
+  ``Z[l] = W[l] A[l-1] + b[l]``, ``A[l] = g[l](Z[l])``.
+- Heaviside: ``f(Y) = 1 if Y >= 0 else 0`` (003).
+- Batch normalisation defaults from 003 (Keras): ``momentum = 0.99``, ``epsilon = 1e-3``;
+  moving statistics: ``moving = momentum * moving + (1 - momentum) * batch``.
+- Adam uses the standard bias correction ``m / (1 - beta1 ** t)`` (003 prints
+  ``m / (1 - beta1)``, a slip).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from course.base.errors import ParameterError
+
+Padding = Literal["valid", "same"]
+Convention = Literal["keras", "torch"]
+Cell = Literal["rnn", "lstm", "gru"]
+
+HEAVISIDE_AT_ZERO = 1
+BATCHNORM_MOMENTUM = 0.99
+BATCHNORM_EPSILON = 1e-3
+GATES: dict[str, int] = {"rnn": 1, "gru": 3, "lstm": 4}
+
+
+def _check_positive(name: str, value: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ParameterError(name, f"must be a positive integer, got {value!r}")
+
+
+def conv_output_size(h: int, f: int, stride: int = 1, padding: Padding = "valid") -> int:
+    """Conv2D output size along one axis, Keras convention (course 003).
+
+    valid: ``ceil((h - f + 1) / stride)``; same: ``ceil(h / stride)``.
+    Raises ParameterError (a ValueError) when the kernel is larger than the input with 'valid'.
+    """
+    _check_positive("size", h)
+    _check_positive("kernel", f)
+    _check_positive("stride", stride)
+    if padding == "valid":
+        if f > h:
+            raise ParameterError("kernel", f"{f} is larger than the input {h} with padding='valid'")
+        return math.ceil((h - f + 1) / stride)
+    if padding == "same":
+        return math.ceil(h / stride)
+    raise ParameterError("padding", f"must be 'valid' or 'same', got {padding!r}")
+
+
+def pool_output_size(h: int, p: int, stride: int | None = None, padding: Padding = "valid") -> int:
+    """Pooling output size along one axis, Keras convention (course 003).
+
+    valid: ``floor((h - p) / stride) + 1``; same: ``floor((h - 1) / stride) + 1``.
+    ``stride`` defaults to the pool size, as in Keras.
+    """
+    stride = p if stride is None else stride
+    _check_positive("size", h)
+    _check_positive("pool size", p)
+    _check_positive("stride", stride)
+    if padding == "valid":
+        if p > h:
+            raise ParameterError("size", f"pool size {p} is larger than the input {h} with padding='valid'")
+        return (h - p) // stride + 1
+    if padding == "same":
+        return (h - 1) // stride + 1
+    raise ParameterError("padding", f"must be 'valid' or 'same', got {padding!r}")
+
+
+def general_output_size(h: int, f: int, stride: int = 1, pad: int = 0, dilation: int = 1) -> int:
+    """PyTorch's formula: ``floor((h + 2 pad - dilation (f - 1) - 1) / stride) + 1``."""
+    _check_positive("size", h)
+    _check_positive("kernel", f)
+    _check_positive("stride", stride)
+    _check_positive("dilation", dilation)
+    if pad < 0:
+        raise ParameterError("padding", f"must be >= 0, got {pad}")
+    span = dilation * (f - 1) + 1
+    if span > h + 2 * pad:
+        raise ParameterError("kernel", f"span {span} is larger than the padded input {h + 2 * pad}")
+    return (h + 2 * pad - dilation * (f - 1) - 1) // stride + 1
+
+
+def same_padding(h: int, f: int, stride: int = 1) -> tuple[int, int]:
+    """TensorFlow's 'same' split along one axis: (before, after), the extra one after."""
+    out = math.ceil(h / stride)
+    total = max((out - 1) * stride + f - h, 0)
+    return total // 2, total - total // 2
+
+
+def dense_params(n_in: int, n_out: int, bias: bool = True) -> int:
+    """Parameters of a dense layer: ``n_in * n_out`` weights + ``n_out`` biases."""
+    return n_in * n_out + (n_out if bias else 0)
+
+
+def mlp_params(layers: list[int] | tuple[int, ...], bias: bool = True) -> int:
+    """Total parameters of an MLP with layer sizes ``[n0, n1, ..., nL]`` (001: 2-3-1 -> 13)."""
+    if len(layers) < 2:
+        raise ParameterError("layers", "an MLP needs at least an input and an output layer")
+    for n in layers:
+        _check_positive("layer size", n)
+    return sum(dense_params(a, b, bias) for a, b in zip(layers[:-1], layers[1:]))
+
+
+def conv2d_params(kh: int, kw: int, c_in: int, filters: int, bias: bool = True) -> int:
+    """Conv2D parameters: ``(kh * kw * c_in + 1) * filters`` (003)."""
+    return (kh * kw * c_in + (1 if bias else 0)) * filters
+
+
+def batchnorm_params(channels: int) -> tuple[int, int]:
+    """BatchNorm parameters per layer: (trainable = 2C, non-trainable = 2C)."""
+    return 2 * channels, 2 * channels
+
+
+def rnn_params(
+    cell: Cell, input_size: int, units: int, convention: Convention = "keras",
+    reset_after: bool = True,
+) -> int:
+    """Parameters of a recurrent layer (see the module docstring for the formulas).
+
+    ``reset_after`` only matters for a Keras GRU (True is the Keras 2+ default).
+    """
+    if cell not in GATES:
+        raise ParameterError("cell", f"must be one of {sorted(GATES)}, got {cell!r}")
+    _check_positive("input size", input_size)
+    _check_positive("units", units)
+    g = GATES[cell]
+    weights = g * units * (input_size + units)
+    if convention == "torch":
+        return weights + 2 * g * units
+    if convention == "keras":
+        two_biases = cell == "gru" and reset_after
+        return weights + (2 if two_biases else 1) * g * units
+    raise ParameterError("convention", f"must be 'keras' or 'torch', got {convention!r}")
+
+
+def iterations_per_epoch(n: int, batch_size: int) -> int:
+    """Mini-batch iterations per epoch: ``ceil(n / batch_size)`` (003)."""
+    _check_positive("n", n)
+    _check_positive("batch_size", batch_size)
+    return math.ceil(n / batch_size)

@@ -1,0 +1,115 @@
+"""Data preparation, initialisation and hyper-parameter grids.
+
+- z-score with the **training** statistics (004): ``X_norm = (X - mean(X_train)) / std(X_train)``;
+  ``std`` is the population standard deviation (``ddof=0``, NumPy's and scikit-learn's
+  StandardScaler's default). A constant feature (std 0) is left centred (divided by 1),
+  as scikit-learn does.
+- Initialisers (001, "Initialisation des paramètres"), weights of shape ``fan_out x fan_in``
+  (``W[l]`` is ``n[l] x n[l-1]``):
+
+  ============ ================================= ==========================
+  scheme       distribution                      variance
+  ============ ================================= ==========================
+  ``zeros``    all 0 (001, idea 1: symmetric!)   0
+  ``uniform``  U[-1, 1] (001, idea 3)            1/3
+  ``xavier``   N(0, 1/n[l-1]) (001, for tanh)    1 / fan_in
+  ``he``       N(0, 2/n[l-1]) (001, for ReLU)    2 / fan_in
+  ``glorot``   N(0, 2/(fan_in + fan_out))        2 / (fan_in + fan_out)
+  ============ ================================= ==========================
+
+  "xavier" follows the course's slide (variance 1/n[l-1]); Glorot and Bengio's original
+  normal form (Keras' ``glorot_normal``, PyTorch's ``xavier_normal_``) is ``glorot``.
+- Hyper-parameter grids (001): the number of configurations is the product of the numbers of
+  choices (4 x 5 x 3 = 60).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+import numpy as np
+
+from course.base.errors import ParameterError
+
+Array = np.ndarray
+
+INIT_SCHEMES = ("zeros", "uniform", "xavier", "he", "glorot")
+
+
+def zscore_fit(X: Any, axis: int = 0) -> tuple[Array, Array]:
+    """Mean and (population) standard deviation of the training data along ``axis``.
+
+    ``axis=0`` for rows = observations (a table); use ``axis=1`` for the course's ``n0 x m``.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.size == 0 or X.shape[axis] == 0:
+        raise ParameterError("X", "no training data to compute statistics from")
+    return np.mean(X, axis=axis, keepdims=True), np.std(X, axis=axis, keepdims=True)
+
+
+def zscore_apply(X: Any, mean: Any, std: Any) -> Array:
+    """``(X - mean) / std`` with the training statistics (004); std 0 -> divide by 1."""
+    X = np.asarray(X, dtype=np.float64)
+    std = np.asarray(std, dtype=np.float64)
+    if np.any(std < 0):
+        raise ParameterError("std", "a standard deviation cannot be negative")
+    return (X - np.asarray(mean, dtype=np.float64)) / np.where(std == 0, 1.0, std)
+
+
+def _check_fans(fan_in: int, fan_out: int) -> None:
+    for name, v in (("fan_in", fan_in), ("fan_out", fan_out)):
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v <= 0:
+            raise ParameterError(name, f"must be a positive integer, got {v!r}")
+
+
+def init_variance(scheme: str, fan_in: int, fan_out: int) -> float:
+    """The variance of one weight under ``scheme`` (see the module table)."""
+    _check_fans(fan_in, fan_out)
+    if scheme == "zeros":
+        return 0.0
+    if scheme == "uniform":
+        return 1.0 / 3.0  # (b - a)^2 / 12 with [a, b] = [-1, 1]
+    if scheme == "xavier":
+        return 1.0 / fan_in
+    if scheme == "he":
+        return 2.0 / fan_in
+    if scheme == "glorot":
+        return 2.0 / (fan_in + fan_out)
+    raise ParameterError("scheme", f"unknown initialisation {scheme!r} (known: {', '.join(INIT_SCHEMES)})")
+
+
+def init_weights(scheme: str, fan_in: int, fan_out: int, rng: np.random.Generator) -> Array:
+    """A ``fan_out x fan_in`` weight matrix drawn with ``rng`` under ``scheme``."""
+    var = init_variance(scheme, fan_in, fan_out)
+    shape = (int(fan_out), int(fan_in))
+    if scheme == "zeros":
+        return np.zeros(shape)
+    if scheme == "uniform":
+        return rng.uniform(-1.0, 1.0, size=shape)
+    return rng.normal(0.0, math.sqrt(var), size=shape)
+
+
+def hyperparam_grid(choices: dict[str, list]) -> tuple[int, list[dict[str, Any]]]:
+    """Grid search (001): ``(number of configurations, list of configurations)``.
+
+    The number is the product of the numbers of choices; configurations are listed in
+    ``itertools.product`` order (the last hyper-parameter varies fastest).
+    """
+    if not isinstance(choices, dict) or not choices:
+        raise ParameterError("choices", "give at least one hyper-parameter with its values")
+    for name, values in choices.items():
+        if not isinstance(values, (list, tuple)) or len(values) == 0:
+            raise ParameterError(str(name), "needs a non-empty list of values")
+    names = list(choices)
+    configs = [dict(zip(names, combo)) for combo in itertools.product(*(choices[n] for n in names))]
+    return math.prod(len(choices[n]) for n in names), configs
+
+
+#: 001's example grid (4 x 5 x 3 = 60 configurations).
+COURSE_GRID_001: dict[str, list] = {
+    "learning_rate": [0.0001, 0.001, 0.01, 0.1],
+    "n_layers": [1, 2, 3, 4, 5],
+    "activation": ["relu", "tanh", "sigmoid"],
+}

@@ -1,0 +1,106 @@
+"""Losses and their gradients, in the course's notation: ``y_hat`` and ``y`` are ``n_out x m``
+(one example per column, 001); 1-D inputs are read as one output over ``m`` examples.
+
+Every loss is the **mean over the m examples** of the per-example loss (001:
+``J = (1/m) sum_i L(y_hat^(i), y^(i))``); the per-example loss sums over the outputs:
+
+- MSE (003): ``L = sum_k (y_hat_k - y_k)^2`` so ``J = (1/m) sum (y_hat - y)^2`` and
+  ``dJ/dy_hat = 2 (y_hat - y) / m``. With ``half=True``, ``J = (1/2m) sum (y_hat - y)^2``
+  (002's ``1/2 ||y_hat - y||^2`` and 004's ``1/(2n)``), gradient ``(y_hat - y) / m``.
+  For one output this is PyTorch's ``MSELoss()`` (reduction mean); in general it is
+  ``MSELoss(reduction="sum") / m``.
+- BCE (001, 003): ``L = -[y ln y_hat + (1 - y) ln(1 - y_hat)]``, gradient
+  ``(y_hat - y) / (y_hat (1 - y_hat)) / m``. One output: PyTorch's ``BCELoss()``.
+- CCE (001, 002): ``L = -sum_c y_c ln y_hat_c`` with classes along axis 0, gradient
+  ``-y / y_hat / m``. PyTorch: ``NLLLoss()(log(y_hat).T, labels)``.
+- sigmoid + BCE and softmax + CCE, taking the pre-activation ``z``: the delta rule of 002
+  gives ``dJ/dz = (y_hat - y) / m``. PyTorch: ``BCEWithLogitsLoss()`` and ``CrossEntropyLoss()``.
+
+Probabilities are never clipped silently: a ``y_hat`` of exactly 0 or 1 where the loss would
+be infinite raises ParameterError (use the fused ``sigmoid_bce``/``softmax_cce``, which are
+stable for any ``z``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from course.base.errors import ParameterError
+
+from .activations import sigmoid, softmax, softplus
+
+Array = np.ndarray
+
+
+def _pair(y_hat: Any, y: Any, name: str = "y_hat") -> tuple[Array, Array, int]:
+    y_hat = np.asarray(y_hat, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if y_hat.shape != y.shape:
+        raise ParameterError(name, f"shape {y_hat.shape} differs from y's {y.shape}")
+    if y_hat.ndim == 0 or y_hat.ndim > 2:
+        raise ParameterError(name, f"expected n_out x m (or m,), got shape {y_hat.shape}")
+    m = y_hat.shape[-1]
+    if m == 0:
+        raise ParameterError(name, "no examples (m = 0)")
+    return y_hat, y, m
+
+
+def mse_loss(y_hat: Any, y: Any, half: bool = False) -> tuple[float, Array]:
+    """Mean squared error ``(1/m) sum (y_hat - y)^2`` (``1/(2m)`` if ``half``) and its gradient."""
+    y_hat, y, m = _pair(y_hat, y)
+    diff = y_hat - y
+    scale = 0.5 if half else 1.0
+    return float(scale * np.sum(diff * diff) / m), (2.0 * scale) * diff / m
+
+
+def _check_open_unit(name: str, p: Array, where: Array) -> None:
+    if np.any((p < 0) | (p > 1)):
+        raise ParameterError(name, "probabilities must lie in [0, 1]")
+    if np.any(where):
+        raise ParameterError(name, "a probability of exactly 0 or 1 makes the loss infinite "
+                                   "(use the fused sigmoid_bce/softmax_cce on logits)")
+
+
+def bce_loss(y_hat: Any, y: Any) -> tuple[float, Array]:
+    """Binary cross-entropy, mean over examples, and ``dJ/dy_hat``."""
+    y_hat, y, m = _pair(y_hat, y)
+    _check_open_unit("y_hat", y_hat, ((y_hat == 0) & (y != 0)) | ((y_hat == 1) & (y != 1)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pos = np.where(y != 0, y * np.log(np.where(y_hat > 0, y_hat, 1.0)), 0.0)
+        neg = np.where(y != 1, (1 - y) * np.log(np.where(y_hat < 1, 1 - y_hat, 1.0)), 0.0)
+        grad = np.where(y != 0, -y / np.where(y_hat > 0, y_hat, 1.0), 0.0) + np.where(
+            y != 1, (1 - y) / np.where(y_hat < 1, 1 - y_hat, 1.0), 0.0)
+    return float(-np.sum(pos + neg) / m), grad / m
+
+
+def cce_loss(y_hat: Any, y: Any) -> tuple[float, Array]:
+    """Categorical cross-entropy ``-(1/m) sum y ln y_hat``; ``y`` one-hot (or soft), C x m."""
+    y_hat, y, m = _pair(y_hat, y)
+    _check_open_unit("y_hat", y_hat, (y_hat == 0) & (y != 0))
+    safe = np.where(y_hat > 0, y_hat, 1.0)
+    loss = -np.sum(np.where(y != 0, y * np.log(safe), 0.0)) / m
+    return float(loss), np.where(y != 0, -y / safe, 0.0) / m
+
+
+def sigmoid_bce(z: Any, y: Any) -> tuple[float, Array]:
+    """BCE of ``sigmoid(z)``, stable for any ``z``: ``L = softplus(z) - y z``; ``dz = (y_hat - y)/m``."""
+    z, y, m = _pair(z, y, "z")
+    loss = np.sum(softplus(z) - y * z) / m
+    return float(loss), (sigmoid(z) - y) / m
+
+
+def softmax_cce(z: Any, y: Any) -> tuple[float, Array]:
+    """CCE of ``softmax(z)`` over axis 0 (C x m), stable: ``L = logsumexp(z) - sum y z``
+    per example (for y summing to 1); ``dz = (softmax(z) - y) / m`` (002's delta rule)."""
+    z, y, m = _pair(z, y, "z")
+    if z.ndim != 2:
+        raise ParameterError("z", f"expected C x m logits, got shape {z.shape}")
+    zmax = np.max(z, axis=0, keepdims=True)
+    lse = zmax + np.log(np.sum(np.exp(z - zmax), axis=0, keepdims=True))
+    loss = np.sum(y * (lse - z)) / m
+    return float(loss), (softmax(z, axis=0) - y) / m
+
+
+LOSSES = {"mse": mse_loss, "bce": bce_loss, "cce": cce_loss}
