@@ -59,10 +59,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import otter_equiv as O  # noqa: E402
 
-from course.documents.notebooks import assignment_questions, build_notebook, notebook_filename  # noqa: E402
-from course.generator.coding import CODING  # noqa: E402
+from course.documents.notebooks import build_notebook  # noqa: E402
+from course.generator.coding.registry import get_coding  # noqa: E402
 from course.grader.sandbox import protections  # noqa: E402
 from course.planning.config import load_course  # noqa: E402
+from course.planning.layout import notebook_filename  # noqa: E402
+from course.planning.plan import exercise_variant  # noqa: E402
 
 ASSIGNMENT = "hwb"
 BIN = Path(sys.executable).parent
@@ -127,7 +129,7 @@ def write_course(root: Path, students: list[str], layers: list[int] | None) -> P
 def make_course(root: Path, students: list[str]) -> tuple[Path, Any]:
     """The bench course, with the architecture fixed to the first student's own draw."""
     course = load_course(write_course(root, students, None))
-    v = assignment_questions(course, ASSIGNMENT, students[0])[0].variant
+    v = exercise_variant(course, "mlp-params", students[0])
     cp = write_course(root, students, list(v.params["layers"]))
     return cp, load_course(cp)
 
@@ -135,13 +137,13 @@ def make_course(root: Path, students: list[str]) -> tuple[Path, Any]:
 def answers_for(course: Any, student: str, kind: int) -> dict[str, str]:
     """The answer cells of notebook kind ``kind`` (index in KINDS) for ``student``."""
     _, _, (q1, q2) = KINDS[kind % len(KINDS)]
-    v = assignment_questions(course, ASSIGNMENT, student)[0].variant
+    v = exercise_variant(course, "mlp-params", student)
     if q1 == "correct":
         q1 = f"q1 = {O.literal(v.answer)}\n"
     elif q1 == "forgot-biases":
         q1 = f"q1 = {O.literal(dict(v.answer, total=int(sum(v.answer['weights']))))}\n"
     if q2 == "solution":
-        q2 = CODING["activations"].solution
+        q2 = get_coding("activations").solution
     return {"q1": q1, "q2": q2}
 
 

@@ -6,8 +6,8 @@ what ``course grade`` checks for that student:
 
 - a computed question becomes one hidden test per answer part (the question's points split
   equally over parts, as the grader does), comparing the variable with the reference's answer
-  within the part's check tolerance (int: ``==``; float: ``|s - e| <= max(atol, rtol |e|)``;
-  array: same shape, then ``|s - e| <= atol + rtol |e|``, i.e. ``np.allclose`` with the check's
+  within the part's check tolerance (int: ``==``; float: ``|s - e| <= atol + rtol |e|``;
+  array: same shape, then the same rule element-wise, i.e. ``np.allclose`` with the check's
   rtol/atol; shape: equal tuples; bool: ``==``);
 - a coding question becomes one hidden test per hidden case (points scaled to the question's
   points, as the grader does) that calls the student's functions on the case's inputs, in the
@@ -77,7 +77,7 @@ def computed_tests(qid: str, variant: Any, points: float) -> list[tuple[float, s
             src = f"assert {x} == {bool(want)!r}"
         elif kind == "float":
             w = float(want)
-            src = f"assert abs({x} - {w!r}) <= max({chk.atol!r}, {chk.rtol!r} * {abs(w)!r})"
+            src = f"assert abs({x} - {w!r}) <= {chk.atol!r} + {chk.rtol!r} * {abs(w)!r}"
         elif kind == "shape":
             src = f"assert tuple({x}) == {tuple(int(v) for v in want)!r}"
         elif kind == "array":
@@ -111,40 +111,41 @@ def case_test(case: Any, expected: list[Any]) -> str:
         lines.append(f"_r{k} = {target}({', '.join(args)})")
     for e, want in zip(case.expect, expected):
         got = f"_r{e.call}" + (f"[{e.item!r}]" if e.item is not None else "")
-        if e.check == "array":
+        kind, p = e.check.kind, e.check.params()
+        if kind == "array":
             w = np.asarray(want, dtype=np.float64)
             lines += [f"assert np.shape({got}) == {tuple(w.shape)!r}",
-                      f"assert np.allclose({got}, {literal(w)}, rtol={e.rtol!r}, atol={e.atol!r})"]
-        elif e.check == "shape":
+                      f"assert np.allclose({got}, {literal(w)}, rtol={p['rtol']!r}, atol={p['atol']!r})"]
+        elif kind == "array-shape":
             lines.append(f"assert np.shape({got}) == {tuple(np.shape(want))!r}")
-        elif e.check == "scalar":
+        elif kind == "float":
             w = float(want)
-            lines.append(f"assert abs(float({got}) - {w!r}) <= {e.atol!r} + {e.rtol!r} * {abs(w)!r}")
-        elif e.check == "int":
+            lines.append(f"assert abs(float({got}) - {w!r}) <= {p['atol']!r} + {p['rtol']!r} * {abs(w)!r}")
+        elif kind == "int":
             lines.append(f"assert int({got}) == {int(want)!r}")
-        elif e.check == "state_dict":
+        elif kind == "state-dict":
             lines.append(f"assert sorted({got}) == {sorted(want)!r}")
             for key, arr in want.items():
                 w = np.asarray(arr, dtype=np.float64)
                 lines += [f"assert np.shape({got}[{key!r}]) == {tuple(w.shape)!r}",
-                          f"assert np.allclose({got}[{key!r}], {literal(w)}, rtol={e.rtol!r}, "
-                          f"atol={e.atol!r})"]
-        elif e.check == "accuracy":
+                          f"assert np.allclose({got}[{key!r}], {literal(w)}, rtol={p['rtol']!r}, "
+                          f"atol={p['atol']!r})"]
+        elif kind == "accuracy":
             labels = np.asarray(want["labels"])
             lines.append(f"assert np.mean(np.argmax(np.asarray({got}), axis=1) == {literal(labels)}) "
                          f">= {float(want['min'])!r}")
         else:
-            raise ValueError(f"case {case.id}: check '{e.check}' has no otter equivalent here")
+            raise ValueError(f"case {case.id}: check '{kind}' has no otter equivalent here")
     return "\n".join(lines)
 
 
 def coding_tests(cq: Any, cases: list[Any], points: float) -> list[tuple[float, str]]:
     """(points, source) per hidden case; case points scaled to ``points`` as the grader does."""
-    from course.generator.coding import expected_values
+    from course.generator.coding.engine import expected_values
 
     total = sum(c.points for c in cases)
     f = points / total if total > 0 else 0.0
-    return [(c.points * f, case_test(c, expected_values(cq, c))) for c in cases]
+    return [(c.points * f, case_test(c, expected_values(cq.reference, c))) for c in cases]
 
 
 # ------------------------------------------------------------------------------ master notebook
@@ -165,11 +166,11 @@ def master_notebook(course: Any, assignment_id: str, student_id: str,
     Statements and the set-up cell come from the project's builder, solutions from
     ``build_notebook(..., solutions=True)``, tests from :func:`computed_tests` and
     :func:`coding_tests`."""
-    from course.documents.notebooks import assignment_questions, build_notebook
-    from course.generator.coding import coding_rng
+    from course.documents.notebooks import build_notebook
+    from course.planning.plan import draw_all, plan_assignment
 
-    qs = assignment_questions(course, assignment_id, student_id)
-    sol = build_notebook(course, assignment_id, student_id, solutions=True, lang=lang, questions=qs)
+    qs = draw_all(course.seed, student_id, plan_assignment(course, assignment_id))
+    sol = build_notebook(course, assignment_id, student_id, solutions=True, lang=lang)
     by_id = {c.id: c for c in sol.cells}
     config = (f"# ASSIGNMENT CONFIG\nname: {assignment_id}\ninit_cell: false\ncheck_all_cell: false\n"
               "export_cell: false\nrun_tests: true\ngenerate: true\n")
@@ -180,8 +181,7 @@ def master_notebook(course: Any, assignment_id: str, student_id: str,
         if q.kind == "computed":
             tests = computed_tests(q.id, q.variant, q.points)
         else:
-            tests = coding_tests(q.coding, q.coding.hidden_cases(coding_rng(course.seed, student_id,
-                                                                             q.coding.id)), q.points)
+            tests = coding_tests(q.coding, q.hidden_cases(course.seed), q.points)
         answer = by_id[f"{q.id}-answer"].source.rstrip("\n")
         cells += [
             _raw(f"# BEGIN QUESTION\nname: {q.id}\npoints: {[p for p, _ in tests]!r}\n"),

@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from course.base.errors import UsageError
+from course.grader.records import Record
 from course.grader.report import timeouts_in
 from course.grader.run import find_notebooks, grade_folder
 from course.grader.sandbox import Limits, protections
@@ -48,9 +49,9 @@ def grade_command(path: Path, *, course_path: Path | None, assignment: str | Non
                   disable=quiet or not err_console.is_terminal) as bar:
         task = bar.add_task("grading", total=total)
 
-        def on_record(rec: dict[str, Any]) -> None:
-            counts["graded" if rec["status"] == "graded" else "failed"] += 1
-            counts["timeouts"] += timeouts_in(rec) > 0
+        def on_record(rec: Record) -> None:
+            counts["graded" if rec.status == "graded" else "failed"] += 1
+            counts["timeouts"] += timeouts_in(rec.to_json()) > 0
             bar.update(task, advance=1, description=(
                 f"graded {counts['graded']}  failed {counts['failed']}  timed out {counts['timeouts']}"))
 

@@ -358,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
         rc = app(args=argv, standalone_mode=False)
     except CourseError as exc:
         err_console.print(f"[bold red]error:[/bold red] {exc}", highlight=False, soft_wrap=True)
-        return exc.exit_code
+        return 2 if isinstance(exc, UsageError) else 1
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:

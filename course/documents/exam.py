@@ -55,6 +55,7 @@ from course.generator.base import Variant
 from course.generator.registry import registry
 from course.generator.render import fmt, solution, statement
 from course.planning.config import Course, load_course, load_roster
+from course.planning.plan import PlannedQuestion, draw_variant, plan_exam
 
 FORMATS = ("pdf", "tex", "md", "moodle")
 MANIFEST_FORMAT = "course-exam-manifest/1"
@@ -76,24 +77,6 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
-@dataclass(frozen=True)
-class Question:
-    """Question ``number`` of an exam: an exercise, the key that seeds it, its points."""
-
-    number: int
-    exercise: str
-    key: str
-    family: str
-    points: float
-    title: dict[str, str]
-    constraints: dict[str, Any]
-
-    def to_json(self) -> dict[str, Any]:
-        return {"number": self.number, "exercise": self.exercise, "key": self.key,
-                "family": self.family, "points": self.points, "title": self.title,
-                "constraints": self.constraints}
-
-
 @dataclass
 class StudentExam:
     """One student's variants, in question order."""
@@ -102,49 +85,14 @@ class StudentExam:
     variants: list[Variant]
 
 
-# --------------------------------------------------------------------------- plan, generate
-def plan(course: Course, name: str) -> list[Question]:
-    """The questions of exam ``name`` with their exercise keys (duplicates get ``id#k``)."""
-    exams = course.data.exams
-    if name not in exams:
-        known = ", ".join(exams) or "none"
-        raise UsageError(f"unknown exam {name!r} (exams in {course.path.name}: {known})")
-    reg = registry()
-    seen: dict[str, int] = {}
-    out: list[Question] = []
-    for i, item in enumerate(exams[name].questions, start=1):
-        assert item.exercise is not None  # config rejects coding questions in exams
-        ex = course.exercises[item.exercise]
-        if ex.family not in reg:
-            raise CourseError(f"exams.{name}.questions[{i - 1}]: exercise {ex.id!r} uses "
-                              f"unknown family {ex.family!r} (see `course families`)",
-                              path=course.path)
-        seen[ex.id] = seen.get(ex.id, 0) + 1
-        key = ex.id if seen[ex.id] == 1 else f"{ex.id}#{seen[ex.id]}"
-        title = dict(ex.title) if ex.title else dict(reg[ex.family].title)
-        out.append(Question(i, ex.id, key, ex.family, float(item.points), title, dict(ex.params)))
-    return out
-
-
-def generate_student(course_seed: int, sid: str, questions: list[Question]) -> StudentExam:
-    """Every variant of student ``sid`` (DESIGN rule 2: one rng per student x exercise key)."""
-    reg = registry()
-    variants = []
-    for q in questions:
-        rng = make_rng(course_seed, sid, q.key)
-        try:
-            v = reg[q.family].generate(rng, q.constraints,
-                                       seed={"course_seed": course_seed, "student": sid,
-                                             "exercise": q.key})
-        except CourseError as exc:
-            raise CourseError(f"question {q.number} (exercise {q.exercise!r}, family "
-                              f"{q.family!r}): {exc}") from None
-        variants.append(v)
-    return StudentExam(sid, variants)
+# --------------------------------------------------------------------------- generate
+def generate_student(course_seed: int, sid: str, questions: list[PlannedQuestion]) -> StudentExam:
+    """Every variant of student ``sid`` (DESIGN rule 2: one rng per student x seed key)."""
+    return StudentExam(sid, [draw_variant(course_seed, sid, q) for q in questions])
 
 
 # --------------------------------------------------------------------------- manifest
-def manifest(course: Course, name: str, questions: list[Question], students: list[StudentExam],
+def manifest(course: Course, name: str, questions: list[PlannedQuestion], students: list[StudentExam],
              lang: str) -> dict[str, Any]:
     """Everything needed to re-check keys and grade without trusting anything else."""
     ex = course.data.exams[name]
@@ -153,7 +101,9 @@ def manifest(course: Course, name: str, questions: list[Question], students: lis
         "course": {"title": course.title, "seed": course.seed},
         "exam": {"id": name, "title": ex.title, "date": ex.date, "duration": ex.duration,
                  "lang": lang, "total_points": sum(q.points for q in questions)},
-        "questions": [q.to_json() for q in questions],
+        "questions": [{"number": q.number, "exercise": q.ref, "key": q.key, "family": q.family,
+                       "points": q.points, "title": q.title, "constraints": q.constraints}
+                      for q in questions],
         "students": [{"id": s.sid, "variants": [{"number": q.number, **v.to_json()}
                                                for q, v in zip(questions, s.variants)]}
                      for s in students],
@@ -208,22 +158,12 @@ def points_text(points: float, lang: str) -> str:
 
 
 def _answer_space(part: Any, lang: str) -> dict[str, Any]:
-    kind = part.check.kind
-    options: list[str] = []
-    if kind == "choice":
-        options = list(getattr(part.check, "options", ()))
-    elif kind == "bool":
-        options = ["Vrai", "Faux"] if lang == "fr" else ["True", "False"]
-    lines = 1
-    v = part.answer
-    if kind == "table":
-        lines = max(2, len(v) + 1)
-    elif kind == "array" and isinstance(v, list):
-        lines = min(6, max(1, len(v) if v and isinstance(v[0], list) else 1))
-    return {"label": part.label[lang], "options": options, "lines": lines, "kind": kind}
+    space = part.check.answer_space(part.answer, lang)
+    return {"label": part.label[lang], "options": list(space.options), "lines": space.lines,
+            "kind": part.check.kind}
 
 
-def question_views(questions: list[Question], st: StudentExam, lang: str) -> list[dict[str, Any]]:
+def question_views(questions: list[PlannedQuestion], st: StudentExam, lang: str) -> list[dict[str, Any]]:
     """What the templates show for one student's questions (Markdown strings)."""
     views = []
     for q, v in zip(questions, st.variants):
@@ -293,7 +233,7 @@ def _render_student(st: StudentExam) -> tuple[dict[str, str], list[dict[str, Any
     return files, items
 
 
-def render_sources(course: Course, name: str, questions: list[Question],
+def render_sources(course: Course, name: str, questions: list[PlannedQuestion],
                    students: list[StudentExam], lang: str, formats: Iterable[str],
                    progress: Progress | None = None, jobs: int = 1) -> dict[str, str]:
     """Every text file of the exam, ``{relative path: content}`` (deterministic; students
@@ -467,7 +407,7 @@ def build_exam(course_path: str | Path, name: str, *, roster: str | Path | None 
     if "pdf" in fmts:
         latex.tex_engine()  # a clear message before anything is done
     sids = load_roster(Path(roster)) if roster is not None else course.roster
-    questions = plan(course, name)
+    questions = plan_exam(course, name)
     out = Path(out) if out is not None else course.root / "build" / "exams" / name
 
     t = time.perf_counter()

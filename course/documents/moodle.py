@@ -4,16 +4,16 @@ Per exam question, one *category* (``$course$/top/<exam title>/<n>. <exercise>``
 one question per distinct variant (students who drew identical parameters share one), so
 that a Moodle quiz's "random question from category" gives each student a variant.
 
-Question types, from the parts' checks (DESIGN rule 5):
+Question types, from the LMS field each part's check gives (``Check.lms_field``, DESIGN rule 5):
 
-- one ``int``/``float`` part: ``numerical``; tolerance 0 for integers and
-  ``max(atol, rtol |answer|)`` for floats (Moodle's nominal, absolute tolerance); every
-  named misconception is an extra answer worth 0 % whose feedback explains the mistake;
-- one ``choice`` part: ``multichoice`` (``single`` false when several options are right);
-- one ``bool`` part: ``truefalse``;
-- one ``symbolic`` part: ``shortanswer`` (the expected expression; ``*`` escaped);
-- several parts, or one array/shape/table part: ``cloze`` (multianswer) with one embedded
-  NUMERICAL / MULTICHOICE / MULTIRESPONSE / SHORTANSWER field per value.
+- one number (:class:`NumberField`): ``numerical``, with the check's absolute tolerance
+  (0 for integers, ``atol + rtol |answer|`` for numbers); every named misconception is an
+  extra answer worth 0 % whose feedback explains the mistake;
+- one true/false choice: ``truefalse``; one other choice: ``multichoice`` (``single`` false
+  when several options are right);
+- one text (:class:`TextField`): ``shortanswer`` (``*`` escaped);
+- several parts, or a group of fields (shape, array, table): ``cloze`` (multianswer) with one
+  embedded NUMERICAL / MULTICHOICE / MULTIRESPONSE / SHORTANSWER field per value.
 
 The worked solution (with the answers) is the general feedback. Text is HTML with math
 as ``\\(..\\)`` and ``\\[..\\]`` (Moodle's MathJax filter). Only elements and attributes
@@ -33,14 +33,17 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from course.documents.keys import WORDS, answers_md
+from course.base.i18n import colon
+from course.documents.keys import answers_md
 from course.documents.mdlatex import Block, parse, render_inline
 from course.generator.base import Part, Variant
-from course.generator.checks import ArrayCheck, FloatCheck, TableCheck
+from course.generator.checks import ChoiceField, Field, NumberField, TextField
+from course.generator.checks.boolean import WORDS
 from course.generator.render import solution, statement
 
 if TYPE_CHECKING:
-    from course.documents.exam import Question, StudentExam
+    from course.documents.exam import StudentExam
+    from course.planning.plan import PlannedQuestion
 
 #: Moodle's allowed answer grades, in percent (question_bank::fraction_options_full).
 MOODLE_GRADES = (100, 90, 83.33333, 80, 75, 70, 66.66667, 60, 50, 40, 33.33333, 30, 25, 20,
@@ -104,17 +107,6 @@ def num(x: Any) -> str:
     return repr(float(x))
 
 
-def float_tolerance(check: Any, expected: float) -> float:
-    """Moodle's absolute tolerance equivalent to the check's relabs tolerance."""
-    if isinstance(check, FloatCheck):
-        return max(check.atol, check.rtol * abs(float(expected)))
-    if isinstance(check, (ArrayCheck, TableCheck)):  # element-wise
-        if isinstance(check, TableCheck):
-            return max(check.atol, check.rtol * abs(float(expected)))
-        return check.atol + check.rtol * abs(float(expected))
-    return 0.0
-
-
 def grade(fraction: float) -> str:
     """``fraction`` (-1..1) as one of Moodle's allowed percentages; error if none matches."""
     pct = 100 * fraction
@@ -133,57 +125,29 @@ def _shortanswer(text: str) -> str:
     return text.replace("*", "\\*")
 
 
-def _cloze_numeric(value: Any, tol: float, misconceptions: list[tuple[Any, str]] | None = None) -> str:
-    alts = [f"={num(value)}:{num(tol)}"]
-    alts += [f"%0%{num(v)}:{num(tol)}#{_cloze_text(inline_html(fb))}" for v, fb in misconceptions or []]
-    return "{1:NUMERICAL:" + "~".join(alts) + "}"
+def cloze(f: Field) -> str:
+    """An LMS field as HTML with embedded cloze (multianswer) subquestions."""
+    if isinstance(f, NumberField):
+        alts = [f"={num(f.value)}:{num(f.tolerance)}"]
+        alts += [f"%0%{num(v)}:{num(f.tolerance)}#{_cloze_text(inline_html(fb))}" for v, fb in f.wrong]
+        return "{1:NUMERICAL:" + "~".join(alts) + "}"
+    if isinstance(f, ChoiceField):
+        kind = "MULTIRESPONSE" if f.multiple else "MULTICHOICE"
+        return "{1:" + kind + ":" + "~".join(("=" if o in f.correct else "") + _cloze_text(o)
+                                           for o in f.options) + "}"
+    if isinstance(f, TextField):
+        return "{1:SHORTANSWER:" + "~".join("=" + _cloze_text(_shortanswer(a)) for a in f.accepted) + "}"
+    if f.layout == "tuple":
+        return "(" + ", ".join(cloze(c) for c in f.rows[0]) + ")"
+    head = ("<thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in f.header) + "</tr></thead>"
+            if f.header else "")
+    rows = "".join("<tr>" + "".join(f"<td>{cloze(c)}</td>" for c in row) + "</tr>" for row in f.rows)
+    return f'<table class="table table-sm">{head}<tbody>{rows}</tbody></table>'
 
 
-def _cloze_part(part: Part, lang: str) -> str:
-    """The HTML with embedded cloze fields for one part."""
-    c, v, kind = part.check, part.answer, part.check.kind
-    if kind in ("int", "float"):
-        tol = 0 if kind == "int" else float_tolerance(c, v)
-        mis = [(m.value, m.explanation[lang]) for m in part.misconceptions
-               if isinstance(m.value, (int, float)) and not isinstance(m.value, bool)]
-        return _cloze_numeric(v, tol, mis)
-    if kind == "bool":
-        w = WORDS[lang]
-        right, wrong = w[bool(v)], w[not bool(v)]
-        return "{1:MULTICHOICE:=" + right + "~" + wrong + "}"
-    if kind == "choice":
-        opts = list(getattr(c, "options", ()))
-        right = {v} if isinstance(v, str) else set(v)
-        opts = opts or sorted(right)
-        kind_ = "MULTICHOICE" if isinstance(v, str) else "MULTIRESPONSE"
-        return "{1:" + kind_ + ":" + "~".join(("=" if o in right else "") + _cloze_text(o)
-                                            for o in opts) + "}"
-    if kind == "symbolic":
-        return "{1:SHORTANSWER:=" + _cloze_text(_shortanswer(str(v))) + "}"
-    if kind == "shape":
-        return "(" + ", ".join(_cloze_numeric(int(x), 0) for x in v) + ")"
-    if kind == "array":
-        if isinstance(v, list) and v and isinstance(v[0], list):
-            rows = "".join("<tr>" + "".join(f"<td>{_cloze_numeric(x, float_tolerance(c, x))}</td>"
-                                            for x in row) + "</tr>" for row in v)
-            return f'<table class="table table-sm"><tbody>{rows}</tbody></table>'
-        if isinstance(v, list):
-            return "(" + ", ".join(_cloze_numeric(x, float_tolerance(c, x)) for x in v) + ")"
-        return _cloze_numeric(v, float_tolerance(c, v))
-    if kind == "table":
-        cols = list(getattr(c, "columns", ()))
-        head = "<thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in cols) + "</tr></thead>" if cols else ""
-        cells = []
-        for row in v:
-            tds = []
-            for x in row:
-                if isinstance(x, (int, float)) and not isinstance(x, bool):
-                    tds.append(f"<td>{_cloze_numeric(x, float_tolerance(c, x))}</td>")
-                else:
-                    tds.append("<td>{1:SHORTANSWER:=" + _cloze_text(_shortanswer(str(x))) + "}</td>")
-            cells.append("<tr>" + "".join(tds) + "</tr>")
-        return f'<table class="table table-sm">{head}<tbody>{"".join(cells)}</tbody></table>'
-    return "{1:SHORTANSWER:=" + _cloze_text(_shortanswer(json.dumps(v))) + "}"
+def _field(part: Part, lang: str) -> Field:
+    wrong = tuple((m.value, m.explanation[lang]) for m in part.misconceptions)
+    return part.check.lms_field(part.answer, lang, wrong)
 
 
 # --------------------------------------------------------------------------- questions
@@ -198,40 +162,32 @@ def moodle_question(v: Variant, name: str, points: float, lang: str,
                 + "\n" + md_to_html(sol))
     q: dict[str, Any] = {"name": name, "text": text, "feedback": feedback, "grade": num(points)}
     parts = list(v.parts.values())
-    only = parts[0] if len(parts) == 1 else None
-    kind = only.check.kind if only else None
-    if only is not None and kind in ("int", "float"):
-        tol = 0 if kind == "int" else float_tolerance(only.check, only.answer)
-        answers = [{"fraction": "100", "text": num(only.answer), "tolerance": num(tol), "feedback": ""}]
-        answers += [{"fraction": "0", "text": num(m.value), "tolerance": num(tol),
-                     "feedback": md_to_html(m.explanation[lang])}
-                    for m in only.misconceptions
-                    if isinstance(m.value, (int, float)) and not isinstance(m.value, bool)]
+    f = _field(parts[0], lang) if len(parts) == 1 else None
+    if isinstance(f, NumberField):
+        answers = [{"fraction": "100", "text": num(f.value), "tolerance": num(f.tolerance), "feedback": ""}]
+        answers += [{"fraction": "0", "text": num(w), "tolerance": num(f.tolerance),
+                     "feedback": md_to_html(fb)} for w, fb in f.wrong]
         q.update(type="numerical", answers=answers)
-    elif only is not None and kind == "choice":
-        opts = list(getattr(only.check, "options", ()))
-        right = [only.answer] if isinstance(only.answer, str) else list(only.answer)
-        opts = opts or sorted(right)
-        wrong = [o for o in opts if o not in right]
-        single = isinstance(only.answer, str)
-        answers = []
-        for o in opts:
-            if o in right:
-                frac = grade(1 / len(right))
-            else:
-                frac = "0" if single or not wrong else grade(-1 / len(wrong))
-            answers.append({"fraction": frac, "text": _e(o), "feedback": ""})
-        q.update(type="multichoice", single="true" if single else "false", answers=answers)
-    elif only is not None and kind == "bool":
+    elif isinstance(f, ChoiceField) and f.truefalse:
+        truth = f.correct[0] == WORDS[lang][True]
         q.update(type="truefalse", answers=[
-            {"fraction": "100" if bool(only.answer) else "0", "text": "true", "feedback": ""},
-            {"fraction": "0" if bool(only.answer) else "100", "text": "false", "feedback": ""}])
-    elif only is not None and kind == "symbolic":
+            {"fraction": "100" if truth else "0", "text": "true", "feedback": ""},
+            {"fraction": "0" if truth else "100", "text": "false", "feedback": ""}])
+    elif isinstance(f, ChoiceField):
+        wrong = [o for o in f.options if o not in f.correct]
+        answers = []
+        for o in f.options:
+            if o in f.correct:
+                frac = grade(1 / len(f.correct))
+            else:
+                frac = "0" if not f.multiple or not wrong else grade(-1 / len(wrong))
+            answers.append({"fraction": frac, "text": _e(o), "feedback": ""})
+        q.update(type="multichoice", single="false" if f.multiple else "true", answers=answers)
+    elif isinstance(f, TextField):
         q.update(type="shortanswer", answers=[
-            {"fraction": "100", "text": _shortanswer(str(only.answer)), "feedback": ""}])
+            {"fraction": "100", "text": _shortanswer(a), "feedback": ""} for a in f.accepted])
     else:
-        colon = " :" if lang == "fr" else ":"
-        fields = "\n".join(f"<p><strong>{_e(p.label[lang])}</strong>{colon} {_cloze_part(p, lang)}</p>"
+        fields = "\n".join(f"<p><strong>{_e(p.label[lang])}</strong>{colon(lang)} {cloze(_field(p, lang))}</p>"
                            for p in parts)
         q.update(type="cloze", text=text + "\n" + fields)
     return q
@@ -245,12 +201,12 @@ def _env() -> jinja2.Environment:
                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
-def question_name(exam_id: str, q: Question, sid: str) -> str:
+def question_name(exam_id: str, q: PlannedQuestion, sid: str) -> str:
     """``<exam> Q<n> <exercise key> <student>``: traces a question back to the manifest."""
     return f"{exam_id} Q{q.number} {q.key} {sid}"
 
 
-def quiz_xml(course_title: str, exam_id: str, exam_title: str, questions: list[Question],
+def quiz_xml(course_title: str, exam_id: str, exam_title: str, questions: list[PlannedQuestion],
              students: list[StudentExam], lang: str,
              items: list[list[dict[str, Any]]] | None = None) -> str:
     """The Moodle XML of an exam: one category per question, one question per distinct

@@ -18,11 +18,12 @@ from typing import Any, ClassVar
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import LANGS, Text
+from course.base.plain import plain as to_plain
 
 from .checks import Check, check_from_json
 
-LANGS = ("fr", "en")
-Text = dict[str, str]  # {"fr": ..., "en": ...}
+__all__ = ["LANGS", "Text"]  # re-exported: families and templates name them from here
 
 
 class Degenerate(Exception):
@@ -188,22 +189,29 @@ class Solution:
 
 @dataclass(frozen=True)
 class Feedback:
-    """The verdict on one part (``misconception`` is set when a wrong answer matches one)."""
+    """The verdict on one part: ``misconception`` when a wrong answer matches a named mistake,
+    ``reason`` (fr/en) when the answer could not be compared (wrong form, missing)."""
 
     part: str
     correct: bool
     misconception: Misconception | None = None
-    error: str | None = None
+    reason: Text | None = None
 
     def message(self, lang: str) -> str:
         if self.correct:
-            return "Correct." if lang == "en" else "Correct."
-        if self.error:
-            return self.error
+            return "Correct."
+        head = "Incorrect: " if lang == "en" else "Incorrect : "
         if self.misconception is not None:
-            head = "Incorrect: " if lang == "en" else "Incorrect : "
             return head + self.misconception.explanation[lang]
-        return "Incorrect." if lang == "en" else "Incorrect."
+        if self.reason is not None:
+            return head + self.reason[lang]
+        return "Incorrect."
+
+
+#: why a part could not be compared (see :meth:`Variant.check`)
+NOT_A_DICT: Text = {"fr": "attendu : un dictionnaire avec une clé par partie",
+                    "en": "expected a dict with one key per part"}
+PART_MISSING: Text = {"fr": "partie manquante", "en": "part missing"}
 
 
 @dataclass
@@ -235,8 +243,8 @@ class Variant:
                 submitted = submitted[name]
             return [grade_part(name, self.parts[name], submitted)]
         if type(submitted) is not dict:
-            return [Feedback(k, False, error="expected a dict of parts") for k in self.parts]
-        return [grade_part(k, p, submitted[k]) if k in submitted else Feedback(k, False, error="missing")
+            return [Feedback(k, False, reason=NOT_A_DICT) for k in self.parts]
+        return [grade_part(k, p, submitted[k]) if k in submitted else Feedback(k, False, reason=PART_MISSING)
                 for k, p in self.parts.items()]
 
     def to_json(self) -> dict[str, Any]:
@@ -266,33 +274,37 @@ def wrong_only(check: Check, answer: Any, mistakes: list[Misconception]) -> tupl
 
 
 def grade_part(name: str, part: Part, submitted: Any) -> Feedback:
-    """Compare one submitted value with the part's answer; name the misconception if any."""
-    if part.check.accepts(submitted, part.answer):
+    """Compare one submitted value with the part's answer; name the misconception if any, or
+    say why the value could not be compared."""
+    verdict = part.check.verdict(submitted, part.answer)
+    if verdict.ok:
         return Feedback(name, True)
     for m in part.misconceptions:
         if part.check.accepts(submitted, m.value):
             return Feedback(name, False, m)
-    return Feedback(name, False)
+    if verdict.code in ("wrong-value", "wrong-values"):
+        return Feedback(name, False)
+    return Feedback(name, False, reason={lang: verdict.text(part.check, lang) for lang in LANGS})
 
 
 # --------------------------------------------------------------------------- families
 def plain(x: Any) -> Any:
-    """Convert NumPy scalars/arrays (nested) to JSON-native Python values."""
-    if isinstance(x, np.ndarray):
-        return plain(x.tolist())
-    if isinstance(x, (np.integer,)):
-        return int(x)
-    if isinstance(x, (np.floating,)):
-        return float(x)
-    if isinstance(x, np.bool_):
-        return bool(x)
-    if isinstance(x, dict):
-        return {str(k): plain(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [plain(v) for v in x]
-    if isinstance(x, float) and not math.isfinite(x):
-        raise Degenerate(f"non-finite value {x}")
-    return x
+    """``x`` as JSON-native values (:func:`course.base.plain.plain`); a non-finite float
+    anywhere makes the draw :class:`Degenerate`."""
+    out = to_plain(x)
+
+    def finite(v: Any) -> None:
+        if isinstance(v, float) and not math.isfinite(v):
+            raise Degenerate(f"non-finite value {v}")
+        if isinstance(v, dict):
+            for w in v.values():
+                finite(w)
+        elif isinstance(v, list):
+            for w in v:
+                finite(w)
+
+    finite(out)
+    return out
 
 
 class Family:

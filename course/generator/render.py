@@ -15,11 +15,14 @@ from __future__ import annotations
 import math
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from .base import LANGS, Variant
+from course.base.i18n import LANGS
+
+if TYPE_CHECKING:  # the checks use the formatting helpers below, and base.py uses the checks
+    from .base import Variant
 
 
 def fmt(x: Any, decimals: int = 4) -> str:
@@ -37,6 +40,21 @@ def fmt(x: Any, decimals: int = 4) -> str:
     if isinstance(x, (list, tuple)):
         return "(" + ", ".join(fmt(v, decimals) for v in x) + ")"
     return str(x)
+
+
+def math_number(x: Any) -> str:
+    """A number for math mode: integers plainly, floats with up to 4 decimals (:func:`fmt`),
+    very small or large floats in scientific notation (``1.2 \\times 10^{-5}``)."""
+    if isinstance(x, bool):
+        return str(int(x))
+    if isinstance(x, int):
+        return str(x)
+    x = float(x)
+    if x != 0 and math.isfinite(x) and (abs(x) < 1e-3 or abs(x) >= 1e7):
+        mant, exp = f"{x:.4e}".split("e")
+        mant = mant.rstrip("0").rstrip(".")
+        return f"{mant} \\times 10^{{{int(exp)}}}"
+    return fmt(x, 4)
 
 
 def bmatrix(rows: Any, decimals: int = 4) -> str:

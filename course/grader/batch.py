@@ -19,20 +19,20 @@ import hashlib
 import hmac
 import json
 import multiprocessing as mp
-import os
-import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import grading
-from .sandbox import Limits, SandboxError, Slot
+from course.base.files import atomic_write
 
-RECORD_VERSION = 1
+from . import grading
+from .original import Original
+from .records import Record
+from .sandbox import Limits, SandboxError, Slot
 
 
 @dataclass(frozen=True)
@@ -47,25 +47,7 @@ class GradingJob:
     limits: dict[str, Any] = field(default_factory=dict)
     sha256: str = ""
     #: "module:function" building the Original (tests use their own fixtures)
-    loader: str = "course.grader.assignment:load_original"
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (a reader sees the old or the new file, never half)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    loader: str = "course.grader.original:load_original"
 
 
 def record_key(course: Any) -> bytes:
@@ -80,12 +62,13 @@ def _record_mac(rec: dict[str, Any], key: bytes) -> str:
     return hmac.new(key, canon.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
 
 
-def sign_record(rec: dict[str, Any], key: bytes) -> None:
-    """Add ``rec["mac"]``: resume trusts a record only if it carries a valid one, because
+def sign_record(rec: Record, key: bytes) -> None:
+    """Set ``rec.mac``: resume trusts a record only if it carries a valid one, because
     ``PATH/.grader/`` sits beside the submissions and may hold files a student planted (an
     archive extracted there, a shared folder): a forged record with the sha256 of the
     student's own notebook and full marks would otherwise be resumed as is."""
-    rec["mac"] = _record_mac(rec, key)
+    rec.mac = None
+    rec.mac = _record_mac(rec.to_json(), key)
 
 
 def record_is_authentic(rec: Any, key: bytes) -> bool:
@@ -107,7 +90,7 @@ def file_sha256(path: Path) -> str:
 _SLOT: Slot | None = None
 _START_ERROR: str | None = None
 _COURSES: dict[str, Any] = {}
-OriginalLoader = Callable[[Any, str, str], grading.Original]
+OriginalLoader = Callable[[Any, str, str], Original]
 
 
 def init_worker(slots: Any, limits: dict[str, Any], torch: bool) -> None:
@@ -137,9 +120,15 @@ def _loader(spec: str) -> OriginalLoader:
     return getattr(importlib.import_module(mod), fn)
 
 
-def grade_job(job: GradingJob) -> dict[str, Any]:
+def write_record(rec: Record, path: Path) -> None:
+    """Write ``rec`` as JSON at ``path``, atomically."""
+    atomic_write(path, json.dumps(rec.to_json(), indent=1, sort_keys=True, default=str))
+
+
+def grade_job(job: GradingJob) -> Record:
     """Grade one notebook in this worker's sandbox slot; returns (and writes) its record."""
     global _SLOT, _START_ERROR
+    name = Path(job.notebook).name
     try:
         if _SLOT is None:
             _SLOT = Slot(0, Limits(**job.limits))
@@ -147,45 +136,37 @@ def grade_job(job: GradingJob) -> dict[str, Any]:
             _SLOT.start()
     except (SandboxError, OSError) as exc:
         _START_ERROR = f"{type(exc).__name__}: {exc}"[:2000]
-        rec0 = {"version": RECORD_VERSION, "file": Path(job.notebook).name, "sha256": job.sha256,
-                "assignment": job.assignment, "student": job.student, "status": "error",
-                "detail": f"the sandbox did not start: {_START_ERROR}", "questions": []}
-        atomic_write(Path(job.record), json.dumps(rec0, indent=1, sort_keys=True))
-        return rec0
-    rec: dict[str, Any] = {"version": RECORD_VERSION, "file": Path(job.notebook).name,
-                           "sha256": job.sha256, "assignment": job.assignment,
-                           "student": job.student, "status": "graded", "questions": [],
-                           "restored": [], "cells": {}, "protections": _SLOT.prot.to_json()}
+        rec = Record.error(name, job.sha256, job.assignment, job.student,
+                           f"the sandbox did not start: {_START_ERROR}")
+        write_record(rec, Path(job.record))
+        return rec
     try:
         read = grading.read_notebook(Path(job.notebook))
         if read.status != "ok" or read.nb is None:
-            rec["status"] = read.status
+            rec = Record.rejected(name, job.sha256, read.status, job.assignment, job.student, read.detail)
         else:
             original = _loader(job.loader)(_course(job.course_path), job.assignment, job.student)
             cells, restored = grading.merge(original, read.nb)
-            rec["restored"] = restored
             timeout = float(job.limits.get("timeout_s", 10.0))
             t0 = time.monotonic()
-            results, cell_report = grading.run_submission(_SLOT, cells, original.questions, timeout,
-                                                          files=original.files)
-            rec["seconds"] = round(time.monotonic() - t0, 3)
-            rec["cells"] = cell_report
-            rec["questions"] = [results[q.id].to_json() | {"kind": q.kind, "title": q.title}
-                                for q in original.questions]
-            answer_cell = {c["question"]: c["id"] for c in original.cells
-                           if c["role"] == "answer" and c.get("question")}
-            for q in rec["questions"]:
-                rep = cell_report.get(answer_cell.get(q["id"], ""), None)
-                q["cell"] = rep
+            results, cell_report = grading.run_submission(_SLOT, cells, original, timeout)
+            answer_cell = {c.question: c.id for c in original.cells if c.role == "answer" and c.question}
+            questions = []
+            for q in original.questions:
+                res = results[q.id]
+                res.cell = cell_report.get(answer_cell.get(q.id, ""))
+                questions.append(res)
+            rec = Record.graded(name, job.sha256, job.assignment, job.student, questions,
+                                restored=restored, cells=cell_report, protections=_SLOT.prot.to_json(),
+                                seconds=round(time.monotonic() - t0, 3))
     except Exception as exc:  # noqa: BLE001 - one broken job never stops the batch
-        rec["status"] = "error"
-        rec["detail"] = f"{type(exc).__name__}: {exc}"
-        rec["traceback"] = traceback.format_exc(limit=5)
+        rec = Record.error(name, job.sha256, job.assignment, job.student,
+                           f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=5))
     try:
         sign_record(rec, record_key(_course(job.course_path)))
     except Exception:  # noqa: BLE001 - an unsigned record is simply graded again next time
         pass
-    atomic_write(Path(job.record), json.dumps(rec, indent=1, sort_keys=True, default=str))
+    write_record(rec, Path(job.record))
     return rec
 
 
@@ -193,7 +174,7 @@ def grade_job(job: GradingJob) -> dict[str, Any]:
 class Executor(Protocol):
     """Runs grading jobs and yields their records as they complete."""
 
-    def run(self, jobs: list[GradingJob]) -> Iterator[dict[str, Any]]: ...
+    def run(self, jobs: list[GradingJob]) -> Iterator[Record]: ...
 
 
 class LocalExecutor:
@@ -204,7 +185,7 @@ class LocalExecutor:
         self.limits = limits
         self.torch = torch
 
-    def run(self, jobs: list[GradingJob]) -> Iterator[dict[str, Any]]:
+    def run(self, jobs: list[GradingJob]) -> Iterator[Record]:
         if not jobs:
             return
         n = min(self.workers, len(jobs))
@@ -222,12 +203,5 @@ class LocalExecutor:
                     try:
                         yield fut.result()
                     except Exception as exc:  # noqa: BLE001 - a dead worker
-                        rec = {"version": RECORD_VERSION, "file": Path(job.notebook).name,
-                               "sha256": job.sha256, "assignment": job.assignment,
-                               "student": job.student, "status": "error",
-                               "detail": f"worker failed: {type(exc).__name__}", "questions": []}
-                        yield rec
-
-
-def limits_dict(limits: Limits) -> dict[str, Any]:
-    return asdict(limits)
+                        yield Record.error(Path(job.notebook).name, job.sha256, job.assignment,
+                                           job.student, f"worker failed: {type(exc).__name__}")

@@ -1,18 +1,20 @@
 """Grading one submission on the trusted side (the sandbox only runs the student's code).
 
-Steps (see /work/notes/grading_contract.md):
+Steps (the grading contract is docs/grading.md):
 
 1. :func:`read_notebook` reads the file defensively (not JSON, not a notebook, UTF-16, nbformat
    3, empty, too large: each a clear status) and ignores every saved output;
-2. the original notebook for (assignment, student) is rebuilt (:class:`Original`); locked cells
-   come from it, the student's answer cells are matched by cell id, and a tampered or deleted
-   locked cell is restored (and reported);
+2. the original cells for (assignment, student) are rebuilt from course.yml
+   (:class:`~course.grader.original.Original`); locked cells come from it, the student's answer
+   cells are matched by cell id, and a tampered or deleted locked cell is restored (and
+   reported);
 3. :func:`run_submission` runs setup + answer cells in a fresh job child, each cell in its own
    try/except; a cell that kills the child (``os._exit``, segfault, timeout) is skipped and the
    child restarted, so it costs only the questions that depend on it;
 4. computed questions: the variable named like the question is fetched as plain data and
    checked with the regenerated Variant; coding questions: each hidden case's calls run in the
-   child, expected values are computed here by the reference, and :func:`compare` decides.
+   child, expected values are computed here by the reference, and each case's typed check
+   decides.
 
 Nothing computed by the student (a boolean, a score, a message) is believed: only plain data
 values validated by :mod:`course.grader.protocol` reach a check.
@@ -25,13 +27,19 @@ import math
 import re
 import time
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from course.base.i18n import Text
 from course.generator.base import Feedback
+from course.generator.coding.engine import Case, expected_values
+from course.planning.layout import RUN_ROLES, Cell
+from course.planning.plan import DrawnQuestion
 
 from . import protocol
+from .original import Original
+from .records import Item, QuestionResult
 from .sandbox import Gone, Slot
 
 MAX_NOTEBOOK_BYTES = 100 * 1024 * 1024
@@ -128,68 +136,28 @@ def file_identity(path: Path) -> tuple[str | None, str | None]:
     return (m.group(1), m.group(2)) if m else (None, None)
 
 
-# --------------------------------------------------------------------------- the original
-@dataclass
-class Question:
-    """One question of the original notebook, with everything needed on the trusted side.
-
-    ``kind`` "computed": ``variant`` (a regenerated :class:`Variant`); "coding": ``coding`` (a
-    CodingQuestion) and ``cases`` (its hidden cases for this student)."""
-
-    id: str
-    kind: str
-    points: float
-    title: dict[str, str]
-    variant: Any = None
-    coding: Any = None
-    cases: list[Any] = field(default_factory=list)
-
-
-@dataclass
-class Original:
-    """The original notebook cells (id, role, question, source) and its questions."""
-
-    cells: list[dict[str, Any]]
-    questions: list[Question]
-    torch: bool = False
-    files: dict[str, bytes] = field(default_factory=dict)  # public support files (data)
-
-
-def merge(original: Original, submitted: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
-    """The cells to run (original locked cells, the student's answer cells by id) and the ids
-    of locked cells that were tampered with or deleted (restored from the original)."""
+# --------------------------------------------------------------------------- merging
+def merge(original: Original, submitted: dict[str, Any]) -> tuple[list[Cell], list[str]]:
+    """The cells to run (the original locked cells, the student's answer cells matched by id)
+    and the ids of locked cells that were tampered with or deleted (restored from the original)."""
     by_id: dict[str, dict[str, Any]] = {}
     for c in submitted["cells"]:
         if c["id"] is not None and c["id"] not in by_id:
             by_id[c["id"]] = c
     cells, restored = [], []
     for c in original.cells:
-        role = c["role"]
-        mine = by_id.get(c["id"])
-        if role == "answer":
+        mine = by_id.get(c.id)
+        if c.role == "answer":
             src = mine["source"] if mine is not None and mine["cell_type"] == "code" else ""
-            cells.append({**c, "source": src})
+            cells.append(Cell(c.id, c.kind, c.role, src, c.question))
         else:
-            if mine is None or mine["source"] != c["source"]:
-                restored.append(c["id"])
+            if mine is None or mine["source"] != c.source:
+                restored.append(c.id)
             cells.append(c)
     return cells, restored
 
 
 # --------------------------------------------------------------------------- running
-@dataclass
-class QuestionResult:
-    id: str
-    points: float
-    max_points: float
-    items: list[dict[str, Any]]  # {"name", "ok", "max", "points", "why": {fr,en}, "misconception"}
-    error: dict[str, str] | None = None  # {fr, en}: why the question could not be graded
-
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "points": self.points, "max_points": self.max_points,
-                "items": self.items, "error": self.error}
-
-
 def _t(fr: str, en: str) -> dict[str, str]:
     return {"fr": fr, "en": en}
 
@@ -240,7 +208,9 @@ def _error_text(err: Any) -> dict[str, str]:
               f"your code raised {name}{where_en}: {msg}".rstrip(" :"))
 
 
-def grade_computed(q: Question, reply: dict[str, Any]) -> QuestionResult:
+def grade_computed(q: DrawnQuestion, reply: dict[str, Any]) -> QuestionResult:
+    """Grade a computed question from the child's reply to ``get qN`` (plain data)."""
+    assert q.variant is not None
     parts = list(q.variant.parts)
     share = q.points / len(parts)
     if not reply["ok"]:
@@ -252,86 +222,74 @@ def grade_computed(q: Question, reply: dict[str, Any]) -> QuestionResult:
                      f"{q.id} must hold plain data (numbers, lists, dicts, arrays)")
         else:
             why = _error_text(err)
-        items = [{"name": p, "ok": False, "points": 0.0, "max": share, "why": why,
-                  "misconception": None} for p in parts]
-        return QuestionResult(q.id, 0.0, q.points, items)
+        return _result(q, [Item(p, False, 0.0, share, why) for p in parts])
     value = reply.get("value")  # a reply forged by student code may have "ok" and no value
     if not protocol.validate_plain(value):  # belt and braces: the decoder already guarantees it
         value = None
     try:
         feedback = q.variant.check(value)
     except Exception:  # noqa: BLE001 - a check that chokes on a student value costs the question only
-        feedback = [Feedback(p, False, error="invalid") for p in parts]
+        feedback = [Feedback(p, False, reason=_t("réponse mal formée", "malformed answer")) for p in parts]
     items = []
     for fb in feedback:
         m = fb.misconception
         why = None
         if not fb.correct:
-            if fb.error == "missing":
-                why = _t("partie manquante", "part missing")
-            elif fb.error:
-                why = _t("réponse mal formée", "malformed answer")
-            elif m is not None:
+            if m is not None:
                 why = {lang: fb.message(lang) for lang in ("fr", "en")}
+            elif fb.reason is not None:
+                why = dict(fb.reason)
             else:
                 why = _t("réponse incorrecte", "incorrect answer")
-        items.append({"name": fb.part, "ok": fb.correct, "points": share if fb.correct else 0.0,
-                      "max": share, "why": why, "misconception": m.key if m is not None else None})
-    return QuestionResult(q.id, sum(i["points"] for i in items), q.points, items)
+        items.append(Item(fb.part, fb.correct, share if fb.correct else 0.0, share, why,
+                          m.key if m is not None else None))
+    return _result(q, items)
 
 
-def grade_coding_case(session: Any, q: Question, case: Any, timeout: float) -> dict[str, Any]:
+def _result(q: DrawnQuestion, items: list[Item], error: Text | None = None) -> QuestionResult:
+    pts = sum(i.points for i in items)
+    return QuestionResult(q.id, round(pts, 6) if math.isfinite(pts) else 0.0, q.points, items, error,
+                          q.kind, dict(q.title))
+
+
+def grade_coding_case(session: Any, q: DrawnQuestion, case: Case, timeout: float) -> Item:
     """Run one hidden case in the child and compare with the reference (may raise Gone)."""
-    from course.generator import coding
-
+    assert q.coding is not None
     calls = [{"func": c.func, "method": c.method,
               "args": protocol.encode_value(c.args),
               "kwargs": protocol.encode_value(c.kwargs)} for c in case.calls]
     wanted = [[e.call, e.item] for e in case.expect]
     t0 = time.monotonic()
-    limit = case.time_limit_s if getattr(case, "time_limit_s", None) else timeout
+    limit = case.time_limit_s if case.time_limit_s else timeout
     reply = session.request({"op": "call", "calls": calls, "return": wanted}, timeout=limit + 1.0)
     elapsed = time.monotonic() - t0
-    item = {"name": case.id, "ok": False, "points": 0.0, "max": case.points,
-            "why": None, "misconception": None, "text": case.feedback,
-            "seconds": round(elapsed, 3)}
+    item = Item(case.id, False, 0.0, case.points, text=case.feedback, seconds=round(elapsed, 3))
     results = reply.get("results")
     if not reply["ok"] or type(results) is not list or len(results) != len(wanted):
-        item["why"] = _t("réponse invalide", "invalid reply")
+        item.why = _t("réponse invalide", "invalid reply")
         return item
-    if getattr(case, "time_limit_s", None) and elapsed > case.time_limit_s:
-        item["why"] = _t(f"trop lent ({elapsed:.0f} s)", f"too slow ({elapsed:.0f} s)")
+    if case.time_limit_s and elapsed > case.time_limit_s:
+        item.why = _t(f"trop lent ({elapsed:.0f} s)", f"too slow ({elapsed:.0f} s)")
         return item
-    expected = coding.expected_values(q.coding, case)
+    expected = expected_values(q.coding.reference, case)
     for e, r, want in zip(case.expect, results, expected):
         if type(r) is not dict or r.get("ok") is not True:
-            item["why"] = _error_text(r.get("error") if type(r) is dict else None)
+            item.why = _error_text(r.get("error") if type(r) is dict else None)
             return item
         got = r.get("value")
         if not protocol.validate_plain(got):
-            item["why"] = _t("valeur non valide", "invalid value")
+            item.why = _t("valeur non valide", "invalid value")
             return item
         try:
-            ok, why = coding.compare(e, got, want)
+            verdict = e.check.verdict(got, want)
         except Exception:  # noqa: BLE001 - a malformed student value
-            ok, why = False, "invalid value"
-        if not ok:
-            item["why"] = _t(_WHY_FR.get(why.split(" (")[0].split(":")[0], why), why)
+            item.why = _t("valeur non valide", "invalid value")
             return item
-    item["ok"], item["points"] = True, case.points
+        if not verdict.ok:
+            item.why = {lang: verdict.text(e.check, lang) for lang in ("fr", "en")}
+            return item
+    item.ok, item.points = True, case.points
     return item
-
-
-_WHY_FR = {"not an integer": "pas un entier", "wrong value": "valeur incorrecte",
-           "not a number": "pas un nombre", "not a finite number": "pas un nombre fini",
-           "not an array": "pas un tableau", "wrong shape": "forme incorrecte",
-           "not an array of numbers": "pas un tableau de nombres",
-           "contains NaN or infinity": "contient NaN ou l'infini", "wrong values": "valeurs incorrectes",
-           "wrong keys": "clés incorrectes", "invalid value": "valeur non valide",
-           "expected logits of shape (N, classes)": "logits de forme (N, classes) attendus"}
-
-
-RUN_ROLES = ("setup", "answer")  # check cells (otter) and statements are never run
 
 
 class Budgeted:
@@ -360,14 +318,14 @@ class Budgeted:
             raise
 
 
-def run_submission(slot: Slot, cells: list[dict[str, Any]], questions: list[Question],
-                   timeout: float, files: dict[str, bytes] | None = None,
+def run_submission(slot: Slot, cells: list[Cell], original: Original, timeout: float,
                    budget: float | None = None
                    ) -> tuple[dict[str, QuestionResult], dict[str, dict[str, Any]]]:
     """Run the cells then grade each question; returns (results by question, cell reports).
 
-    Only the setup and answer cells run (:data:`RUN_ROLES`), after ``files`` (the assignment's
-    public data files, regenerated on the trusted side) are written into the working folder.
+    Only the setup and answer cells run (:data:`~course.planning.layout.RUN_ROLES`), after the
+    assignment's public data files (regenerated on the trusted side) are written into the
+    working folder.
     A cell that kills the child is skipped on the next attempt; a question during which the
     child dies gets its failure and the next questions are graded in a restarted child.
     Everything together (cells, cases, restarts) gets ``budget`` seconds of wall clock
@@ -382,8 +340,9 @@ def run_submission(slot: Slot, cells: list[dict[str, Any]], questions: list[Ques
     budget = slot.limits.budget_s if budget is None else budget
     deadline = time.monotonic() + budget
     put = {"op": "put", "files": {name: base64.b64encode(data).decode("ascii")
-                                  for name, data in (files or {}).items()}}
-    cells = [c for c in cells if c.get("role", "answer") in RUN_ROLES]
+                                  for name, data in original.files.items()}}
+    questions = original.questions
+    cells = [c for c in cells if c.role in RUN_ROLES]
     for _attempt in range(MAX_RESTARTS):
         if time.monotonic() >= deadline:
             break
@@ -394,23 +353,24 @@ def run_submission(slot: Slot, cells: list[dict[str, Any]], questions: list[Ques
                 if not r["ok"]:
                     raise Gone("protocol: data files not written")
             for c in cells:
-                if c["id"] in skip or not c["source"].strip():
+                if c.id in skip or not c.source.strip():
                     continue
                 try:
-                    r = session.request({"op": "exec", "cell": c["id"], "source": c["source"]},
+                    r = session.request({"op": "exec", "cell": c.id, "source": c.source},
                                         timeout=timeout)
                 except Gone as g:
-                    skip.add(c["id"])
-                    cell_report[c["id"]] = {"ok": False, "gone": g.reason, "why": _gone_text(g.reason)}
+                    skip.add(c.id)
+                    cell_report[c.id] = {"ok": False, "gone": g.reason, "why": _gone_text(g.reason)}
                     raise
-                if c["id"] not in cell_report:
+                if c.id not in cell_report:
                     magics = r.get("magics", 0)  # a count; text forged by student code is dropped
-                    cell_report[c["id"]] = {"ok": r["ok"], "magics": magics if type(magics) is int else 0,
-                                            "why": None if r["ok"] else _error_text(r.get("error"))}
+                    cell_report[c.id] = {"ok": r["ok"], "magics": magics if type(magics) is int else 0,
+                                         "why": None if r["ok"] else _error_text(r.get("error"))}
             for q in questions:
                 if q.id in results:
                     continue
-                results[q.id] = _grade_question(session, q, timeout, results)
+                results[q.id] = _grade_question(session, q, original.cases.get(q.id, []), timeout,
+                                                results)
             return results, cell_report
         except Gone as g:
             if g.reason == "budget":
@@ -421,52 +381,45 @@ def run_submission(slot: Slot, cells: list[dict[str, Any]], questions: list[Ques
     why = (_gone_text("budget") if time.monotonic() >= deadline
            else _t("trop de plantages", "too many crashes"))
     for q in questions:  # budget spent or too many restarts: whatever is left fails
-        results.setdefault(q.id, _failed(q, why))
+        results.setdefault(q.id, _failed(q, original.cases.get(q.id, []), why))
     return results, cell_report
 
 
-def _failed(q: Question, why: dict[str, str]) -> QuestionResult:
-    if q.kind == "computed":
+def _failed(q: DrawnQuestion, cases: list[Case], why: Text) -> QuestionResult:
+    if q.variant is not None:
         parts = list(q.variant.parts)
-        items = [{"name": p, "ok": False, "points": 0.0, "max": q.points / len(parts), "why": why,
-                  "misconception": None} for p in parts]
+        items = [Item(p, False, 0.0, q.points / len(parts), why) for p in parts]
     else:
-        items = [{"name": c.id, "ok": False, "points": 0.0, "max": c.points, "why": why,
-                  "misconception": None, "text": c.feedback} for c in q.cases]
-    return QuestionResult(q.id, 0.0, q.points, items, error=why)
+        items = [Item(c.id, False, 0.0, c.points, why, text=c.feedback) for c in cases]
+    return _result(q, items, error=why)
 
 
-def _grade_question(session: Any, q: Question, timeout: float,
+def _grade_question(session: Any, q: DrawnQuestion, cases: list[Case], timeout: float,
                     results: dict[str, QuestionResult]) -> QuestionResult:
-    if q.kind == "computed":
+    if q.variant is not None:
         try:
             reply = session.request({"op": "get", "name": q.id}, timeout=timeout)
         except Gone as g:
-            results[q.id] = _failed(q, _gone_text(g.reason))
+            results[q.id] = _failed(q, cases, _gone_text(g.reason))
             raise
         return grade_computed(q, reply)
-    items: list[dict[str, Any]] = []
-    for i, case in enumerate(q.cases):
+    items: list[Item] = []
+    for i, case in enumerate(cases):
         try:
             items.append(grade_coding_case(session, q, case, timeout))
         except Gone as g:
             why = _gone_text(g.reason)
-            items.append({"name": case.id, "ok": False, "points": 0.0, "max": case.points,
-                          "why": why, "misconception": None, "text": case.feedback})
-            for rest in q.cases[i + 1:]:
-                items.append({"name": rest.id, "ok": False, "points": 0.0, "max": rest.points,
-                              "why": why, "misconception": None, "text": rest.feedback})
+            items += [Item(c.id, False, 0.0, c.points, why, text=c.feedback) for c in cases[i:]]
             results[q.id] = _scale(q, items)
             raise
     return _scale(q, items)
 
 
-def _scale(q: Question, items: list[dict[str, Any]]) -> QuestionResult:
+def _scale(q: DrawnQuestion, items: list[Item]) -> QuestionResult:
     """Case points are scaled to the question's points in course.yml."""
-    total = sum(i["max"] for i in items)
+    total = sum(i.max for i in items)
     f = q.points / total if total > 0 else 0.0
     for i in items:
-        i["max"] = round(i["max"] * f, 6)
-        i["points"] = round(i["points"] * f, 6)
-    pts = sum(i["points"] for i in items)
-    return QuestionResult(q.id, round(pts, 6) if math.isfinite(pts) else 0.0, q.points, items)
+        i.max = round(i.max * f, 6)
+        i.points = round(i.points * f, 6)
+    return _result(q, items)

@@ -15,8 +15,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from .batch import atomic_write
+from course.base.files import atomic_write
+
 from .grading import STATUS_TEXT
+from .records import Record
 
 T = {
     "points": {"fr": "points", "en": "points"},
@@ -275,10 +277,10 @@ def write_report(path: Path, records: list[dict[str, Any]], protections: list[tu
     atomic_write(path, doc)
 
 
-def write_outputs(root: Path, records: list[dict[str, Any]], lang: str,
+def write_outputs(root: Path, typed: list[Record], lang: str,
                   protections: list[tuple[str, bool, str]], notes: list[str]) -> dict[str, Any]:
     """Write every output from the records; returns the summary."""
-    records = [r | {"file": _file_name(r["file"])} for r in records]
+    records = [r.to_json() | {"file": _file_name(r.file)} for r in typed]
     max_points = max((totals(r)[1] for r in records if r["status"] == "graded"), default=0.0)
     write_grades_csv(root / "grades.csv", records, max_points)
     for rec in records:

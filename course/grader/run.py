@@ -19,18 +19,18 @@ from course.base.errors import CourseError, UsageError
 
 from . import grading, report
 from .batch import (
-    RECORD_VERSION,
     Executor,
     GradingJob,
     LocalExecutor,
-    atomic_write,
     file_sha256,
     record_is_authentic,
     record_key,
+    write_record,
 )
+from .records import RECORD_VERSION, Record
 from .sandbox import Limits, protections, root_refusal, unsafe_root_refused
 
-LOADER = "course.grader.assignment:load_original"
+LOADER = "course.grader.original:load_original"
 
 
 def find_notebooks(path: Path) -> list[Path]:
@@ -50,28 +50,22 @@ def find_course(path: Path) -> Path:
     raise UsageError("--course: no course.yml found in PATH, its parents or the current folder")
 
 
-def _record(nb: Path, sha: str, status: str, assignment: str | None, student: str | None,
-            detail: str = "") -> dict[str, Any]:
-    return {"version": RECORD_VERSION, "file": nb.name, "sha256": sha, "assignment": assignment,
-            "student": student, "status": status, "detail": detail, "questions": []}
-
-
 def plan(path: Path, roster: list[str], assignment: str | None, course_path: Path,
-         limits: Limits, loader: str = LOADER) -> tuple[list[GradingJob], list[dict[str, Any]]]:
+         limits: Limits, loader: str = LOADER) -> tuple[list[GradingJob], list[Record]]:
     """Jobs to grade and records of notebooks rejected before grading."""
     store = path / ".grader"
-    rejected: list[dict[str, Any]] = []
+    rejected: list[Record] = []
     found: list[tuple[Path, str, str, str]] = []
     for nb in find_notebooks(path):
         sha = file_sha256(nb)
         read = grading.read_notebook(nb)
         if read.status != "ok":
-            rejected.append(_record(nb, sha, read.status, None, None, read.detail))
+            rejected.append(Record.rejected(nb.name, sha, read.status, detail=read.detail))
             continue
         a, s = grading.identity(read, nb)
         fa, fs = grading.file_identity(nb)
         if a is None or s is None:
-            rejected.append(_record(nb, sha, "no-metadata", fa, fs))
+            rejected.append(Record.rejected(nb.name, sha, "no-metadata", fa, fs))
             continue
         why = []
         if assignment is not None and a != assignment:
@@ -81,7 +75,7 @@ def plan(path: Path, roster: list[str], assignment: str | None, course_path: Pat
         if s not in roster:
             why.append(f"student {s} is not in the roster")
         if why:
-            rejected.append(_record(nb, sha, "mismatch", a, s, "; ".join(why)))
+            rejected.append(Record.rejected(nb.name, sha, "mismatch", a, s, "; ".join(why)))
             continue
         found.append((nb, sha, a, s))
     count: dict[str, int] = {}
@@ -90,7 +84,7 @@ def plan(path: Path, roster: list[str], assignment: str | None, course_path: Pat
     jobs = []
     for nb, sha, a, s in found:
         if count[s] > 1:
-            rejected.append(_record(nb, sha, "duplicate", a, s, f"{count[s]} notebooks for {s}"))
+            rejected.append(Record.rejected(nb.name, sha, "duplicate", a, s, f"{count[s]} notebooks for {s}"))
             continue
         jobs.append(GradingJob(str(nb), str(course_path), a, s, str(store / f"{nb.stem}.json"),
                                asdict(limits), sha, loader))
@@ -111,7 +105,7 @@ def torch_limits(limits: Limits) -> Limits:
 def grade_folder(path: Path, *, course_path: Path | None = None, assignment: str | None = None,
                  jobs: int | None = None, limits: Limits | None = None, lang: str | None = None,
                  resume: bool = True, executor: Executor | None = None, loader: str = LOADER,
-                 on_record: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+                 on_record: Callable[[Record], None] | None = None) -> dict[str, Any]:
     """Grade every submission under ``path``; returns the summary (and writes all outputs)."""
     from course.planning.config import load_course
 
@@ -125,9 +119,9 @@ def grade_folder(path: Path, *, course_path: Path | None = None, assignment: str
         raise CourseError(root_refusal())
     todo, rejected = plan(path, course.roster, assignment, course_path, limits, loader)
     store = path / ".grader"
-    records: list[dict[str, Any]] = []
+    records: list[Record] = []
     for rec in rejected:
-        atomic_write(store / f"{Path(rec['file']).stem}.json", json.dumps(rec, indent=1))
+        write_record(rec, store / f"{Path(rec.file).stem}.json")
         records.append(rec)
         if on_record:
             on_record(rec)
@@ -144,16 +138,17 @@ def grade_folder(path: Path, *, course_path: Path | None = None, assignment: str
                         and old.get("version") == RECORD_VERSION and old.get("status") != "error" \
                         and (old.get("file"), old.get("student"), old.get("assignment")) \
                         == (Path(job.notebook).name, job.student, job.assignment):
-                    records.append(old)
+                    rec = Record.from_json(old)
+                    records.append(rec)
                     if on_record:
-                        on_record(old | {"resumed": True})
+                        on_record(rec)
                     continue
             except Exception:  # noqa: BLE001 - a planted record (a list, nested 10**5 deep...) is regraded
                 pass
         run.append(job)
     torch = False
     if run and loader == LOADER:
-        from .assignment import assignment_uses_torch
+        from .original import assignment_uses_torch
 
         torch = any(assignment_uses_torch(course, a) for a in {j.assignment for j in run})
     if torch:
@@ -164,8 +159,8 @@ def grade_folder(path: Path, *, course_path: Path | None = None, assignment: str
         records.append(rec)
         if on_record:
             on_record(rec)
-    keep = {Path(j.record).stem for j in todo} | {Path(r["file"]).stem for r in rejected}
-    records = [r for r in records if Path(r["file"]).stem in keep]
+    keep = {Path(j.record).stem for j in todo} | {Path(r.file).stem for r in rejected}
+    records = [r for r in records if Path(r.file).stem in keep]
     s = report.write_outputs(path, records, lang, prot.items(lang), prot.notes)
     s["report"] = str(path / "report.html")
     s["lang"] = lang

@@ -20,7 +20,9 @@ sys.path.insert(0, str(BENCH))
 
 import otter_equiv as O  # noqa: E402
 
-from course.generator.coding import CODING, coding_rng, evaluate_case  # noqa: E402
+from course.generator.coding.engine import coding_rng, evaluate_case  # noqa: E402
+from course.generator.coding.registry import get_coding  # noqa: E402
+from course.planning.plan import exercise_variant  # noqa: E402
 
 
 def _load_bench():
@@ -83,8 +85,7 @@ def test_otter_tests_agree_with_the_grader(setup):
     G, course, master, _ = setup
     tests = _tests(master)
     setup_src = next(c.source for c in master.cells if c.cell_type == "code")
-    q = G.assignment_questions(course, G.ASSIGNMENT, "b000")
-    variant, cq = q[0].variant, CODING["activations"]
+    variant, cq = exercise_variant(course, "mlp-params", "b000"), get_coding("activations")
     cases = cq.hidden_cases(coding_rng(course.seed, "b000", cq.id))
     for kind in range(len(G.KINDS)):
         name, adversarial, _ = G.KINDS[kind]
@@ -100,7 +101,7 @@ def test_otter_tests_agree_with_the_grader(setup):
         ns: dict = {}
         exec(ans["q2"], ns)
         with np.errstate(all="ignore"):
-            want = [evaluate_case(cq, c, ns).passed for c in cases]
+            want = [evaluate_case(cq.reference, c, ns).passed for c in cases]
             got = [_passes(setup_src, ans["q2"], t) for _, t in tests["q2"]]
         assert got == want, name
     # the kinds differ as intended: correct passes everything, forgot-biases only the total fails

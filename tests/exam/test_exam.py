@@ -12,9 +12,10 @@ from course.base.errors import CourseError, UsageError
 from course.base.rng import make_rng
 from course.cli.main import main
 from course.documents import latex
-from course.documents.exam import build_exam, plan, recheck
+from course.documents.exam import build_exam, recheck
 from course.generator.registry import registry
 from course.planning.config import load_course
+from course.planning.plan import plan_exam
 
 from .conftest import COURSE
 
@@ -47,7 +48,7 @@ def test_regeneration_is_byte_identical(built_sources: Path, tmp_path: Path) -> 
 def test_variants_come_from_the_one_rng_door(built_sources: Path) -> None:
     man = json.loads((built_sources / "manifest.json").read_text())
     course = load_course(COURSE)
-    qs = plan(course, "mini")
+    qs = plan_exam(course, "mini")
     assert [q.key for q in qs] == ["mlp", "conv", "soft", "percep", "quiz", "loss", "mlp#2"]
     for st in man["students"]:
         for q, vd in zip(qs, st["variants"]):

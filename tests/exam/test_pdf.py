@@ -14,8 +14,8 @@ from PIL import Image
 from pypdf import PdfReader
 
 from course.documents.exam import build_exam, read_page_ranges
-from course.documents.keys import number
 from course.documents.latex import compile_tex
+from course.generator.render import math_number as number
 
 from .conftest import COURSE
 

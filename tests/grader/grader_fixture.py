@@ -1,8 +1,8 @@
 """A small course and notebook builder following the grading contract, for the grader's tests.
 
-The loader :func:`load` is what ``course.documents.notebooks.build_notebook`` + questions give the grader:
-the original cells (setup, statement, answer) and the questions with their secrets (the
-regenerated Variant of ``mlp-params``, the hidden cases of the ``activations`` coding question).
+The loader :func:`load` is what ``course.grader.original.load_original`` gives the grader: the
+original cells (setup, answer, check) and the questions with their secrets (the regenerated
+Variant of ``mlp-params``, the hidden cases of the ``activations`` coding question).
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import json
 import shutil
 from pathlib import Path
 
-from course.documents.notebooks import cell_checksum
-from course.generator.coding import CODING, coding_rng
-from course.grader.assignment import variant_for
-from course.grader.grading import Original, Question
+from course.generator.coding.registry import get_coding
+from course.grader.original import Original
+from course.planning.layout import Cell
+from course.planning.plan import DrawnQuestion, PlannedQuestion, exercise_variant
 
 REPO = Path(__file__).resolve().parents[2]
 ASSIGNMENT = "hwt"
@@ -22,7 +22,7 @@ CORRECT_Q1 = ("w = [a * b for a, b in zip(layers, layers[1:])]\n"
               "q1 = {'total': sum(w) + sum(layers[1:]), 'weights': w, 'biases': list(layers[1:])}\n")
 FORGOT_BIASES_Q1 = ("w = [a * b for a, b in zip(layers, layers[1:])]\n"
                     "q1 = {'total': sum(w), 'weights': w, 'biases': list(layers[1:])}\n")
-CORRECT_Q2 = CODING["activations"].solution
+CORRECT_Q2 = get_coding("activations").solution
 
 
 def make_course(root: Path, students: list[str]) -> Path:
@@ -37,30 +37,32 @@ def make_course(root: Path, students: list[str]) -> Path:
     return root / "course.yml"
 
 
-def original_cells(course, student: str) -> list[dict]:
-    v = variant_for(course, "mlp-params", student)
+def original_cells(course, student: str) -> list[Cell]:
+    v = exercise_variant(course, "mlp-params", student)
     return [
-        {"id": "setup", "role": "setup", "question": None, "cell_type": "code",
-         "source": f"import numpy as np\nlayers = {v.params['layers']!r}\n"},
-        {"id": "q1-statement", "role": "statement", "question": "q1", "cell_type": "code",
-         "source": "# Count the parameters of the MLP `layers`; q1 = {'total', 'weights', 'biases'}\n"},
-        {"id": "q1-answer", "role": "answer", "question": "q1", "cell_type": "code", "source": "q1 = ...\n"},
-        {"id": "q1-check", "role": "check", "question": "q1", "cell_type": "code",
-         "source": "grader.check('q1')\n"},
-        {"id": "q2-answer", "role": "answer", "question": "q2", "cell_type": "code",
-         "source": CODING["activations"].stub},
-        {"id": "q2-check", "role": "check", "question": "q2", "cell_type": "code",
-         "source": "grader.check('q2')\n"},
+        Cell("setup", "code", "setup", f"import numpy as np\nlayers = {v.params['layers']!r}\n"),
+        Cell("q1-statement", "code", "statement",
+             "# Count the parameters of the MLP `layers`; q1 = {'total', 'weights', 'biases'}\n", "q1"),
+        Cell("q1-answer", "code", "answer", "q1 = ...\n", "q1"),
+        Cell("q1-check", "code", "check", "grader.check('q1')\n", "q1"),
+        Cell("q2-answer", "code", "answer", get_coding("activations").stub, "q2"),
+        Cell("q2-check", "code", "check", "grader.check('q2')\n", "q2"),
     ]
 
 
+def questions(course, student: str) -> list[DrawnQuestion]:
+    """q1: mlp-params (3 points), q2: the activations coding question (4 points)."""
+    cq = get_coding("activations")
+    q1 = PlannedQuestion(1, "computed", "mlp-params", "mlp-params", 3.0, {"fr": "MLP", "en": "MLP"},
+                         "mlp-params")
+    q2 = PlannedQuestion(2, "coding", cq.id, cq.id, 4.0, dict(cq.title))
+    return [DrawnQuestion(q1, student, variant=exercise_variant(course, "mlp-params", student)),
+            DrawnQuestion(q2, student, coding=cq)]
+
+
 def load(course, assignment: str, student: str) -> Original:
-    cq = CODING["activations"]
-    qs = [Question("q1", "computed", 3.0, {"fr": "MLP", "en": "MLP"},
-                   variant=variant_for(course, "mlp-params", student)),
-          Question("q2", "coding", 4.0, cq.title, coding=cq,
-                   cases=cq.hidden_cases(coding_rng(course.seed, student, cq.id)))]
-    return Original(original_cells(course, student), qs)
+    qs = questions(course, student)
+    return Original(original_cells(course, student), qs, {"q2": qs[1].hidden_cases(course.seed)})
 
 
 def notebook(course, student: str, q1: str | None = CORRECT_Q1, q2: str | None = CORRECT_Q2,
@@ -69,27 +71,24 @@ def notebook(course, student: str, q1: str | None = CORRECT_Q1, q2: str | None =
     """A submitted notebook: answers replaced, locked cells optionally tampered (None deletes)."""
     cells = []
     for c in original_cells(course, student):
-        src = c["source"]
-        if c["id"] == "q1-answer" and q1 is not None:
+        src = c.source
+        if c.id == "q1-answer" and q1 is not None:
             src = q1
-        if c["id"] == "q2-answer" and q2 is not None:
+        if c.id == "q2-answer" and q2 is not None:
             src = q2
-        if tamper and c["id"] in tamper:
-            if tamper[c["id"]] is None:
+        if tamper and c.id in tamper:
+            if tamper[c.id] is None:
                 continue
-            src = tamper[c["id"]]
-        cells.append({"id": c["id"], "cell_type": "code", "source": src, "execution_count": 1,
+            src = tamper[c.id]
+        cells.append({"id": c.id, "cell_type": "code", "source": src, "execution_count": 1,
                       "outputs": [{"output_type": "stream", "name": "stdout", "text": "q1 ok 3/3\n"}],
-                      "metadata": {"course": {"role": c["role"], "question": c["question"]}}})
+                      "metadata": {"course": {"role": c.role, "question": c.question}}})
     for e in extra or []:
         cells.append({"id": e["id"], "cell_type": "code", "source": e["source"], "outputs": [],
                       "execution_count": None, "metadata": {}})
-    locked = {c["id"]: cell_checksum(c["source"]) for c in original_cells(course, student)
-              if c["role"] != "answer"}
-    meta = {"course": {"assignment": assignment, "student": student, "version": 1,
+    meta = {"course": {"assignment": assignment, "student": student, "version": 2,
                        "questions": [{"id": "q1", "kind": "computed", "ref": "mlp-params", "points": 3},
-                                     {"id": "q2", "kind": "coding", "ref": "activations", "points": 4}],
-                       "locked": locked},
+                                     {"id": "q2", "kind": "coding", "ref": "activations", "points": 4}]},
             "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
     return {"nbformat": 4, "nbformat_minor": 5, "metadata": meta, "cells": cells}
 

@@ -29,11 +29,12 @@ from pathlib import Path
 import grader_fixture as F
 import pytest
 
-from course.grader.assignment import variant_for
-from course.grader.grading import Original, Question
+from course.grader.original import Original
 from course.grader.run import grade_folder
 from course.grader.sandbox import Limits
 from course.planning.config import load_course
+from course.planning.layout import Cell
+from course.planning.plan import DrawnQuestion, PlannedQuestion, exercise_variant
 
 WIN = F.CORRECT_Q1
 
@@ -47,11 +48,11 @@ def _if(cond: str) -> str:
 def load(course, assignment: str, student: str) -> Original:
     """grader_fixture's original notebook plus q3, a forward-equations (sympy) question."""
     orig = F.load(course, assignment, student)
-    cells = orig.cells + [{"id": "q3-answer", "role": "answer", "question": "q3", "cell_type": "code",
-                           "source": "q3 = ...\n"}]
-    q3 = Question("q3", "computed", 2.0, {"fr": "équations", "en": "equations"},
-                  variant=variant_for(course, "forward-equations", student))
-    return Original(cells, [*orig.questions, q3])
+    cells = orig.cells + [Cell("q3-answer", "code", "answer", "q3 = ...\n", "q3")]
+    planned = PlannedQuestion(3, "computed", "forward-equations", "forward-equations", 2.0,
+                              {"fr": "équations", "en": "equations"}, "forward-equations")
+    q3 = DrawnQuestion(planned, student, variant=exercise_variant(course, "forward-equations", student))
+    return Original(cells, [*orig.questions, q3], orig.cases)
 
 
 # ----------------------------------------------------------------------------- attacks
@@ -214,7 +215,7 @@ BAD_NAMES = {"csv-formula": "=HYPERLINK(\"evil\")+cmd|' -c calc'!A0.ipynb"}
 
 
 def _q3_answer(course, student: str) -> str:
-    return f"q3 = {variant_for(course, 'forward-equations', student).answer!r}\n"
+    return f"q3 = {exercise_variant(course, 'forward-equations', student).answer!r}\n"
 
 
 @pytest.fixture(scope="module")

@@ -18,11 +18,13 @@ import nbformat
 import pytest
 import torch
 
-from course.documents.notebooks import build_notebook, data_filename
-from course.generator.coding import CODING, TRAIN_TIME_S
+from course.documents.notebooks import build_notebook
+from course.generator.coding.registry import get_coding
+from course.generator.coding.torch_models import TRAIN_TIME_S
 from course.grader.run import grade_folder
 from course.grader.sandbox import Limits
 from course.planning.config import load_course
+from course.planning.layout import data_filename
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -58,7 +60,7 @@ def graded(tmp_path_factory):
     nbformat.write(build_notebook(course, "hw3", stub), str(sub / f"hw3-{stub}.ipynb"))
     nb = build_notebook(course, "hw3", wrong, solutions=True)
     cell = next(c for c in nb.cells if c.id == _answer_id(nb, "torch-cnn"))
-    cell.source = CODING["torch-cnn"].solution + UNTRAINED.format(data=data_filename("hw3", "torch-cnn"))
+    cell.source = get_coding("torch-cnn").solution + UNTRAINED.format(data=data_filename("hw3", "torch-cnn"))
     nbformat.write(nb, str(sub / f"hw3-{wrong}.ipynb"))
     d4 = tmp / "hw4" / "submissions"
     d4.mkdir(parents=True)
@@ -95,13 +97,13 @@ def test_solutions_get_full_marks(graded):
 def test_stub_gets_zero(graded):
     row, rec = graded["hw3-stub"]
     assert row["status"] == "graded" and float(row["total"]) == 0.0
-    cnn = _q(rec, CODING["torch-cnn"].title["en"])
+    cnn = _q(rec, get_coding("torch-cnn").title["en"])
     assert all("NotImplementedError" in it["why"]["en"] for it in cnn["items"])
 
 
 def test_untrained_model_gets_architecture_and_forward_only(graded):
     row, rec = graded["hw3-wrong"]
-    cnn = _q(rec, CODING["torch-cnn"].title["en"])
+    cnn = _q(rec, get_coding("torch-cnn").title["en"])
     ok = {it["name"]: it["ok"] for it in cnn["items"]}
     assert ok == {"architecture": True, "forward": True, "forward-one": True, "training": False}
     assert cnn["points"] == pytest.approx(cnn["max_points"] * 3.5 / 6.0)

@@ -13,15 +13,14 @@ import pytest
 
 from course.base.errors import CourseError, UsageError
 from course.cli.main import main
-from course.documents.notebooks import (
-    build_assignment,
-    build_notebook,
-    cell_checksum,
-    notebook_filename,
-    question_variant,
-)
-from course.generator.coding import CODING, coding_rng, expected_values
+from course.documents.notebooks import build_assignment, build_notebook
+from course.generator.coding.engine import coding_rng, expected_values
+from course.generator.coding.registry import coding_registry
 from course.planning.config import load_course
+from course.planning.layout import notebook_filename
+from course.planning.plan import exercise_variant as question_variant
+
+CODING = coding_registry()
 
 HERE = Path(__file__).parent
 DATA = HERE / "data"
@@ -76,13 +75,14 @@ def test_notebooks_validate_and_carry_metadata(demo_build: Path) -> None:
         assert [q["kind"] for q in meta["questions"]] == ["computed", "coding", "coding", "coding"]
         ids = [c.id for c in nb.cells]
         assert len(set(ids)) == len(ids)
+        assert ids[:3] == ["title", "setup", "checks"]
         for c in nb.cells:
-            role = c.metadata["course"]["role"]
-            if role == "answer":
-                assert c.id not in meta["locked"]
-            else:
-                assert meta["locked"][c.id] == cell_checksum(c.source)
-        assert set(nb.metadata["otter"]["tests"]) == {"q1", "q2", "q3", "q4"}
+            locked = c.metadata["course"]["role"] != "answer"
+            assert c.metadata.get("editable", True) is not locked
+        checks = nb.cells[2]
+        assert checks.metadata["jupyter"]["source_hidden"] and "grader = Checks(" in checks.source
+        # the grader trusts no checksum and no test from the notebook: none is written
+        assert "locked" not in meta and "otter" not in nb.metadata
 
 
 def test_answer_cells_hold_stubs_or_solutions(demo, demo_build: Path) -> None:
@@ -102,8 +102,9 @@ def test_answer_cells_hold_stubs_or_solutions(demo, demo_build: Path) -> None:
     assert all(f.correct for f in v.check(ns["q1"]))
     assert "q1-solution" in scells and "q1-solution" not in cells
     # locked cells are the same in both notebooks (the grader rebuilds the student one)
-    for cid, digest in nb.metadata["course"]["locked"].items():
-        assert sol.metadata["course"]["locked"][cid] == digest
+    for c in nb.cells:
+        if c.metadata["course"]["role"] not in ("answer", "solution"):
+            assert scells[c.id] == c.source
 
 
 def test_build_is_deterministic_and_per_student(demo) -> None:
@@ -170,9 +171,16 @@ def _significant(x: float) -> bool:
 
 def _assert_no_leak(course, assignment: str, out: Path, students: list[str]) -> int:
     """Every handed-out byte of text against the answers and the hidden expected values."""
+    from course.documents.runtime import library_source
+
     checked = 0
+    library = library_source()  # the checkers' code, the same in every notebook: not data
     for sid in students:
         nb = json.loads((out / "student" / notebook_filename(assignment, sid)).read_text())
+        for c in nb["cells"]:
+            if c["id"] == "checks":
+                assert library in c["source"]
+                c["source"] = c["source"].replace(library, "")
         everything = json.dumps(nb, ensure_ascii=False)
         tokens = set(_NUM.findall(everything))
         not_statements = json.dumps([c for c in nb["cells"]
@@ -199,9 +207,9 @@ def _assert_no_leak(course, assignment: str, out: Path, students: list[str]) -> 
                 # a hidden value equal to a public sample's output (5/6 from two small count
                 # matrices) is a coincidence of simple numbers, not a leak
                 public = {round(x, 12) for case in cq.public_cases
-                          for want in expected_values(cq, case) for x in _floats(want)}
+                          for want in expected_values(cq.reference, case) for x in _floats(want)}
                 for case in cq.hidden_cases(coding_rng(course.seed, sid, cq.id)):
-                    for e, want in zip(case.expect, expected_values(cq, case)):
+                    for e, want in zip(case.expect, expected_values(cq.reference, case)):
                         if e.target == "value":
                             continue
                         for x in _floats(want):
@@ -260,7 +268,7 @@ def test_empty_roster(demo, tmp_path: Path) -> None:
 
 
 def test_unknown_coding_question(demo, tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="unknown coding question 'no-such-question'"):
+    with pytest.raises(CourseError, match="questions.0..coding: unknown coding question 'no-such-question'"):
         build_assignment(demo, "bad-coding", out=tmp_path)
 
 

@@ -2,8 +2,9 @@
 mistakes fail, cases are deterministic data (issue 5).
 
 The grader runs student code in a sandbox; here the *trusted* solutions run in-process through
-course.generator.coding.evaluate_case, which compares with the reference exactly as the grader's
-trusted side does (expected_values + compare).
+course.generator.coding.engine.evaluate_case, which compares with the reference exactly as the
+grader's trusted side does (expected values + each case's typed check). Stubs and solutions are
+real Python files of each question's folder: they are imported here as modules too.
 """
 
 from __future__ import annotations
@@ -13,14 +14,11 @@ import json
 import numpy as np
 import pytest
 
-from course.generator.coding import (
-    CODING,
-    TORCH_SETUP,
-    Case,
-    coding_rng,
-    evaluate_case,
-    expected_values,
-)
+from course.generator.coding.engine import Case, coding_rng, evaluate_case, expected_values
+from course.generator.coding.registry import coding_registry
+from course.generator.coding.torch_models import TORCH_SETUP
+
+CODING = coding_registry()
 
 SEED = 20261121
 FAST = [q for q in CODING if not CODING[q].torch]
@@ -57,8 +55,8 @@ def test_solution_passes_hidden_and_public_cases(qid: str) -> None:
         cases = _cases(cq, student) + cq.public_cases
         assert len(cases) >= 2
         for case in cases:
-            r = evaluate_case(cq, case, ns)
-            assert r.passed, f"{qid} {student} {case.id}: {r.detail}"
+            r = evaluate_case(cq.reference, case, ns)
+            assert r.passed, f"{qid} {student} {case.id}: {r.text('en')}"
 
 
 @pytest.mark.parametrize("qid", FAST + TORCH)
@@ -66,7 +64,7 @@ def test_stub_fails_every_case(qid: str) -> None:
     cq = CODING[qid]
     ns = _namespace(cq, cq.stub)
     cases = [c for c in _cases(cq) if c.id != "training"] + cq.public_cases
-    assert not any(evaluate_case(cq, c, ns).passed for c in cases)
+    assert not any(evaluate_case(cq.reference, c, ns).passed for c in cases)
 
 
 @pytest.mark.parametrize("qid", TORCH)
@@ -79,8 +77,19 @@ def test_torch_solution_passes_hidden_cases(qid: str) -> None:
     cases = _cases(cq) + cq.public_cases
     assert {c.id for c in cases} >= {"architecture", "forward", "forward-one", "training"}
     for case in cases:
-        r = evaluate_case(cq, case, ns)
-        assert r.passed, f"{qid} {case.id}: {r.detail}"
+        r = evaluate_case(cq.reference, case, ns)
+        assert r.passed, f"{qid} {case.id}: {r.text('en')}"
+
+
+@pytest.mark.parametrize("qid", FAST)
+def test_stub_and_solution_are_importable_modules(qid: str) -> None:
+    """stub.py and solution.py import as ordinary modules and define the question's names."""
+    import importlib
+
+    pkg = CODING[qid].folder.name
+    for part in ("stub", "solution"):
+        mod = importlib.import_module(f"course.generator.coding.questions.{pkg}.{part}")
+        assert all(callable(getattr(mod, n)) for n in CODING[qid].names), (qid, part)
 
 
 def test_hidden_cases_are_deterministic_plain_data_and_per_student() -> None:
@@ -96,7 +105,7 @@ def test_feedback_never_holds_an_expected_value() -> None:
     for cq in (CODING["activations"], CODING["dense-layer"], CODING["metrics"]):
         for case in _cases(cq):
             text = json.dumps(case.feedback)
-            for want in expected_values(cq, case):
+            for want in expected_values(cq.reference, case):
                 for x in np.ravel(np.asarray(want, dtype=float))[:50]:
                     if round(float(x), 3) != float(x):
                         assert f"{x:.4f}" not in text
@@ -106,7 +115,7 @@ def test_feedback_never_holds_an_expected_value() -> None:
 def _failing(qid: str, source: str) -> set[str]:
     cq = CODING[qid]
     ns = _namespace(cq, source)
-    return {c.id for c in _cases(cq) if not evaluate_case(cq, c, ns).passed}
+    return {c.id for c in _cases(cq) if not evaluate_case(cq.reference, c, ns).passed}
 
 
 def test_unstable_softmax_fails_only_the_large_case() -> None:
@@ -165,8 +174,8 @@ def test_cnn_with_a_wrong_architecture_fails_architecture_and_forward() -> None:
     cq = CODING["torch-cnn"]
     ns = _namespace(cq, bad)
     cases = {c.id: c for c in _cases(cq)}
-    assert not evaluate_case(cq, cases["architecture"], ns).passed
-    assert not evaluate_case(cq, cases["forward"], ns).passed
+    assert not evaluate_case(cq.reference, cases["architecture"], ns).passed
+    assert not evaluate_case(cq.reference, cases["forward"], ns).passed
 
 
 def test_training_below_the_accuracy_fails() -> None:
@@ -175,5 +184,5 @@ def test_training_below_the_accuracy_fails() -> None:
     cq = CODING["torch-rnn"]
     ns = _namespace(cq, bad)
     case = next(c for c in _cases(cq) if c.id == "training")
-    r = evaluate_case(cq, case, ns)
-    assert not r.passed and "accuracy" in r.detail
+    r = evaluate_case(cq.reference, case, ns)
+    assert not r.passed and "accuracy" in r.text('en')

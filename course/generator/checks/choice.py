@@ -1,0 +1,64 @@
+"""Multiple choice: one option label (``"B"``) or a set of labels (every right one, nothing
+else); case-insensitive."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from course.base.i18n import Text
+
+from .base import AnswerSpace, Check, ChoiceField, Field
+from .portable import summary
+
+
+def choice_form(x, p):
+    """An option label, or a list of option labels."""
+    if type(x) is str or (type(x) in (list, tuple) and all(type(v) is str for v in x)):
+        return None
+    return ["not-choice", {"got": summary(x)}]
+
+
+def choice_compare(x, want, p):
+    """The same set of labels, ignoring case and spaces."""
+    def norm(v):
+        return frozenset([v.strip().upper()]) if type(v) is str else frozenset(s.strip().upper() for s in v)
+
+    return None if norm(x) == norm(want) else ["wrong-value", {}]
+
+
+@dataclass(frozen=True)
+class ChoiceCheck(Check):
+    """Multiple choice among ``options`` (labels such as ``A``..``D``)."""
+
+    kind: ClassVar[str] = "choice"
+    REASONS: ClassVar[dict[str, Text]] = {
+        "not-choice": {"fr": "attendu : une lettre ou une liste de lettres ({got})",
+                       "en": "expected a letter or a list of letters ({got})"},
+    }
+    form_fn: ClassVar[Any] = choice_form
+    compare_fn: ClassVar[Any] = choice_compare
+    text_answer: ClassVar[bool] = True
+    options: tuple[str, ...] = field(default_factory=tuple)
+
+    def parse(self, text: str) -> Any:
+        labels = [p.strip().upper() for p in re.split(r"[\s,;]+", str(text)) if p.strip()]
+        if not labels:
+            raise ValueError("no option given")
+        return labels[0] if len(labels) == 1 else labels
+
+    def describe(self, lang: str) -> str:
+        return "une ou plusieurs lettres" if lang == "fr" else "one or more option letters"
+
+    def key_md(self, value: Any, lang: str) -> str:
+        labels = [value] if isinstance(value, str) else list(value)
+        return ", ".join(f"**{x}**" for x in labels)
+
+    def answer_space(self, value: Any, lang: str) -> AnswerSpace:
+        return AnswerSpace(options=tuple(self.options))
+
+    def lms_field(self, value: Any, lang: str, wrong: tuple[tuple[Any, str], ...] = ()) -> Field:
+        right = (value,) if isinstance(value, str) else tuple(value)
+        return ChoiceField(tuple(self.options) or tuple(sorted(right)), right,
+                           multiple=not isinstance(value, str))

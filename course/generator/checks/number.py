@@ -1,0 +1,54 @@
+"""A real number within a tolerance (the one rule of :func:`.portable.close`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from course.generator.render import math_number
+
+from ._parsing import parse_number
+from .base import Check, Field, NumberField, numeric_wrong
+from .portable import close, plain_number, summary
+
+
+def float_form(x, p):
+    """A genuine finite number."""
+    f = plain_number(x)
+    if f is None:
+        return ["not-number", {"got": summary(x)}]
+    if f != f or f in (float("inf"), float("-inf")):
+        return ["not-finite", {}]
+    return None
+
+
+def float_compare(x, want, p):
+    """Within ``atol + rtol * |want|`` of the expected number."""
+    return None if close(plain_number(x), float(want), p["rtol"], p["atol"]) else ["wrong-value", {}]
+
+
+@dataclass(frozen=True)
+class FloatCheck(Check):
+    """A number: accepted when ``|s - e| <= atol + rtol * |e|``."""
+
+    kind: ClassVar[str] = "float"
+    form_fn: ClassVar[Any] = float_form
+    compare_fn: ClassVar[Any] = float_compare
+    rtol: float = 1e-2
+    atol: float = 1e-3
+
+    def tolerance(self, expected: float) -> float:
+        """The absolute tolerance around ``expected`` (for LMS numerical answers)."""
+        return self.atol + self.rtol * abs(float(expected))
+
+    def parse(self, text: str) -> float:
+        return parse_number(text)
+
+    def describe(self, lang: str) -> str:
+        return "un nombre" if lang == "fr" else "a number"
+
+    def key_md(self, value: Any, lang: str) -> str:
+        return f"${math_number(value)}$"
+
+    def lms_field(self, value: Any, lang: str, wrong: tuple[tuple[Any, str], ...] = ()) -> Field:
+        return NumberField(value, self.tolerance(value), numeric_wrong(wrong))

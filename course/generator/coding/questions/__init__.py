@@ -1,0 +1,1 @@
+"""The built-in coding questions, one folder each (see :mod:`course.generator.coding.question`)."""
