@@ -29,6 +29,7 @@ import torch.nn.functional as F  # noqa: N812
 from torch import nn
 
 from course.base.errors import ParameterError
+from course.reference import batchnorm as np_bn
 from course.reference import conv as np_conv
 from course.reference import pooling as np_pool
 from course.reference import recurrent as np_rec
@@ -137,12 +138,12 @@ def load_conv(module: nn.Conv2d | Conv2d, w: np.ndarray, b: np.ndarray) -> None:
 
 
 def load_batchnorm(module: nn.modules.batchnorm._BatchNorm, gamma, beta,
-                   state: dict[str, np.ndarray]) -> None:
+                   state: np_bn.BatchNormState) -> None:
     """Copy gamma, beta and the moving statistics into an ``nn.BatchNorm1d/2d``."""
     with torch.no_grad():
         for target, value in ((module.weight, gamma), (module.bias, beta),
-                              (module.running_mean, state["moving_mean"]),
-                              (module.running_var, state["moving_var"])):
+                              (module.running_mean, state.moving_mean),
+                              (module.running_var, state.moving_var)):
             target.copy_(torch.as_tensor(np.asarray(value), dtype=target.dtype))
 
 
