@@ -274,7 +274,7 @@ def small_rnn_numpy(cell: str, params: dict[str, np.ndarray], x: np.ndarray) -> 
     if cell == "rnn":
         h, _ = np_rec.rnn_forward(x, None, params["Wx"], params["Wh"], params["b"])
     elif cell == "lstm":
-        h, _, _ = np_rec.lstm_forward(x, None, None, params["Wx"], params["Wh"], params["b"])
+        (h, _), _ = np_rec.lstm_forward(x, None, None, params["Wx"], params["Wh"], params["b"])
     elif cell == "gru":
         h, _ = np_rec.gru_forward(x, None, params["Wx"], params["Wh"], params["bx"], params["bh"])
     else:
