@@ -655,11 +655,18 @@ def from_torch_layout(
     cell: str, weight_ih: np.ndarray, weight_hh: np.ndarray, bias_ih: np.ndarray,
     bias_hh: np.ndarray,
 ) -> dict[str, np.ndarray]:
-    """NumPy reference weights from PyTorch's (as arrays).
+    """The reference's weights (Keras layout, gate order i, f, g, o / z, r, n) from PyTorch's.
 
-    PyTorch: ``weight_ih`` (g H, D), ``weight_hh`` (g H, H), ``bias_ih``, ``bias_hh`` (g H,),
-    gate order i,f,g,o (LSTM) and r,z,n (GRU). Returns {"Wx", "Wh", "b"} for rnn/lstm
-    (``b = bias_ih + bias_hh``) and {"Wx", "Wh", "bx", "bh"} for gru (Keras order z,r,n).
+    Inputs:
+    - cell: "rnn", "lstm" or "gru".
+    - weight_ih: (g H, D), PyTorch's layout, gate order i, f, g, o (LSTM) or r, z, n (GRU).
+    - weight_hh: (g H, H).
+    - bias_ih: (g H,).
+    - bias_hh: (g H,).
+
+    Returns:
+    - params: ``{"Wx" (D, g H), "Wh" (H, g H), "b" (g H,)}`` for rnn/lstm (``b = bias_ih +
+      bias_hh``), ``{"Wx", "Wh", "bx", "bh"}`` for gru (Keras order z, r, n).
     """
     if cell not in _TORCH_TO_KERAS:
         raise ParameterError("cell", f"must be 'rnn', 'lstm' or 'gru', got {cell!r}")
@@ -673,10 +680,17 @@ def from_torch_layout(
 
 
 def to_torch_layout(cell: str, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """PyTorch's {"weight_ih", "weight_hh", "bias_ih", "bias_hh"} from reference weights.
+    """PyTorch's weights from the reference's (the inverse of :func:`from_torch_layout`); for
+    rnn/lstm the single bias goes to ``bias_ih`` and ``bias_hh`` is zero.
 
-    For rnn/lstm the single bias goes to ``bias_ih`` and ``bias_hh`` is zero; for gru
-    ``bx``/``bh`` go to ``bias_ih``/``bias_hh`` (``bh`` missing or None: zeros).
+    Inputs:
+    - cell: "rnn", "lstm" or "gru".
+    - params: ``{"Wx" (D, g H), "Wh" (H, g H), "b" (g H,)}``, or for gru ``"bx"`` and ``"bh"``
+      (missing or None: zeros) instead of ``"b"``.
+
+    Returns:
+    - tensors: ``{"weight_ih" (g H, D), "weight_hh" (g H, H), "bias_ih" (g H,),
+      "bias_hh" (g H,)}`` as arrays, PyTorch's gate order.
     """
     if cell not in _TORCH_TO_KERAS:
         raise ParameterError("cell", f"must be 'rnn', 'lstm' or 'gru', got {cell!r}")
