@@ -26,7 +26,8 @@ HEADS = [("linear", "mse"), ("sigmoid", "bce"), ("softmax", "cce"), ("tanh", "ms
 FUSED = {("sigmoid", "bce"): losses.sigmoid_bce, ("softmax", "cce"): losses.softmax_cce}
 
 
-def _forward_backward(X, Y, params, acts, loss):
+def _forward_backward(X: np.ndarray, Y: np.ndarray, params: dict[str, np.ndarray], acts: list[str],
+                      loss: str) -> tuple[np.ndarray, D.MLPCache, dict[str, np.ndarray]]:
     """A[L], the cache and the gradients, as dense.py prescribes: a sigmoid + BCE or softmax +
     CCE head takes the loss on the logits (002's output delta (A[L] - Y) / m)."""
     fused = FUSED.get((acts[-1], loss))
