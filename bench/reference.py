@@ -71,7 +71,7 @@ def main() -> None:
     with torch.no_grad():
         t_np = median_time(lambda: lstm_forward(xs, None, None, **p), args.repeat)
         t_th = median_time(lambda: lstm(xst), args.repeat)
-        np.testing.assert_allclose(lstm_forward(xs, None, None, **p)[0], lstm(xst)[0].numpy(),
+        np.testing.assert_allclose(lstm_forward(xs, None, None, **p)[0].h, lstm(xst)[0].numpy(),
                                    rtol=1e-10, atol=1e-12)
     rows.append(("lstm forward (float64)", t_np, t_th))
 

@@ -27,11 +27,11 @@ import numpy as np
 
 from course.base.errors import UsageError
 from course.reference import conventions as cv
-from course.reference.activations import softmax
+from course.reference.activations import sigmoid, softmax
 from course.reference.data import COURSE_GRID_001, hyperparam_grid
 from course.reference.dense import mlp_backward, mlp_forward, mlp_shapes
 from course.reference.linreg import linreg_gd
-from course.reference.losses import bce_loss
+from course.reference.losses import bce_loss, sigmoid_bce
 from course.reference.perceptron import LOGIC_GATES, perceptron_train
 
 # --- inputs printed in the seeds ---------------------------------------------------------
@@ -105,13 +105,13 @@ def backprop_activity_003(eta: float = 1.0) -> dict[str, Any]:
     params = {"W1": w.T, "b1": np.zeros((4, 1)), "W2": psi[None, :], "b2": np.zeros((1, 1))}
     X = np.array(BACKPROP_X_003)[:, None]
     Y = np.array([[BACKPROP_Y_003]])
-    acts = ["sigmoid", "sigmoid"]
-    AL, caches = mlp_forward(X, params, acts)
-    grads = mlp_backward(AL, Y, caches, acts, "bce")
+    ZL, cache = mlp_forward(X, params, ["sigmoid", "linear"])  # the output sigmoid is in the loss
+    AL = sigmoid(ZL)
+    grads = mlp_backward(sigmoid_bce(ZL, Y)[1], cache)  # from dE/dZ = f(Z) - y (002)
     loss, _ = bce_loss(AL, Y)
     picks = {"w34": ("W1", (3, 2)), "b4": ("b1", (3, 0)), "psi1": ("W2", (0, 0)), "b5": ("b2", (0, 0))}
     out: dict[str, Any] = {
-        "Y": caches[0]["Z"][:, 0], "f(Y)": caches[0]["A"][:, 0], "Z": float(caches[1]["Z"][0, 0]),
+        "Y": cache.layers[0].Z[:, 0], "f(Y)": cache.layers[0].A[:, 0], "Z": float(ZL[0, 0]),
         "f(Z)": float(AL[0, 0]), "E": loss, "eta": eta, "gradients": {}, "updated": {},
     }
     for name, (key, idx) in picks.items():

@@ -15,12 +15,16 @@ Conventions (003, "Fonctions d'activation", and PyTorch where the course is sile
   ``ACTIVATIONS["heaviside"]`` carries a zero derivative, documented as such;
 - softmax ``e^z_i / sum_c e^z_c`` along the class axis (axis 0 in the course's ``C x m`` notation),
   computed stably by subtracting the maximum; Jacobian ``diag(s) - s s^T`` (003).
+
+Layout: element-wise, any shape; the softmax and :func:`activation_forward` read the classes
+along axis 0, the course's ``n[l] x m`` column layout (see
+:mod:`course.reference.conventions`, "Layout of each module").
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -36,100 +40,225 @@ def _f64(z: Any) -> Array:
 
 
 def sigmoid(z: Any) -> Array:
-    """Logistic sigmoid ``1 / (1 + e^-z)``, computed without overflow for large ``|z|``."""
+    """Logistic sigmoid ``1 / (1 + e^-z)``, computed without overflow for large ``|z|``.
+
+    Inputs:
+    - z: array of any shape (pre-activations).
+
+    Returns:
+    - s: array of the shape of z, values in ]0, 1[.
+    """
     z = _f64(z)
     e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def sigmoid_grad(z: Any) -> Array:
-    """``s (1 - s)`` with ``s = sigmoid(z)`` (003); values in ]0, 0.25]."""
+    """Derivative of the sigmoid, ``s (1 - s)`` with ``s = sigmoid(z)`` (003).
+
+    Inputs:
+    - z: array of any shape (pre-activations).
+
+    Returns:
+    - ds: array of the shape of z, values in ]0, 0.25].
+    """
     s = sigmoid(z)
     return s * (1.0 - s)
 
 
 def tanh(z: Any) -> Array:
-    """Hyperbolic tangent, values in ]-1, 1[ (001)."""
+    """Hyperbolic tangent (001).
+
+    Inputs:
+    - z: array of any shape (pre-activations).
+
+    Returns:
+    - t: array of the shape of z, values in ]-1, 1[.
+    """
     return np.tanh(_f64(z))
 
 
 def tanh_grad(z: Any) -> Array:
-    """``1 - tanh(z)^2``."""
+    """Derivative of tanh, ``1 - tanh(z)^2``.
+
+    Inputs:
+    - z: array of any shape (pre-activations).
+
+    Returns:
+    - dt: array of the shape of z, values in ]0, 1].
+    """
     t = np.tanh(_f64(z))
     return 1.0 - t * t
 
 
 def relu(z: Any) -> Array:
-    """``max(0, z)`` (003)."""
+    """``max(0, z)`` (003).
+
+    Inputs:
+    - z: array of any shape (pre-activations).
+
+    Returns:
+    - a: array of the shape of z.
+    """
     z = _f64(z)
     return np.where(z >= 0, z, 0.0)
 
 
 def relu_grad(z: Any) -> Array:
-    """1 for ``z >= 0``, 0 for ``z < 0`` (003's convention; PyTorch uses 0 at z = 0)."""
+    """Derivative of ReLU: 1 for ``z >= 0``, 0 for ``z < 0`` (003's convention at 0; PyTorch
+    uses 0 there, see the module docstring).
+
+    Inputs:
+    - z: array of any shape (pre-activations).
+
+    Returns:
+    - da: array of the shape of z, values 0 or 1.
+    """
     return np.where(_f64(z) >= 0, 1.0, 0.0)
 
 
 def leaky_relu(z: Any, alpha: float = 0.01) -> Array:
-    """``z`` for ``z >= 0``, ``alpha z`` otherwise (003; alpha = 0.01 as PyTorch's default)."""
+    """``z`` for ``z >= 0``, ``alpha z`` otherwise (003; alpha = 0.01, PyTorch's default).
+
+    Inputs:
+    - z: array of any shape (pre-activations).
+    - alpha: slope for z < 0.
+
+    Returns:
+    - a: array of the shape of z.
+    """
     z = _f64(z)
     return np.where(z >= 0, z, alpha * z)
 
 
 def leaky_relu_grad(z: Any, alpha: float = 0.01) -> Array:
-    """1 for ``z >= 0``, ``alpha`` otherwise (003)."""
+    """Derivative of leaky ReLU: 1 for ``z >= 0``, ``alpha`` otherwise (003's convention at 0).
+
+    Inputs:
+    - z: array of any shape (pre-activations).
+    - alpha: slope for z < 0.
+
+    Returns:
+    - da: array of the shape of z.
+    """
     return np.where(_f64(z) >= 0, 1.0, alpha)
 
 
 def elu(z: Any, alpha: float = 1.0) -> Array:
-    """``z`` for ``z >= 0``, ``alpha (e^z - 1)`` otherwise (003; PyTorch's ELU)."""
+    """``z`` for ``z >= 0``, ``alpha (e^z - 1)`` otherwise (003; PyTorch's ELU).
+
+    Inputs:
+    - z: array of any shape (pre-activations).
+    - alpha: scale of the negative part.
+
+    Returns:
+    - a: array of the shape of z, values > -alpha.
+    """
     z = _f64(z)
     return np.where(z >= 0, z, alpha * np.expm1(np.minimum(z, 0.0)))
 
 
 def elu_grad(z: Any, alpha: float = 1.0) -> Array:
-    """1 for ``z >= 0``, ``f(z) + alpha = alpha e^z`` otherwise (003)."""
+    """Derivative of ELU: 1 for ``z >= 0``, ``f(z) + alpha = alpha e^z`` otherwise (003).
+
+    Inputs:
+    - z: array of any shape (pre-activations).
+    - alpha: scale of the negative part.
+
+    Returns:
+    - da: array of the shape of z.
+    """
     z = _f64(z)
     return np.where(z >= 0, 1.0, alpha * np.exp(np.minimum(z, 0.0)))
 
 
 def softplus(z: Any) -> Array:
-    """``ln(1 + e^z)``, computed as ``max(z, 0) + ln(1 + e^-|z|)`` (no overflow)."""
+    """``ln(1 + e^z)``, computed as ``max(z, 0) + ln(1 + e^-|z|)`` (no overflow).
+
+    Inputs:
+    - z: array of any shape (pre-activations).
+
+    Returns:
+    - a: array of the shape of z, values > 0.
+    """
     z = _f64(z)
     return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
 
 
 def softplus_grad(z: Any) -> Array:
-    """The sigmoid (003: "Dérivé de la fonction softplus = fonction Sigmoïde")."""
+    """Derivative of softplus: the sigmoid (003: "Dérivé de la fonction softplus = fonction
+    Sigmoïde").
+
+    Inputs:
+    - z: array of any shape (pre-activations).
+
+    Returns:
+    - da: array of the shape of z, values in ]0, 1[.
+    """
     return sigmoid(z)
 
 
 def heaviside(z: Any) -> Array:
-    """Step function: 1 if ``z >= 0`` else 0 (003: f(0) = 1)."""
+    """Step function: 1 if ``z >= 0`` else 0 (003: f(0) = 1, ``HEAVISIDE_AT_ZERO`` in
+    conventions.py).
+
+    Inputs:
+    - z: array of any shape.
+
+    Returns:
+    - a: array of the shape of z, values 0.0 or 1.0.
+    """
     return np.where(_f64(z) >= 0, float(HEAVISIDE_AT_ZERO), 0.0)
 
 
 def heaviside_grad(z: Any) -> Array:
-    """Zero everywhere (the step is flat; at 0 it is not differentiable and the course
-    never back-propagates through it)."""
+    """Zero everywhere: the step is flat; at 0 it is not differentiable and the course never
+    back-propagates through it (the perceptron uses the Widrow-Hoff rule).
+
+    Inputs:
+    - z: array of any shape.
+
+    Returns:
+    - da: zeros of the shape of z.
+    """
     return np.zeros_like(_f64(z))
 
 
 def linear(z: Any) -> Array:
-    """Identity ``g(z) = z`` (001: the output activation for regression)."""
+    """Identity ``g(z) = z`` (001: the output activation for regression; also the head of a
+    network whose loss takes the logits, see :mod:`course.reference.dense`).
+
+    Inputs:
+    - z: array of any shape.
+
+    Returns:
+    - a: a copy of z (float64).
+    """
     return _f64(z).copy()
 
 
 def linear_grad(z: Any) -> Array:
-    """1 everywhere."""
+    """Derivative of the identity: 1 everywhere.
+
+    Inputs:
+    - z: array of any shape.
+
+    Returns:
+    - da: ones of the shape of z.
+    """
     return np.ones_like(_f64(z))
 
 
 def softmax(z: Any, axis: int = 0) -> Array:
-    """Softmax along ``axis`` (classes on axis 0 in the course's ``C x m`` notation, 001).
+    """Softmax ``e^z_i / sum_c e^z_c`` along ``axis``, computed stably as
+    ``e^(z - max z) / sum e^(z - max z)``. 001's example: ``softmax([5, 4, 2]) = (0.70, 0.26, 0.04)``.
 
-    Stable: ``e^(z - max z) / sum e^(z - max z)``, equal to the textbook formula.
-    001's example: ``softmax([5, 4, 2]) = (0.70, 0.26, 0.04)``.
+    Inputs:
+    - z: array with at least one axis, e.g. (C, m) logits in the course's column layout.
+    - axis: the axis of the classes (0 in the course's ``C x m`` notation).
+
+    Returns:
+    - s: array of the shape of z; along ``axis`` its values are in ]0, 1] and sum to 1.
     """
     z = _f64(z)
     if z.ndim == 0:
@@ -140,9 +269,13 @@ def softmax(z: Any, axis: int = 0) -> Array:
 
 
 def softmax_jacobian(s: Any) -> Array:
-    """Jacobian ``d s_i / d z_j = s_i (delta_ij - s_j)`` of a softmax output ``s`` (C,) -> (C, C).
+    """Jacobian ``d s_i / d z_j = s_i (delta_ij - s_j)``, i.e. ``diag(s) - s s^T`` (003).
 
-    ``s`` is the probability vector (the softmax *output*), as in 003.
+    Inputs:
+    - s: (C,) probability vector, the softmax *output* (as in 003).
+
+    Returns:
+    - J: (C, C) symmetric matrix.
     """
     s = _f64(s)
     if s.ndim != 1:
@@ -172,20 +305,46 @@ def _lookup(name: str) -> tuple[ActFn, ActFn]:
     return ACTIVATIONS[name]
 
 
-def activation_forward(z: Any, name: str) -> tuple[Array, tuple[str, Array, Array]]:
-    """``a = g(z)`` for the activation ``name`` (a key of ACTIVATIONS, or "softmax" along
-    axis 0). Returns ``(a, cache)``."""
+class ActivationCache(NamedTuple):
+    """What :func:`activation_backward` needs from :func:`activation_forward`."""
+
+    name: str  #: the activation (a key of ACTIVATIONS, or "softmax")
+    z: Array  #: the pre-activation, any shape ((C, m) for softmax)
+    a: Array  #: the activation g(z), the shape of z
+
+
+def activation_forward(z: Any, name: str) -> tuple[Array, ActivationCache]:
+    """``a = g(z)`` for the activation ``name``; softmax along axis 0 (the classes in the
+    course's column layout, see conventions.py).
+
+    Inputs:
+    - z: pre-activation of any shape; (C, m) for "softmax".
+    - name: a key of ACTIVATIONS, or "softmax".
+
+    Returns a tuple of:
+    - out: a = g(z), the shape of z.
+    - cache: ActivationCache(name, z, a).
+    """
     z = _f64(z)
     a = softmax(z, axis=0) if name == "softmax" else _lookup(name)[0](z)
-    return a, (name, z, a)
+    return a, ActivationCache(name, z, a)
 
 
-def activation_backward(da: Any, cache: tuple[str, Array, Array]) -> Array:
-    """``dz = da * g'(z)``; for softmax, each column ``dz = J^T da = s * (da - sum(s da))``."""
+def activation_backward(dout: Any, cache: ActivationCache) -> Array:
+    """``dz = dout * g'(z)``; for softmax, each column ``dz = J^T dout = s * (dout - sum(s dout))``
+    (003's Jacobian).
+
+    Inputs:
+    - dout: upstream gradient dL/da, the shape of a.
+    - cache: ActivationCache from :func:`activation_forward`.
+
+    Returns:
+    - dz: dL/dz, the shape of z.
+    """
     name, z, a = cache
-    da = _f64(da)
-    if da.shape != a.shape:
-        raise ParameterError("da", f"shape {da.shape} differs from the activation's {a.shape}")
+    dout = _f64(dout)
+    if dout.shape != a.shape:
+        raise ParameterError("dout", f"shape {dout.shape} differs from the activation's {a.shape}")
     if name == "softmax":
-        return a * (da - np.sum(a * da, axis=0, keepdims=True))
-    return da * _lookup(name)[1](z)
+        return a * (dout - np.sum(a * dout, axis=0, keepdims=True))
+    return dout * _lookup(name)[1](z)

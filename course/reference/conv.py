@@ -17,11 +17,15 @@ PyTorch's ``padding=p``) or a pair ``(ph, pw)``. Output sizes are those of
 formula for explicit padding).
 
 ``stride`` is an int or a pair ``(sh, sw)``.
+
+API (conventions.py, "The API of the layers"): :func:`conv2d_forward` (im2col) and
+:func:`conv2d_forward_naive` (the loops of the course) return ``(out, Conv2DCache)``;
+:func:`conv2d_backward` takes ``(dout, cache)`` from either and returns ``Conv2DGrads``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -31,6 +35,24 @@ from course.reference import conventions
 
 PaddingArg = str | int | tuple[int, int]
 StrideArg = int | tuple[int, int]
+
+
+class Conv2DCache(NamedTuple):
+    """What :func:`conv2d_backward` needs from a convolution forward."""
+
+    x_shape: tuple[int, ...]  #: (N, C, H, W), the input's shape
+    w: np.ndarray  #: (F, C, kh, kw) filters
+    stride: tuple[int, int]  #: (sh, sw)
+    pads: tuple[int, int, int, int]  #: zeros added (top, bottom, left, right)
+    xpad: np.ndarray  #: (N, C, H + top + bottom, W + left + right) the padded input
+
+
+class Conv2DGrads(NamedTuple):
+    """The gradients of a convolution, in the order of the forward's arguments."""
+
+    dx: np.ndarray  #: (N, C, H, W)
+    dw: np.ndarray  #: (F, C, kh, kw)
+    db: np.ndarray  #: (F,)
 
 
 def _pair(name: str, value: int | tuple[int, int]) -> tuple[int, int]:
@@ -50,10 +72,19 @@ def resolve_padding(
     padding: PaddingArg, size: tuple[int, int], kernel: tuple[int, int],
     stride: tuple[int, int],
 ) -> tuple[int, int, int, int]:
-    """Explicit zero padding ``(top, bottom, left, right)`` for a padding argument.
+    """Explicit zero padding for a padding argument; shared by convolution and pooling.
 
-    ``'same'`` uses TensorFlow's split (extra at the bottom/right); an int or a pair
-    is symmetric (PyTorch). Shared by convolution and pooling.
+    Keras 'same' padding uses TensorFlow's split, the extra row/column at the bottom/right
+    (conventions.same_padding); an int or a pair is symmetric (PyTorch's ``padding``).
+
+    Inputs:
+    - padding: 'valid', 'same', an int p or a pair (ph, pw).
+    - size: (H, W) of the input.
+    - kernel: (kh, kw) of the kernel or pool window.
+    - stride: (sh, sw).
+
+    Returns a tuple of:
+    - top, bottom, left, right: zeros added on each side (ints).
     """
     (h, w), (kh, kw), (sh, sw) = size, kernel, stride
     if isinstance(padding, str):
@@ -91,7 +122,11 @@ def _check_shapes(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> None:
         raise ParameterError("b", f"expected shape ({w.shape[0]},), got {b.shape}")
 
 
-def _prepare(x, w, b, stride, padding):
+def _prepare(
+    x: Any, w: Any, b: Any, stride: StrideArg, padding: PaddingArg,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int], tuple[int, int, int, int],
+           np.ndarray, int, int]:
+    """Validated float64 (x, w, b), the stride pair, the pads, the padded x and (H', W')."""
     x = np.asarray(x, dtype=np.float64)
     w = np.asarray(w, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
@@ -113,10 +148,22 @@ def conv2d_position_terms(
     x: np.ndarray, w: np.ndarray, n: int, f: int, i: int, j: int,
     stride: StrideArg = 1, padding: PaddingArg = "valid",
 ) -> np.ndarray:
-    """Per-channel products ``sum_{u,v} xpad[n, c, window] * w[f, c]`` at output (i, j).
+    """Per-channel products ``sum_{u,v} xpad[n, c, window] * w[f, c]`` at output (i, j): the
+    numbers a student writes for each channel before adding them and the bias (003: 308,
+    -498 and 164, then + 1 = -25).
 
-    Returns shape (C,): the numbers a student writes for each channel before adding
-    them and the bias (003: 308, -498 and 164, then + 1 = -25).
+    Inputs:
+    - x: (N, C, H, W) input, NCHW.
+    - w: (F, C, kh, kw) filters.
+    - n: the image.
+    - f: the filter.
+    - i, j: the output position (row, column).
+    - stride: an int or a pair (sh, sw).
+    - padding: 'valid', 'same' (Keras: extra row at the bottom, see conventions.py), an int or
+      a pair.
+
+    Returns:
+    - terms: (C,) one sum per input channel.
     """
     x, w, _b, s, _pads, xpad, ho, wo = _prepare(x, w, np.zeros(np.shape(w)[0]), stride, padding)
     if not (0 <= i < ho and 0 <= j < wo):
@@ -129,12 +176,23 @@ def conv2d_position_terms(
 def conv2d_forward_naive(
     x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: StrideArg = 1,
     padding: PaddingArg = "valid",
-) -> tuple[np.ndarray, Any]:
-    """Convolution with plain loops, as computed by hand in the course (003).
+) -> tuple[np.ndarray, Conv2DCache]:
+    """Convolution with plain loops, as computed by hand in the course (003): for every image
+    n, filter f and output position (i, j), slide the window, multiply element by element
+    channel by channel, add the channels and the bias. Same result as :func:`conv2d_forward`.
 
-    For every image n, filter f and output position (i, j): slide the window, multiply
-    element by element channel by channel, add the channels and the bias.
-    Returns ``(out (N, F, H', W'), cache)``; the cache works with :func:`conv2d_backward`.
+    Inputs:
+    - x: (N, C, H, W) input, NCHW.
+    - w: (F, C, kh, kw) filters.
+    - b: (F,) biases.
+    - stride: an int or a pair (sh, sw).
+    - padding: 'valid', 'same' (Keras: extra row at the bottom, see conventions.py), an int or
+      a pair (PyTorch's symmetric padding).
+
+    Returns a tuple of:
+    - out: (N, F, H', W'), sizes from conventions.conv_output_size (Keras) or
+      general_output_size (explicit padding).
+    - cache: Conv2DCache(x_shape, w, stride, pads, xpad), for :func:`conv2d_backward`.
     """
     x, w, b, s, pads, xpad, ho, wo = _prepare(x, w, b, stride, padding)
     n_img, c_in = x.shape[:2]
@@ -150,7 +208,7 @@ def conv2d_forward_naive(
                             for v in range(kw):
                                 total += xpad[n, c, i * s[0] + u, j * s[1] + v] * w[f, c, u, v]
                     out[n, f, i, j] = total + b[f]
-    return out, (x.shape, w, s, pads, xpad)
+    return out, Conv2DCache(x.shape, w, s, pads, xpad)
 
 
 def _windows(xpad: np.ndarray, kh: int, kw: int, s: tuple[int, int]) -> np.ndarray:
@@ -161,13 +219,23 @@ def _windows(xpad: np.ndarray, kh: int, kw: int, s: tuple[int, int]) -> np.ndarr
 def conv2d_forward(
     x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: StrideArg = 1,
     padding: PaddingArg = "valid",
-) -> tuple[np.ndarray, Any]:
-    """Vectorised convolution (im2col + one matrix product per image).
+) -> tuple[np.ndarray, Conv2DCache]:
+    """Vectorised convolution (im2col + one matrix product per image): the windows (a strided
+    view, no loops) are gathered into one im2col matrix per image, (C kh kw, H' W'), and the
+    (F, C kh kw) filter matrix multiplies them all in one stacked ``matmul``, giving NCHW.
 
-    The windows (a strided view, no loops) are gathered into one im2col matrix per image,
-    of shape (C kh kw, H' W'), and the (F, C kh kw) filter matrix multiplies them all in a
-    single stacked ``matmul``, which gives NCHW directly.
-    Returns ``(out (N, F, H', W'), cache)``.
+    Inputs:
+    - x: (N, C, H, W) input, NCHW.
+    - w: (F, C, kh, kw) filters.
+    - b: (F,) biases.
+    - stride: an int or a pair (sh, sw).
+    - padding: 'valid', 'same' (Keras: extra row at the bottom, see conventions.py), an int or
+      a pair (PyTorch's symmetric padding).
+
+    Returns a tuple of:
+    - out: (N, F, H', W'), sizes from conventions.conv_output_size (Keras) or
+      general_output_size (explicit padding).
+    - cache: Conv2DCache(x_shape, w, stride, pads, xpad).
     """
     x, w, b, s, pads, xpad, ho, wo = _prepare(x, w, b, stride, padding)
     n_img = x.shape[0]
@@ -175,7 +243,7 @@ def conv2d_forward(
     cols = _im2col(xpad, kh, kw, s)  # (N, C kh kw, H' W')
     out = np.matmul(w.reshape(f_out, -1), cols)  # (N, F, H' W')
     out += b[:, None]
-    return out.reshape(n_img, f_out, ho, wo), (x.shape, w, s, pads, xpad)
+    return out.reshape(n_img, f_out, ho, wo), Conv2DCache(x.shape, w, s, pads, xpad)
 
 
 def _im2col(xpad: np.ndarray, kh: int, kw: int, s: tuple[int, int]) -> np.ndarray:
@@ -185,11 +253,17 @@ def _im2col(xpad: np.ndarray, kh: int, kw: int, s: tuple[int, int]) -> np.ndarra
     return win.transpose(0, 1, 4, 5, 2, 3).reshape(n_img, c_in * kh * kw, ho * wo)
 
 
-def conv2d_backward(dout: np.ndarray, cache: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Gradients of a convolution: ``(dx (N,C,H,W), dw (F,C,kh,kw), db (F,))``.
+def conv2d_backward(dout: np.ndarray, cache: Conv2DCache) -> Conv2DGrads:
+    """Gradients of a convolution: ``db[f] = sum dout[:, f]``,
+    ``dw[f, c, u, v] = sum_{n,i,j} dout[n,f,i,j] xpad[n,c,i sh+u, j sw+v]``; dx scatters
+    ``dout * w`` back onto every window (col2im) and drops the padding.
 
-    ``db[f] = sum dout[:, f]``; ``dw[f, c, u, v] = sum_{n,i,j} dout[n,f,i,j] xpad[n,c,i sh+u, j sw+v]``;
-    dx scatters ``dout * w`` back onto every window (col2im) and drops the padding.
+    Inputs:
+    - dout: (N, F, H', W') upstream gradient.
+    - cache: Conv2DCache from :func:`conv2d_forward` or :func:`conv2d_forward_naive`.
+
+    Returns:
+    - grads: Conv2DGrads(dx (N, C, H, W), dw (F, C, kh, kw), db (F,)).
     """
     x_shape, w, s, pads, xpad = cache
     dout = np.asarray(dout, dtype=np.float64)
@@ -208,4 +282,4 @@ def conv2d_backward(dout: np.ndarray, cache: Any) -> tuple[np.ndarray, np.ndarra
             dxpad[:, :, u:u + s[0] * ho:s[0], v:v + s[1] * wo:s[1]] += dcols[:, :, u, v]
     top, bottom, left, right = pads
     dx = dxpad[:, :, top:xpad.shape[2] - bottom, left:xpad.shape[3] - right]
-    return np.ascontiguousarray(dx), dw, db
+    return Conv2DGrads(np.ascontiguousarray(dx), dw, db)

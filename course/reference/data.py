@@ -39,9 +39,16 @@ INIT_SCHEMES = ("zeros", "uniform", "xavier", "he", "glorot")
 
 
 def zscore_fit(X: Any, axis: int = 0) -> tuple[Array, Array]:
-    """Mean and (population) standard deviation of the training data along ``axis``.
+    """Mean and population standard deviation (ddof = 0) of the training data along ``axis`` (004).
 
-    ``axis=0`` for rows = observations (a table); use ``axis=1`` for the course's ``n0 x m``.
+    Inputs:
+    - X: the training data; rows = observations for ``axis=0``, the course's ``n0 x m`` for
+      ``axis=1``.
+    - axis: the axis of the observations.
+
+    Returns a tuple of:
+    - mean: X's mean, with ``axis`` kept (size 1).
+    - std: X's standard deviation, the shape of mean.
     """
     X = np.asarray(X, dtype=np.float64)
     if X.size == 0 or X.shape[axis] == 0:
@@ -50,7 +57,16 @@ def zscore_fit(X: Any, axis: int = 0) -> tuple[Array, Array]:
 
 
 def zscore_apply(X: Any, mean: Any, std: Any) -> Array:
-    """``(X - mean) / std`` with the training statistics (004); std 0 -> divide by 1."""
+    """``(X - mean) / std`` with the training statistics (004); a zero std divides by 1.
+
+    Inputs:
+    - X: data, broadcastable against mean and std.
+    - mean: the training mean (from :func:`zscore_fit`).
+    - std: the training standard deviation, >= 0.
+
+    Returns:
+    - X_norm: the shape of X.
+    """
     X = np.asarray(X, dtype=np.float64)
     std = np.asarray(std, dtype=np.float64)
     if np.any(std < 0):
@@ -65,7 +81,16 @@ def _check_fans(fan_in: int, fan_out: int) -> None:
 
 
 def init_variance(scheme: str, fan_in: int, fan_out: int) -> float:
-    """The variance of one weight under ``scheme`` (see the module table)."""
+    """The variance of one weight under ``scheme`` (the module table, 001).
+
+    Inputs:
+    - scheme: "zeros", "uniform", "xavier", "he" or "glorot".
+    - fan_in: n[l-1].
+    - fan_out: n[l].
+
+    Returns:
+    - variance: a float.
+    """
     _check_fans(fan_in, fan_out)
     if scheme == "zeros":
         return 0.0
@@ -81,7 +106,17 @@ def init_variance(scheme: str, fan_in: int, fan_out: int) -> float:
 
 
 def init_weights(scheme: str, fan_in: int, fan_out: int, rng: np.random.Generator) -> Array:
-    """A ``fan_out x fan_in`` weight matrix drawn with ``rng`` under ``scheme``."""
+    """A weight matrix W[l] drawn under ``scheme`` (the module table, 001).
+
+    Inputs:
+    - scheme: "zeros", "uniform", "xavier", "he" or "glorot".
+    - fan_in: n[l-1].
+    - fan_out: n[l].
+    - rng: the generator the weights are drawn from.
+
+    Returns:
+    - W: (fan_out, fan_in), the course's ``n[l] x n[l-1]``.
+    """
     var = init_variance(scheme, fan_in, fan_out)
     shape = (int(fan_out), int(fan_in))
     if scheme == "zeros":
@@ -92,10 +127,15 @@ def init_weights(scheme: str, fan_in: int, fan_out: int, rng: np.random.Generato
 
 
 def hyperparam_grid(choices: dict[str, list]) -> tuple[int, list[dict[str, Any]]]:
-    """Grid search (001): ``(number of configurations, list of configurations)``.
+    """Grid search (001): the number of configurations is the product of the numbers of choices.
 
-    The number is the product of the numbers of choices; configurations are listed in
-    ``itertools.product`` order (the last hyper-parameter varies fastest).
+    Inputs:
+    - choices: ``{hyper-parameter: [values]}``, at least one, each non-empty.
+
+    Returns a tuple of:
+    - count: the number of configurations (int).
+    - configs: the configurations as dicts, in ``itertools.product`` order (the last
+      hyper-parameter varies fastest).
     """
     if not isinstance(choices, dict) or not choices:
         raise ParameterError("choices", "give at least one hyper-parameter with its values")

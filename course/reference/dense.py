@@ -1,30 +1,66 @@
-"""Dense layers and L-layer MLPs in the course's notation (001, 002).
+"""Dense layers and L-layer MLPs in the course's column layout (001, 002; conventions.py,
+"Layout of each module").
 
 ``X = A[0]`` is ``n[0] x m`` (one example per column), ``W[l]`` is ``n[l] x n[l-1]``, ``b[l]`` is
 ``n[l] x 1`` broadcast over the columns, ``Z[l] = W[l] A[l-1] + b[l]``, ``A[l] = g[l](Z[l])``.
 Backward (002's delta rule): ``dW[l] = dZ[l] A[l-1]^T``, ``db[l] = sum over columns of dZ[l]``,
 ``dA[l-1] = W[l]^T dZ[l]``, ``dZ[l] = dA[l] * g'(Z[l])``. The loss is the mean over the m
 examples (see :mod:`course.reference.losses`), so the 1/m lives in ``dA[L]`` / ``dZ[L]``.
-With a sigmoid output and BCE, or a softmax output and CCE, ``dZ[L] = (A[L] - Y) / m``.
+
+The output delta of 002, ``dZ[L] = (A[L] - Y) / m`` for a sigmoid output with BCE or a softmax
+output with CCE, is the gradient of the loss with respect to the logits ``Z[L]``
+(``losses.sigmoid_bce`` and ``losses.softmax_cce``, like cs231n's ``softmax_loss`` on the
+scores): end the network with a ``"linear"`` layer, so that its output is ``Z[L]``, and pass
+that gradient as ``dout``; ``A[L]`` is then ``sigmoid(Z[L])`` (or the softmax over axis 0)::
+
+    ZL, cache = mlp_forward(X, params, ["relu", "linear"])
+    loss, dZL = sigmoid_bce(ZL, Y)          # dZL = (sigmoid(ZL) - Y) / m
+    grads = mlp_backward(dZL, cache)
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from course.base.errors import ParameterError
 
 from . import losses as _losses
-from .activations import ACTIVATIONS, activation_backward, activation_forward
+from .activations import ACTIVATIONS, ActivationCache, activation_backward, activation_forward
 from .data import init_weights
 
 Array = np.ndarray
 
 
-def dense_forward(a_prev: Any, W: Any, b: Any) -> tuple[Array, tuple[Array, Array, Array]]:
-    """``z = W a_prev + b``: a_prev (n_{l-1}, m), W (n_l, n_{l-1}), b (n_l, 1) -> z (n_l, m)."""
+class DenseCache(NamedTuple):
+    """What :func:`dense_backward` needs from :func:`dense_forward`."""
+
+    a_prev: Array  #: A[l-1], (n[l-1], m)
+    W: Array  #: W[l], (n[l], n[l-1])
+    b: Array  #: b[l], (n[l], 1)
+
+
+class DenseGrads(NamedTuple):
+    """The gradients of a dense layer, in the order of :func:`dense_forward`'s arguments."""
+
+    dA_prev: Array  #: (n[l-1], m)
+    dW: Array  #: (n[l], n[l-1])
+    db: Array  #: (n[l], 1)
+
+
+def dense_forward(a_prev: Any, W: Any, b: Any) -> tuple[Array, DenseCache]:
+    """``Z = W A[l-1] + b``, the course's column layout (001, conventions.py).
+
+    Inputs:
+    - a_prev: (n[l-1], m) A[l-1], one example per column.
+    - W: (n[l], n[l-1]) weights W[l].
+    - b: (n[l], 1) biases b[l], broadcast over the m columns.
+
+    Returns a tuple of:
+    - out: (n[l], m) Z[l].
+    - cache: DenseCache(a_prev, W, b).
+    """
     a_prev = np.asarray(a_prev, dtype=np.float64)
     W = np.asarray(W, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
@@ -35,16 +71,25 @@ def dense_forward(a_prev: Any, W: Any, b: Any) -> tuple[Array, tuple[Array, Arra
                                   "(W[l] must be n[l] x n[l-1])")
     if b.shape != (W.shape[0], 1):
         raise ParameterError("b", f"expected shape ({W.shape[0]}, 1), got {b.shape}")
-    return W @ a_prev + b, (a_prev, W, b)
+    return W @ a_prev + b, DenseCache(a_prev, W, b)
 
 
-def dense_backward(dz: Any, cache: tuple[Array, Array, Array]) -> tuple[Array, Array, Array]:
-    """Gradients of a dense layer: ``(dA_prev = W^T dz, dW = dz A_prev^T, db = sum_cols dz)``."""
+def dense_backward(dout: Any, cache: DenseCache) -> DenseGrads:
+    """Gradients of a dense layer (002): ``dA[l-1] = W^T dZ``, ``dW = dZ A[l-1]^T``,
+    ``db = sum over the columns of dZ``.
+
+    Inputs:
+    - dout: (n[l], m) upstream gradient dZ[l] = dJ/dZ[l].
+    - cache: DenseCache from :func:`dense_forward`.
+
+    Returns:
+    - grads: DenseGrads(dA_prev (n[l-1], m), dW (n[l], n[l-1]), db (n[l], 1)).
+    """
     a_prev, W, _ = cache
-    dz = np.asarray(dz, dtype=np.float64)
-    if dz.shape != (W.shape[0], a_prev.shape[1]):
-        raise ParameterError("dz", f"expected shape {(W.shape[0], a_prev.shape[1])}, got {dz.shape}")
-    return W.T @ dz, dz @ a_prev.T, np.sum(dz, axis=1, keepdims=True)
+    dout = np.asarray(dout, dtype=np.float64)
+    if dout.shape != (W.shape[0], a_prev.shape[1]):
+        raise ParameterError("dout", f"expected shape {(W.shape[0], a_prev.shape[1])}, got {dout.shape}")
+    return DenseGrads(W.T @ dout, dout @ a_prev.T, np.sum(dout, axis=1, keepdims=True))
 
 
 def _check_layers(layers: Any) -> list[int]:
@@ -56,8 +101,16 @@ def _check_layers(layers: Any) -> list[int]:
 
 
 def mlp_shapes(layers: list[int], m: int) -> list[dict[str, tuple[int, int]]]:
-    """Shapes per layer l = 1..L for m examples (001):
-    ``{"W": (n_l, n_{l-1}), "b": (n_l, 1), "Z": (n_l, m), "A": (n_l, m)}``."""
+    """Shapes per layer l = 1..L for m examples (001).
+
+    Inputs:
+    - layers: the layer sizes ``[n0, n1, ..., nL]`` (input first).
+    - m: the number of examples (columns).
+
+    Returns:
+    - shapes: one dict per layer, ``{"W": (n_l, n_{l-1}), "b": (n_l, 1), "Z": (n_l, m),
+      "A": (n_l, m)}``.
+    """
     layers = _check_layers(layers)
     if not isinstance(m, (int, np.integer)) or m <= 0:
         raise ParameterError("m", f"must be a positive integer, got {m!r}")
@@ -66,9 +119,17 @@ def mlp_shapes(layers: list[int], m: int) -> list[dict[str, tuple[int, int]]]:
 
 
 def mlp_init(layers: list[int], rng: np.random.Generator, scheme: str = "he") -> dict[str, Array]:
-    """Parameters ``{"W1", "b1", ..., "WL", "bL"}``: weights from ``init_weights(scheme)``
-    (fan_in = n[l-1], fan_out = n[l]), biases zero (001: "aucun problème à initialiser les
-    biais à zéro")."""
+    """Initial parameters: weights from ``init_weights(scheme)`` (fan_in = n[l-1], fan_out =
+    n[l]), biases zero (001: "aucun problème à initialiser les biais à zéro").
+
+    Inputs:
+    - layers: the layer sizes ``[n0, n1, ..., nL]`` (input first).
+    - rng: the generator the weights are drawn from.
+    - scheme: a key of :data:`course.reference.data.INIT_SCHEMES`.
+
+    Returns:
+    - params: ``{"W1": (n1, n0), "b1": (n1, 1), ..., "WL", "bL"}``.
+    """
     layers = _check_layers(layers)
     params: dict[str, Array] = {}
     for l, (p, n) in enumerate(zip(layers[:-1], layers[1:]), start=1):
@@ -86,59 +147,93 @@ def _n_layers(params: dict[str, Any]) -> int:
     return L
 
 
-def mlp_forward(X: Any, params: dict[str, Any], activations: list[str]) -> tuple[Array, list[dict]]:
-    """Forward pass ``A[0] = X``; for l = 1..L: ``Z[l] = W[l] A[l-1] + b[l]``, ``A[l] = g[l](Z[l])``.
+class MLPLayerCache(NamedTuple):
+    """One layer l of :func:`mlp_forward`: its dense and activation caches."""
 
-    ``activations[l-1]`` names g[l] (a key of ACTIVATIONS, or "softmax").
-    Returns ``(A[L], caches)``; ``caches[l-1]`` holds ``"A_prev", "Z", "A"`` and the layer caches.
+    linear: DenseCache  #: A[l-1], W[l], b[l]
+    activation: ActivationCache  #: g[l]'s name, Z[l], A[l]
+
+    @property
+    def A_prev(self) -> Array:
+        """A[l-1], (n[l-1], m)."""
+        return self.linear.a_prev
+
+    @property
+    def Z(self) -> Array:
+        """Z[l], (n[l], m)."""
+        return self.activation.z
+
+    @property
+    def A(self) -> Array:
+        """A[l], (n[l], m)."""
+        return self.activation.a
+
+
+class MLPCache(NamedTuple):
+    """What :func:`mlp_backward` needs from :func:`mlp_forward`."""
+
+    layers: tuple[MLPLayerCache, ...]  #: layers[l - 1] is layer l = 1..L
+
+
+def mlp_forward(X: Any, params: dict[str, Any], activations: list[str]) -> tuple[Array, MLPCache]:
+    """Forward pass ``A[0] = X``; for l = 1..L: ``Z[l] = W[l] A[l-1] + b[l]``, ``A[l] = g[l](Z[l])``
+    (001, the course's column layout).
+
+    Inputs:
+    - X: (n[0], m) inputs, one example per column.
+    - params: ``{"W1": (n1, n0), "b1": (n1, 1), ..., "WL", "bL"}``.
+    - activations: L names, ``activations[l-1]`` is g[l] (a key of ACTIVATIONS, or "softmax"
+      along axis 0).
+
+    Returns a tuple of:
+    - out: (n[L], m) A[L].
+    - cache: MLPCache(layers); ``cache.layers[l-1].Z`` and ``.A`` are Z[l] and A[l].
     """
     L = _n_layers(params)
     if len(activations) != L:
         raise ParameterError("activations", f"{len(activations)} activations for {L} layers")
     A = np.asarray(X, dtype=np.float64)
-    caches: list[dict] = []
+    layers: list[MLPLayerCache] = []
     for l in range(1, L + 1):
         Z, lin = dense_forward(A, params[f"W{l}"], params[f"b{l}"])
-        A_new, act = activation_forward(Z, activations[l - 1])
-        caches.append({"A_prev": A, "Z": Z, "A": A_new, "linear": lin, "activation": act})
-        A = A_new
-    return A, caches
+        A, act = activation_forward(Z, activations[l - 1])
+        layers.append(MLPLayerCache(lin, act))
+    return A, MLPCache(tuple(layers))
 
 
-def mlp_backward(AL: Any, Y: Any, caches: list[dict], activations: list[str],
-                 loss: str) -> dict[str, Array]:
-    """Gradients ``{"dW1", "db1", ...}`` of the mean loss ``loss`` ("mse", "bce", "cce").
+def mlp_backward(dout: Any, cache: MLPCache) -> dict[str, Array]:
+    """Backward pass (002): ``dZ[l] = dA[l] * g'[l](Z[l])``, then :func:`dense_backward` for
+    l = L..1. For 002's output delta ``(A[L] - Y) / m`` take the loss on the logits (module
+    docstring).
 
-    For sigmoid + "bce" and softmax + "cce" the output delta is the fused ``(A[L] - Y) / m``
-    (002); otherwise ``dA[L]`` from the loss goes through ``g'[L]``.
+    Inputs:
+    - dout: (n[L], m) upstream gradient dJ/dA[L] (from :mod:`course.reference.losses`).
+    - cache: MLPCache from :func:`mlp_forward`.
+
+    Returns:
+    - grads: ``{"dW1": (n1, n0), "db1": (n1, 1), ..., "dWL", "dbL"}``, keyed like the
+      parameters (``gd_update`` reads them).
     """
-    if loss not in _losses.LOSSES:
-        raise ParameterError("loss", f"unknown loss {loss!r} (known: {', '.join(_losses.LOSSES)})")
-    L = len(caches)
-    if len(activations) != L:
-        raise ParameterError("activations", f"{len(activations)} activations for {L} layers")
-    AL = np.asarray(AL, dtype=np.float64)
-    Y = np.asarray(Y, dtype=np.float64)
-    if Y.shape != AL.shape:
-        raise ParameterError("Y", f"shape {Y.shape} differs from A[L]'s {AL.shape}")
-    m = AL.shape[1]
-    fused = (activations[-1], loss) in (("sigmoid", "bce"), ("softmax", "cce"))
-    if fused:
-        dZ = (AL - Y) / m
-    else:
-        _, dA = _losses.LOSSES[loss](AL, Y)
-        dZ = activation_backward(dA, caches[-1]["activation"])
     grads: dict[str, Array] = {}
-    for l in range(L, 0, -1):
-        dA_prev, dW, db = dense_backward(dZ, caches[l - 1]["linear"])
-        grads[f"dW{l}"], grads[f"db{l}"] = dW, db
-        if l > 1:
-            dZ = activation_backward(dA_prev, caches[l - 2]["activation"])
+    dA = dout
+    for l in range(len(cache.layers), 0, -1):
+        layer = cache.layers[l - 1]
+        dA, grads[f"dW{l}"], grads[f"db{l}"] = dense_backward(
+            activation_backward(dA, layer.activation), layer.linear)
     return grads
 
 
 def gd_update(params: dict[str, Any], grads: dict[str, Any], lr: float) -> dict[str, Array]:
-    """One gradient-descent step ``W = W - lr dW``, ``b = b - lr db`` (a new dict; no mutation)."""
+    """One gradient-descent step ``W = W - lr dW``, ``b = b - lr db`` (a new dict; no mutation).
+
+    Inputs:
+    - params: ``{"W1", "b1", ...}`` arrays.
+    - grads: ``{"dW1", "db1", ...}``, one per parameter, of the same shapes.
+    - lr: the learning rate.
+
+    Returns:
+    - params: the updated ``{"W1", "b1", ...}``.
+    """
     out: dict[str, Array] = {}
     for key, value in params.items():
         g = grads.get(f"d{key}")
@@ -149,11 +244,21 @@ def gd_update(params: dict[str, Any], grads: dict[str, Any], lr: float) -> dict[
 
 
 def mlp_loss(AL: Any, Y: Any, loss: str) -> float:
-    """The mean loss of an output ``A[L]`` against ``Y`` (see :mod:`losses`)."""
+    """The mean loss of an output ``A[L]`` against ``Y`` (see :mod:`course.reference.losses`).
+
+    Inputs:
+    - AL: (n[L], m) network output A[L].
+    - Y: (n[L], m) targets.
+    - loss: "mse", "bce" or "cce".
+
+    Returns:
+    - J: the loss, mean over the m examples (float).
+    """
     if loss not in _losses.LOSSES:
         raise ParameterError("loss", f"unknown loss {loss!r} (known: {', '.join(_losses.LOSSES)})")
     return _losses.LOSSES[loss](AL, Y)[0]
 
 
-__all__ = ["ACTIVATIONS", "dense_forward", "dense_backward", "mlp_shapes", "mlp_init",
-           "mlp_forward", "mlp_backward", "gd_update", "mlp_loss"]
+__all__ = ["ACTIVATIONS", "DenseCache", "DenseGrads", "MLPCache", "MLPLayerCache",
+           "dense_forward", "dense_backward", "mlp_shapes", "mlp_init", "mlp_forward",
+           "mlp_backward", "gd_update", "mlp_loss"]

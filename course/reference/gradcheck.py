@@ -18,9 +18,16 @@ Array = np.ndarray
 
 
 def numerical_gradient(f: Callable[[Array], Any], x: Any, h: float = 1e-6) -> Array:
-    """Centred-difference gradient of a scalar function ``f`` at ``x`` (any shape).
+    """Centred-difference gradient ``(f(x + h e_i) - f(x - h e_i)) / (2h)`` of a scalar function
+    (cs231n's gradient check); ``f`` receives a float64 copy of x, x itself is never modified.
 
-    ``f`` receives a float64 copy of ``x``; ``x`` itself is never modified.
+    Inputs:
+    - f: a function of one array (the shape of x) returning a number.
+    - x: the point, an array of any shape.
+    - h: the step.
+
+    Returns:
+    - grad: df/dx, the shape of x.
     """
     if not h > 0:
         raise ParameterError("h", f"the step must be > 0, got {h}")
@@ -40,7 +47,16 @@ def numerical_gradient(f: Callable[[Array], Any], x: Any, h: float = 1e-6) -> Ar
 
 
 def max_relative_error(a: Any, b: Any, floor: float = 1e-12) -> float:
-    """``max |a - b| / max(|a|, |b|, floor)`` over all elements (0.0 for empty arrays)."""
+    """``max |a - b| / max(|a|, |b|, floor)`` over all elements (0.0 for empty arrays).
+
+    Inputs:
+    - a: array of any shape.
+    - b: array of the shape of a.
+    - floor: smallest denominator (avoids 0/0 where both are 0).
+
+    Returns:
+    - error: the largest relative error (float).
+    """
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
@@ -52,5 +68,15 @@ def max_relative_error(a: Any, b: Any, floor: float = 1e-12) -> float:
 
 
 def grad_check(f: Callable[[Array], Any], x: Any, analytic: Any, h: float = 1e-6) -> float:
-    """Max relative error between ``analytic`` and the numerical gradient of ``f`` at ``x``."""
+    """Max relative error between an analytic gradient and the centred-difference gradient of f at x.
+
+    Inputs:
+    - f: a function of one array (the shape of x) returning a number.
+    - x: the point, an array of any shape.
+    - analytic: the gradient to check, the shape of x.
+    - h: the step of the centred difference.
+
+    Returns:
+    - error: :func:`max_relative_error` of the two (float; < 1e-7 is typical in float64).
+    """
     return max_relative_error(analytic, numerical_gradient(f, x, h))

@@ -39,7 +39,19 @@ class LinregStep:
 
 
 def linreg_loss_grad(a: float, b: float, x: Any, y: Any) -> tuple[float, float, float]:
-    """004's ``(L, dL/da, dL/db)`` at ``(a, b)`` on data ``x``, ``y`` (1-D, same length)."""
+    """004's loss ``L = 1/(2n) sum (a x + b - y*)^2`` and its gradients at ``(a, b)``.
+
+    Inputs:
+    - a: the slope.
+    - b: the intercept.
+    - x: (n,) inputs.
+    - y: (n,) targets y*.
+
+    Returns a tuple of:
+    - L: the loss (float).
+    - dL_da: ``(1/n) sum (a x + b - y*) x`` (float).
+    - dL_db: ``(1/n) sum (a x + b - y*)`` (float).
+    """
     x = np.asarray(x, dtype=np.float64).ravel()
     y = np.asarray(y, dtype=np.float64).ravel()
     if x.shape != y.shape or x.size == 0:
@@ -50,7 +62,20 @@ def linreg_loss_grad(a: float, b: float, x: Any, y: Any) -> tuple[float, float, 
 
 def linreg_gd(x: Any, y: Any, a0: float, b0: float, lr: float = 0.01,
               steps: int = 10) -> list[LinregStep]:
-    """``steps`` full-batch gradient-descent steps from ``(a0, b0)``; one LinregStep per step."""
+    """``steps`` full-batch gradient-descent steps from ``(a0, b0)``: ``a <- a - lr dL/da``,
+    ``b <- b - lr dL/db`` (004).
+
+    Inputs:
+    - x: (n,) inputs.
+    - y: (n,) targets.
+    - a0: initial slope.
+    - b0: initial intercept.
+    - lr: the learning rate (004's gamma).
+    - steps: number of updates.
+
+    Returns:
+    - rows: a list of ``steps`` LinregStep (k, a, b, loss, grad_a, grad_b, a_new, b_new).
+    """
     if not lr > 0:
         raise ParameterError("lr", f"the learning rate must be > 0, got {lr}")
     if not isinstance(steps, int) or steps <= 0:

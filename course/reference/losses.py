@@ -48,7 +48,18 @@ def _pair(y_hat: Any, y: Any, name: str = "y_hat") -> tuple[Array, Array, int]:
 
 
 def mse_loss(y_hat: Any, y: Any, half: bool = False) -> tuple[float, Array]:
-    """Mean squared error ``(1/m) sum (y_hat - y)^2`` (``1/(2m)`` if ``half``) and its gradient."""
+    """Mean squared error ``J = (1/m) sum (y_hat - y)^2`` (003), or ``(1/2m) sum (y_hat - y)^2``
+    with ``half`` (002, 004), and its gradient.
+
+    Inputs:
+    - y_hat: (n_out, m) predictions (or (m,) for one output), one example per column.
+    - y: targets, the shape of y_hat.
+    - half: use the 1/2 factor.
+
+    Returns a tuple of:
+    - J: the loss, mean over the m examples (float).
+    - dy_hat: dJ/dy_hat, the shape of y_hat: ``2 (y_hat - y) / m`` (``(y_hat - y) / m`` with half).
+    """
     y_hat, y, m = _pair(y_hat, y)
     diff = y_hat - y
     scale = 0.5 if half else 1.0
@@ -64,7 +75,17 @@ def _check_open_unit(name: str, p: Array, where: Array) -> None:
 
 
 def bce_loss(y_hat: Any, y: Any) -> tuple[float, Array]:
-    """Binary cross-entropy, mean over examples, and ``dJ/dy_hat``."""
+    """Binary cross-entropy ``J = -(1/m) sum [y ln y_hat + (1 - y) ln(1 - y_hat)]`` (001, 003) and
+    its gradient; a probability of exactly 0 or 1 where the loss is infinite raises.
+
+    Inputs:
+    - y_hat: (n_out, m) probabilities (or (m,)), one example per column.
+    - y: targets in [0, 1], the shape of y_hat.
+
+    Returns a tuple of:
+    - J: the loss, mean over the m examples (float).
+    - dy_hat: dJ/dy_hat = ``(y_hat - y) / (y_hat (1 - y_hat)) / m``, the shape of y_hat.
+    """
     y_hat, y, m = _pair(y_hat, y)
     _check_open_unit("y_hat", y_hat, ((y_hat == 0) & (y != 0)) | ((y_hat == 1) & (y != 1)))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -76,7 +97,16 @@ def bce_loss(y_hat: Any, y: Any) -> tuple[float, Array]:
 
 
 def cce_loss(y_hat: Any, y: Any) -> tuple[float, Array]:
-    """Categorical cross-entropy ``-(1/m) sum y ln y_hat``; ``y`` one-hot (or soft), C x m."""
+    """Categorical cross-entropy ``J = -(1/m) sum y ln y_hat`` (001, 002), classes along axis 0.
+
+    Inputs:
+    - y_hat: (C, m) probabilities, one example per column.
+    - y: (C, m) one-hot (or soft) targets.
+
+    Returns a tuple of:
+    - J: the loss, mean over the m examples (float).
+    - dy_hat: dJ/dy_hat = ``-y / y_hat / m``, (C, m).
+    """
     y_hat, y, m = _pair(y_hat, y)
     _check_open_unit("y_hat", y_hat, (y_hat == 0) & (y != 0))
     safe = np.where(y_hat > 0, y_hat, 1.0)
@@ -85,15 +115,35 @@ def cce_loss(y_hat: Any, y: Any) -> tuple[float, Array]:
 
 
 def sigmoid_bce(z: Any, y: Any) -> tuple[float, Array]:
-    """BCE of ``sigmoid(z)``, stable for any ``z``: ``L = softplus(z) - y z``; ``dz = (y_hat - y)/m``."""
+    """BCE of ``sigmoid(z)`` taken on the logits, stable for any z: ``L = softplus(z) - y z``
+    (PyTorch's ``BCEWithLogitsLoss``); its gradient is 002's output delta.
+
+    Inputs:
+    - z: (n_out, m) logits (or (m,)), one example per column.
+    - y: targets in [0, 1], the shape of z.
+
+    Returns a tuple of:
+    - J: the loss, mean over the m examples (float).
+    - dz: dJ/dz = ``(sigmoid(z) - y) / m``, the shape of z.
+    """
     z, y, m = _pair(z, y, "z")
     loss = np.sum(softplus(z) - y * z) / m
     return float(loss), (sigmoid(z) - y) / m
 
 
 def softmax_cce(z: Any, y: Any) -> tuple[float, Array]:
-    """CCE of ``softmax(z)`` over axis 0 (C x m), stable: ``L = logsumexp(z) - sum y z``
-    per example (for y summing to 1); ``dz = (softmax(z) - y) / m`` (002's delta rule)."""
+    """CCE of ``softmax(z)`` over axis 0 taken on the logits, stable: ``L = logsumexp(z) - sum y z``
+    per example for y summing to 1 (PyTorch's ``CrossEntropyLoss``); its gradient is 002's
+    output delta.
+
+    Inputs:
+    - z: (C, m) logits, one example per column.
+    - y: (C, m) one-hot (or soft) targets.
+
+    Returns a tuple of:
+    - J: the loss, mean over the m examples (float).
+    - dz: dJ/dz = ``(softmax(z) - y) / m``, (C, m).
+    """
     z, y, m = _pair(z, y, "z")
     if z.ndim != 2:
         raise ParameterError("z", f"expected C x m logits, got shape {z.shape}")

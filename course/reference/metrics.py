@@ -31,7 +31,16 @@ Array = np.ndarray
 
 
 def confusion_matrix(y_true: Any, y_pred: Any, n_classes: int) -> Array:
-    """Integer ``n_classes x n_classes`` matrix; ``cm[i, j]`` = examples of class i predicted j."""
+    """The confusion matrix (003): rows = desired (true) class, columns = predicted class.
+
+    Inputs:
+    - y_true: (n,) integer labels in 0..n_classes-1.
+    - y_pred: (n,) integer labels in 0..n_classes-1.
+    - n_classes: C >= 2.
+
+    Returns:
+    - cm: (C, C) int64; ``cm[i, j]`` = examples of class i predicted j.
+    """
     y_true = np.asarray(y_true)
     y_pred = np.asarray(y_pred)
     if y_true.shape != y_pred.shape or y_true.ndim != 1:
@@ -55,7 +64,17 @@ def _ratio(num: Array, den: Array) -> Array:
 
 
 def metrics_from_confusion(cm: Any) -> dict[str, Any]:
-    """All metrics of the module docstring from a confusion matrix (rows true, cols predicted)."""
+    """All the metrics of the module docstring from a confusion matrix (rows true, columns predicted).
+
+    Inputs:
+    - cm: (C, C) non-negative integer counts, C >= 2.
+
+    Returns:
+    - metrics: a dict: "accuracy", "macro_precision", "macro_recall", "macro_f1" (floats);
+      "precision", "recall", "f1", "specificity", "tp", "fp", "fn", "tn" ((C,) arrays);
+      "undefined" (classes with a zero denominator); for C = 2 also "binary_precision",
+      "binary_recall", "binary_f1", "binary_specificity" (class 1).
+    """
     cm = np.asarray(cm)
     if cm.ndim != 2 or cm.shape[0] != cm.shape[1] or cm.shape[0] < 2:
         raise ParameterError("cm", f"expected a square C x C matrix with C >= 2, got {cm.shape}")
@@ -90,8 +109,17 @@ def metrics_from_confusion(cm: Any) -> dict[str, Any]:
 
 
 def bias_variance(predictions: Any, targets: Any, noise: Any = None) -> dict[str, float]:
-    """003's formulas: ``{"mean_prediction", "bias2", "variance", "irreducible", "error"}``
-    where ``error = bias2 + variance + irreducible`` (irreducible 0 when ``noise`` is None)."""
+    """003's bias-variance decomposition over N predictions of one model.
+
+    Inputs:
+    - predictions: (N,) predicted values.
+    - targets: (N,) desired values.
+    - noise: (N,) noise values eps_i, or None (no irreducible error).
+
+    Returns:
+    - terms: a dict of floats: "mean_prediction", "bias2", "variance" (N - 1), "irreducible",
+      "error" = bias2 + variance + irreducible.
+    """
     p = np.asarray(predictions, dtype=np.float64).ravel()
     t = np.asarray(targets, dtype=np.float64).ravel()
     if p.shape != t.shape:

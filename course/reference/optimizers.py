@@ -55,13 +55,35 @@ def _check_unit(name: str, v: float) -> None:
 
 
 def sgd_step(w: Any, g: Any, lr: float) -> Array:
-    """``w - lr g``."""
+    """One SGD step ``w - lr g``.
+
+    Inputs:
+    - w: parameters, any shape.
+    - g: gradient, the shape of w.
+    - lr: the learning rate.
+
+    Returns:
+    - w: the updated parameters (a new array).
+    """
     _check_lr(lr)
     return _arr(w) - lr * _arr(g)
 
 
 def momentum_step(w: Any, g: Any, state: State, lr: float, beta: float = 0.9) -> tuple[Array, State]:
-    """Heavy-ball momentum as torch.optim.SGD(momentum=beta): ``v = beta v + g; w -= lr v``."""
+    """Heavy-ball momentum as ``torch.optim.SGD(momentum=beta)``: ``v = beta v + g; w -= lr v``
+    (``v = g`` at the first step).
+
+    Inputs:
+    - w: parameters, any shape.
+    - g: gradient, the shape of w.
+    - state: ``{}`` at the first step, then the returned state.
+    - lr: the learning rate.
+    - beta: the momentum, in [0, 1).
+
+    Returns a tuple of:
+    - w: the updated parameters.
+    - state: ``{"v"}``, the velocity (the shape of w).
+    """
     _check_lr(lr)
     _check_unit("beta", beta)
     g = _arr(g)
@@ -70,7 +92,19 @@ def momentum_step(w: Any, g: Any, state: State, lr: float, beta: float = 0.9) ->
 
 
 def adagrad_step(w: Any, g: Any, state: State, lr: float, eps: float = 1e-10) -> tuple[Array, State]:
-    """Adagrad: ``s += g^2; w -= lr g / (sqrt(s) + eps)``."""
+    """Adagrad: ``s += g^2; w -= lr g / (sqrt(s) + eps)`` (eps = 1e-10, PyTorch's default).
+
+    Inputs:
+    - w: parameters, any shape.
+    - g: gradient, the shape of w.
+    - state: ``{}`` at the first step, then the returned state.
+    - lr: the learning rate.
+    - eps: added to the denominator.
+
+    Returns a tuple of:
+    - w: the updated parameters.
+    - state: ``{"s"}``, the sum of squared gradients.
+    """
     _check_lr(lr)
     g = _arr(g)
     s = _arr(state.get("s", 0.0)) + g * g
@@ -79,7 +113,20 @@ def adagrad_step(w: Any, g: Any, state: State, lr: float, eps: float = 1e-10) ->
 
 def rmsprop_step(w: Any, g: Any, state: State, lr: float, rho: float = 0.9,
                  eps: float = 1e-8) -> tuple[Array, State]:
-    """RMSprop: ``s = rho s + (1 - rho) g^2; w -= lr g / (sqrt(s) + eps)`` (torch's alpha = rho)."""
+    """RMSprop: ``s = rho s + (1 - rho) g^2; w -= lr g / (sqrt(s) + eps)`` (PyTorch calls rho alpha).
+
+    Inputs:
+    - w: parameters, any shape.
+    - g: gradient, the shape of w.
+    - state: ``{}`` at the first step, then the returned state.
+    - lr: the learning rate.
+    - rho: decay of the squared-gradient average, in [0, 1) (Keras' default 0.9).
+    - eps: added to the denominator.
+
+    Returns a tuple of:
+    - w: the updated parameters.
+    - state: ``{"s"}``, the average of squared gradients.
+    """
     _check_lr(lr)
     _check_unit("rho", rho)
     g = _arr(g)
@@ -89,7 +136,22 @@ def rmsprop_step(w: Any, g: Any, state: State, lr: float, rho: float = 0.9,
 
 def adam_step(w: Any, g: Any, state: State, lr: float = 1e-3, beta1: float = 0.9,
               beta2: float = 0.999, eps: float = 1e-8) -> tuple[Array, State]:
-    """Adam with the standard bias correction ``1 - beta^t``; state ``{"m", "v", "t"}``."""
+    """Adam (003) with the standard bias correction ``1 - beta^t`` (conventions.py: 003 prints
+    ``1 - beta1``, a slip).
+
+    Inputs:
+    - w: parameters, any shape.
+    - g: gradient, the shape of w.
+    - state: ``{}`` at the first step, then the returned state.
+    - lr: the learning rate.
+    - beta1: decay of the first moment, in [0, 1).
+    - beta2: decay of the second moment, in [0, 1).
+    - eps: added to the denominator (PyTorch's 1e-8; Keras uses 1e-7).
+
+    Returns a tuple of:
+    - w: the updated parameters.
+    - state: ``{"m", "v", "t"}``: the moments (the shape of w) and the step count.
+    """
     _check_lr(lr)
     _check_unit("beta1", beta1)
     _check_unit("beta2", beta2)
@@ -103,28 +165,68 @@ def adam_step(w: Any, g: Any, state: State, lr: float = 1e-3, beta1: float = 0.9
 
 
 def l1_penalty(w: Any, lam: float) -> float:
-    """``lam sum |w|`` (003, LASSO)."""
+    """L1 penalty ``lam sum |w|`` (003, LASSO).
+
+    Inputs:
+    - w: weights, any shape.
+    - lam: the regularisation strength.
+
+    Returns:
+    - penalty: a float.
+    """
     return float(lam * np.sum(np.abs(_arr(w))))
 
 
 def l1_grad(w: Any, lam: float) -> Array:
-    """``lam sign(w)`` with sign(0) = 0 (003)."""
+    """Gradient of the L1 penalty, ``lam sign(w)`` with sign(0) = 0 (003).
+
+    Inputs:
+    - w: weights, any shape.
+    - lam: the regularisation strength.
+
+    Returns:
+    - dw: the shape of w.
+    """
     return lam * np.sign(_arr(w))
 
 
 def l2_penalty(w: Any, lam: float) -> float:
-    """``lam sum w^2`` (003, Ridge; Keras' l2; no 1/2)."""
+    """L2 penalty ``lam sum w^2`` (003, Ridge; Keras' l2; no 1/2).
+
+    Inputs:
+    - w: weights, any shape.
+    - lam: the regularisation strength.
+
+    Returns:
+    - penalty: a float.
+    """
     w = _arr(w)
     return float(lam * np.sum(w * w))
 
 
 def l2_grad(w: Any, lam: float) -> Array:
-    """``2 lam w`` (003)."""
+    """Gradient of the L2 penalty, ``2 lam w`` (003).
+
+    Inputs:
+    - w: weights, any shape.
+    - lam: the regularisation strength.
+
+    Returns:
+    - dw: the shape of w.
+    """
     return 2.0 * lam * _arr(w)
 
 
 def dropped_units(n: int, p: float) -> int:
-    """``M = n p`` units dropped (003), rounded to the nearest integer (half up)."""
+    """``M = n p`` units dropped (003), rounded to the nearest integer (half up).
+
+    Inputs:
+    - n: units in the layer.
+    - p: the dropout rate, in [0, 1].
+
+    Returns:
+    - M: units dropped (int).
+    """
     if not isinstance(n, (int, np.integer)) or n <= 0:
         raise ParameterError("n", f"must be a positive integer, got {n!r}")
     if not 0 <= p <= 1:
@@ -133,8 +235,15 @@ def dropped_units(n: int, p: float) -> int:
 
 
 def inverted_dropout_scale(p: float) -> float:
-    """Factor ``1 / (1 - p)`` applied to the kept units during training (inverted dropout,
-    as Keras and PyTorch do), so that nothing changes at inference. Needs ``0 <= p < 1``."""
+    """Factor ``1 / (1 - p)`` applied to the kept units during training (inverted dropout, as Keras
+    and PyTorch do), so that nothing changes at inference.
+
+    Inputs:
+    - p: the dropout rate, in [0, 1).
+
+    Returns:
+    - scale: a float >= 1.
+    """
     if not 0 <= p < 1:
         raise ParameterError("p", f"the dropout rate must lie in [0, 1), got {p!r}")
     return 1.0 / (1.0 - p)
@@ -142,7 +251,16 @@ def inverted_dropout_scale(p: float) -> float:
 
 def dropout_mask(shape: Any, p: float, rng: np.random.Generator) -> Array:
     """Inverted-dropout mask: each unit kept with probability ``1 - p`` and then worth
-    ``1 / (1 - p)``, dropped units 0 (so ``E[mask] = 1``). ``p = 1`` drops everything."""
+    ``1 / (1 - p)``, dropped units 0 (so ``E[mask] = 1``); ``p = 1`` drops everything.
+
+    Inputs:
+    - shape: the shape of the layer's activations.
+    - p: the dropout rate, in [0, 1].
+    - rng: the generator the mask is drawn from.
+
+    Returns:
+    - mask: an array of the given shape, values 0 or ``1 / (1 - p)``.
+    """
     if not 0 <= p <= 1:
         raise ParameterError("p", f"the dropout rate must lie in [0, 1], got {p!r}")
     keep = rng.random(shape) >= p
@@ -152,11 +270,17 @@ def dropout_mask(shape: Any, p: float, rng: np.random.Generator) -> Array:
 
 
 def gd_variant_counts(n: int, batch_size: int, epochs: int = 1) -> dict[str, int]:
-    """Weight updates for the three variants of 003 on n observations.
+    """Weight updates of the three variants of 003 on n observations: BGD one per epoch, SGD n per
+    epoch, mini-batch ``ceil(n / batch_size)`` per epoch (the last batch may be smaller).
 
-    BGD: one update per epoch; SGD: n per epoch; mini-batch: ``ceil(n / batch_size)`` per
-    epoch (the last batch may be smaller). Keys: ``iterations_per_epoch`` (mini-batch),
-    ``bgd_updates``, ``sgd_updates``, ``minibatch_updates``, ``last_batch_size``.
+    Inputs:
+    - n: number of observations.
+    - batch_size: observations per mini-batch.
+    - epochs: number of epochs.
+
+    Returns:
+    - counts: a dict of ints: "iterations_per_epoch" (mini-batch), "bgd_updates",
+      "sgd_updates", "minibatch_updates", "last_batch_size".
     """
     if not isinstance(epochs, (int, np.integer)) or epochs <= 0:
         raise ParameterError("epochs", f"must be a positive integer, got {epochs!r}")

@@ -57,9 +57,21 @@ class PerceptronResult:
 
 def perceptron_train(X: Any, d: Any, w0: Any, b0: float, eta: float = 1.0,
                      max_epochs: int = 100) -> PerceptronResult:
-    """Train with Widrow-Hoff, one observation at a time, and keep every iteration.
+    """Train with Widrow-Hoff, one observation at a time in order, and keep every iteration (003):
+    ``w_i <- w_i + eta (d - f(Y)) x_i``, ``b <- b + eta (d - f(Y))``, Heaviside f(0) = 1
+    (conventions.py).
 
-    X: (n, p), rows are observations; d: (n,) in {0, 1}; w0: (p,); b0: float.
+    Inputs:
+    - X: (n, p) observations, one per row.
+    - d: (n,) desired classes in {0, 1}.
+    - w0: (p,) initial weights.
+    - b0: initial bias.
+    - eta: the learning rate.
+    - max_epochs: the most passes over the observations.
+
+    Returns:
+    - result: PerceptronResult(rows (one PerceptronRow per iteration), w (p,), b, epochs,
+      converged).
     """
     X = np.asarray(X, dtype=np.float64)
     d = np.asarray(d, dtype=np.float64)
@@ -98,7 +110,16 @@ def perceptron_train(X: Any, d: Any, w0: Any, b0: float, eta: float = 1.0,
 
 
 def perceptron_predict(X: Any, w: Any, b: float) -> Array:
-    """f(X w + b) for observations as rows."""
+    """The predicted classes ``f(X w + b)``, Heaviside with f(0) = 1 (003).
+
+    Inputs:
+    - X: (n, p) observations, one per row.
+    - w: (p,) weights.
+    - b: the bias.
+
+    Returns:
+    - y: (n,) classes, 0.0 or 1.0.
+    """
     return heaviside(np.asarray(X, dtype=np.float64) @ np.asarray(w, dtype=np.float64) + b)
 
 

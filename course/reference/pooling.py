@@ -12,11 +12,15 @@ Output sizes: :func:`course.reference.conventions.pool_output_size` (003: valid
 
 Max-pooling backward sends each output gradient to the first maximum of its window
 (row-major order), as PyTorch does; windows may overlap when ``stride < size``.
+
+API (conventions.py, "The API of the layers"): ``maxpool_forward`` / ``avgpool_forward``
+return ``(out, cache)``; ``maxpool_backward`` / ``avgpool_backward`` take ``(dout, cache)``
+and return dx, the only gradient (pooling has no parameters).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -26,7 +30,31 @@ from course.reference import conventions
 from course.reference.conv import PaddingArg, StrideArg, _pair, resolve_padding
 
 
-def _prepare(x, size, stride, padding, fill: float):
+class MaxPoolCache(NamedTuple):
+    """What :func:`maxpool_backward` needs from :func:`maxpool_forward`."""
+
+    xpad_shape: tuple[int, ...]  #: (N, C, H + top + bottom, W + left + right)
+    size: tuple[int, int]  #: (kh, kw) pool size
+    stride: tuple[int, int]  #: (sh, sw)
+    pads: tuple[int, int, int, int]  #: (top, bottom, left, right)
+    argmax: np.ndarray  #: (N, C, H', W') flat index of each window's first maximum
+
+
+class AvgPoolCache(NamedTuple):
+    """What :func:`avgpool_backward` needs from :func:`avgpool_forward`."""
+
+    xpad_shape: tuple[int, ...]  #: (N, C, H + top + bottom, W + left + right)
+    size: tuple[int, int]  #: (kh, kw) pool size
+    stride: tuple[int, int]  #: (sh, sw)
+    pads: tuple[int, int, int, int]  #: (top, bottom, left, right)
+    counts: np.ndarray  #: (H', W') real (non-padded) cells in each window
+
+
+def _prepare(
+    x: np.ndarray, size: StrideArg, stride: StrideArg | None, padding: PaddingArg, fill: float,
+) -> tuple[np.ndarray, tuple[int, int], tuple[int, int], tuple[int, int, int, int],
+           np.ndarray, np.ndarray]:
+    """x, the pool size, the stride, the pads, x padded with ``fill`` and the real-cell mask."""
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 4:
         raise ParameterError("x", f"expected (N, C, H, W), got shape {x.shape}")
@@ -53,7 +81,8 @@ def _windows(a: np.ndarray, k: tuple[int, int], s: tuple[int, int]) -> np.ndarra
     return sliding_window_view(a, k, axis=(-2, -1))[..., ::s[0], ::s[1], :, :]
 
 
-def _scatter(dwin: np.ndarray, shape: tuple[int, ...], k, s) -> np.ndarray:
+def _scatter(dwin: np.ndarray, shape: tuple[int, ...], k: tuple[int, int],
+             s: tuple[int, int]) -> np.ndarray:
     """Add window gradients (N, C, H', W', kh, kw) back onto the padded input grid."""
     ho, wo = dwin.shape[2:4]
     d = np.zeros(shape)
@@ -71,20 +100,41 @@ def _crop(d: np.ndarray, pads: tuple[int, int, int, int]) -> np.ndarray:
 def maxpool_forward(
     x: np.ndarray, size: StrideArg, stride: StrideArg | None = None,
     padding: PaddingArg = "valid",
-) -> tuple[np.ndarray, Any]:
-    """Max pooling: ``out[n, c, i, j] = max`` of the window. x (N,C,H,W) -> (N,C,H',W')."""
+) -> tuple[np.ndarray, MaxPoolCache]:
+    """Max pooling, ``out[n, c, i, j] = max`` of the window (003); padded cells never win.
+
+    Inputs:
+    - x: (N, C, H, W) input, NCHW.
+    - size: pool size, an int or a pair (kh, kw).
+    - stride: an int or a pair; None means the pool size (Keras ``strides=None``).
+    - padding: 'valid', 'same' (Keras: extra row at the bottom, see conventions.py), or an
+      int / pair of at most half the pool size (PyTorch).
+
+    Returns a tuple of:
+    - out: (N, C, H', W'), sizes from conventions.pool_output_size.
+    - cache: MaxPoolCache(xpad_shape, size, stride, pads, argmax).
+    """
     x, k, s, pads, xpad, _inside = _prepare(x, size, stride, padding, -np.inf)
     win = _windows(xpad, k, s)
     n, c, ho, wo = win.shape[:4]
     flat = win.reshape(n, c, ho, wo, k[0] * k[1])
     arg = flat.argmax(axis=-1)
     out = np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
-    return out, ("max", xpad.shape, k, s, pads, arg)
+    return out, MaxPoolCache(xpad.shape, k, s, pads, arg)
 
 
-def maxpool_backward(dout: np.ndarray, cache: Any) -> np.ndarray:
-    """Gradient of max pooling: each dout goes to its window's (first) maximum."""
-    _kind, shape, k, s, pads, arg = cache
+def maxpool_backward(dout: np.ndarray, cache: MaxPoolCache) -> np.ndarray:
+    """Gradient of max pooling: each dout goes to its window's first maximum (row-major order,
+    as PyTorch); overlapping windows add up.
+
+    Inputs:
+    - dout: (N, C, H', W') upstream gradient.
+    - cache: MaxPoolCache from :func:`maxpool_forward`.
+
+    Returns:
+    - dx: (N, C, H, W).
+    """
+    shape, k, s, pads, arg = cache
     dout = np.asarray(dout, dtype=np.float64)
     if dout.shape != arg.shape:
         raise ParameterError("dout", f"expected shape {arg.shape}, got {dout.shape}")
@@ -97,17 +147,38 @@ def maxpool_backward(dout: np.ndarray, cache: Any) -> np.ndarray:
 def avgpool_forward(
     x: np.ndarray, size: StrideArg, stride: StrideArg | None = None,
     padding: PaddingArg = "valid",
-) -> tuple[np.ndarray, Any]:
-    """Average pooling over the real (non-padded) cells of each window."""
+) -> tuple[np.ndarray, AvgPoolCache]:
+    """Average pooling over the real (non-padded) cells of each window (TensorFlow's 'same',
+    PyTorch's ``count_include_pad=False``).
+
+    Inputs:
+    - x: (N, C, H, W) input, NCHW.
+    - size: pool size, an int or a pair (kh, kw).
+    - stride: an int or a pair; None means the pool size (Keras ``strides=None``).
+    - padding: 'valid', 'same' (Keras: extra row at the bottom, see conventions.py), or an
+      int / pair of at most half the pool size (PyTorch).
+
+    Returns a tuple of:
+    - out: (N, C, H', W'), sizes from conventions.pool_output_size.
+    - cache: AvgPoolCache(xpad_shape, size, stride, pads, counts).
+    """
     x, k, s, pads, xpad, inside = _prepare(x, size, stride, padding, 0.0)
     counts = _windows(inside, k, s).sum(axis=(-2, -1))  # (H', W') real cells per window
     out = _windows(xpad, k, s).sum(axis=(-2, -1)) / counts
-    return out, ("avg", xpad.shape, k, s, pads, counts)
+    return out, AvgPoolCache(xpad.shape, k, s, pads, counts)
 
 
-def avgpool_backward(dout: np.ndarray, cache: Any) -> np.ndarray:
-    """Gradient of average pooling: dout / count spread over the window's real cells."""
-    _kind, shape, k, s, pads, counts = cache
+def avgpool_backward(dout: np.ndarray, cache: AvgPoolCache) -> np.ndarray:
+    """Gradient of average pooling: dout / count spread over the window's real cells.
+
+    Inputs:
+    - dout: (N, C, H', W') upstream gradient.
+    - cache: AvgPoolCache from :func:`avgpool_forward`.
+
+    Returns:
+    - dx: (N, C, H, W).
+    """
+    shape, k, s, pads, counts = cache
     dout = np.asarray(dout, dtype=np.float64)
     if dout.shape[2:] != counts.shape or dout.shape[:2] != shape[:2]:
         raise ParameterError("dout", f"shape {dout.shape} does not match the forward output")

@@ -29,16 +29,25 @@ import torch.nn.functional as F  # noqa: N812
 from torch import nn
 
 from course.base.errors import ParameterError
+from course.reference import batchnorm as np_bn
 from course.reference import conv as np_conv
 from course.reference import pooling as np_pool
 from course.reference import recurrent as np_rec
+from course.reference.conv import PaddingArg, StrideArg
 from course.reference.conventions import BATCHNORM_EPSILON, BATCHNORM_MOMENTUM
 
 ENV_DEVICE = "COURSE_DEVICE"
 
 
 def device() -> torch.device:
-    """The device of the PyTorch path: ``$COURSE_DEVICE``, else cuda if available, else cpu."""
+    """The device of the PyTorch path: ``$COURSE_DEVICE`` if set (e.g. ``cpu``, ``cuda:0``), else
+    cuda when available, else cpu.
+
+    Inputs: none (reads the environment variable COURSE_DEVICE).
+
+    Returns:
+    - dev: a torch.device.
+    """
     wanted = os.environ.get(ENV_DEVICE, "").strip()
     if wanted:
         dev = torch.device(wanted)
@@ -50,37 +59,75 @@ def device() -> torch.device:
 
 def to_tensor(a: Any, dev: torch.device | None = None,
               dtype: torch.dtype = torch.float64) -> torch.Tensor:
-    """A NumPy array as a tensor on ``dev`` (default :func:`device`)."""
+    """A NumPy array as a tensor.
+
+    Inputs:
+    - a: an array (any shape).
+    - dev: the device; None means :func:`device`.
+    - dtype: the tensor's dtype (float64 by default, as the reference).
+
+    Returns:
+    - t: a tensor of the shape of a.
+    """
     return torch.as_tensor(np.asarray(a), dtype=dtype, device=dev or device())
 
 
 def to_numpy(t: torch.Tensor) -> np.ndarray:
-    """A tensor as a float64 NumPy array (detached, on the CPU)."""
+    """A tensor as a float64 NumPy array (detached, on the CPU).
+
+    Inputs:
+    - t: a tensor (any shape, any device).
+
+    Returns:
+    - a: a float64 array of the shape of t.
+    """
     return t.detach().to("cpu", torch.float64).numpy()
 
 
 # ---------------------------------------------------------------- CNN blocks
 
-def _explicit_pad(x: torch.Tensor, size, stride, padding) -> tuple[int, int, int, int]:
+def _explicit_pad(x: torch.Tensor, size: tuple[int, int], stride: tuple[int, int],
+                  padding: PaddingArg) -> tuple[int, int, int, int]:
     """(top, bottom, left, right), the reference's rule (conv.resolve_padding)."""
     return np_conv.resolve_padding(padding, tuple(x.shape[2:]), size, stride)
 
 
-def conv2d(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None, stride=1,
-           padding="valid") -> torch.Tensor:
-    """Convolution (cross-correlation) like :func:`course.reference.conv.conv2d_forward`.
+def conv2d(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None, stride: StrideArg = 1,
+           padding: PaddingArg = "valid") -> torch.Tensor:
+    """Convolution (cross-correlation) like :func:`course.reference.conv.conv2d_forward`: Keras
+    'same' padding with TensorFlow's split, the extra row at the bottom (conventions.py), done
+    with ``F.pad`` before ``F.conv2d``, so even kernels and strides > 1 give Keras's numbers
+    (PyTorch's own ``padding='same'`` is symmetric and refuses strides > 1).
 
-    'same' pads with TensorFlow's split (``F.pad``) before ``F.conv2d``, so even kernels
-    and strides > 1 give Keras's numbers (PyTorch's own ``padding='same'`` is symmetric
-    and refuses strides > 1).
+    Inputs:
+    - x: (N, C, H, W) input, NCHW.
+    - w: (F, C, kh, kw) filters.
+    - b: (F,) biases, or None.
+    - stride: an int or a pair (sh, sw).
+    - padding: 'valid', 'same', an int or a pair.
+
+    Returns:
+    - out: (N, F, H', W').
     """
     s = np_conv._pair("stride", stride)
     top, bottom, left, right = _explicit_pad(x, tuple(w.shape[2:]), s, padding)
     return F.conv2d(F.pad(x, (left, right, top, bottom)), w, b, stride=s)
 
 
-def maxpool2d(x: torch.Tensor, size, stride=None, padding="valid") -> torch.Tensor:
-    """Max pooling like :func:`course.reference.pooling.maxpool_forward` (pads with -inf)."""
+def maxpool2d(x: torch.Tensor, size: StrideArg, stride: StrideArg | None = None,
+              padding: PaddingArg = "valid") -> torch.Tensor:
+    """Max pooling like :func:`course.reference.pooling.maxpool_forward` (pads with -inf, so padded
+    cells never win; Keras 'same': extra row at the bottom, see conventions.py).
+
+    Inputs:
+    - x: (N, C, H, W) input, NCHW.
+    - size: pool size, an int or a pair.
+    - stride: an int or a pair; None means the pool size.
+    - padding: 'valid', 'same', an int or a pair.
+
+    Returns:
+    - out: (N, C, H', W').
+    """
     k = np_conv._pair("size", size)
     s = k if stride is None else np_conv._pair("stride", stride)
     top, bottom, left, right = _explicit_pad(x, k, s, padding)
@@ -88,8 +135,20 @@ def maxpool2d(x: torch.Tensor, size, stride=None, padding="valid") -> torch.Tens
     return F.max_pool2d(xp, k, s)
 
 
-def avgpool2d(x: torch.Tensor, size, stride=None, padding="valid") -> torch.Tensor:
-    """Average pooling over the real cells only (Keras 'same'), any padding split."""
+def avgpool2d(x: torch.Tensor, size: StrideArg, stride: StrideArg | None = None,
+              padding: PaddingArg = "valid") -> torch.Tensor:
+    """Average pooling over the real cells only, like :func:`course.reference.pooling.avgpool_forward`
+    (Keras 'same' with any padding split).
+
+    Inputs:
+    - x: (N, C, H, W) input, NCHW.
+    - size: pool size, an int or a pair.
+    - stride: an int or a pair; None means the pool size.
+    - padding: 'valid', 'same', an int or a pair.
+
+    Returns:
+    - out: (N, C, H', W').
+    """
     k = np_conv._pair("size", size)
     s = k if stride is None else np_conv._pair("stride", stride)
     top, bottom, left, right = _explicit_pad(x, k, s, padding)
@@ -104,10 +163,22 @@ def batchnorm(x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor,
               moving_mean: torch.Tensor, moving_var: torch.Tensor, train: bool = True,
               momentum: float = BATCHNORM_MOMENTUM,
               eps: float = BATCHNORM_EPSILON) -> torch.Tensor:
-    """Batch norm with Keras's momentum (``torch momentum = 1 - momentum``).
+    """Batch norm with Keras's momentum (``torch momentum = 1 - momentum``, conventions.py). In
+    training the moving statistics are updated **in place**, with PyTorch's unbiased batch
+    variance (the reference's ``batchnorm_update_state(..., unbiased=True)``).
 
-    The moving statistics are updated in place in training, with PyTorch's unbiased
-    batch variance (the reference's ``unbiased=True``).
+    Inputs:
+    - x: (N, D) or (N, C, H, W).
+    - gamma: (D,) or (C,) scale.
+    - beta: (D,) or (C,) shift.
+    - moving_mean: (D,) or (C,) tensor, updated in place in training.
+    - moving_var: (D,) or (C,) tensor, updated in place in training.
+    - train: batch statistics (True) or moving statistics (False).
+    - momentum: Keras's momentum (weight of the old moving value).
+    - eps: added to the variance.
+
+    Returns:
+    - out: the shape of x.
     """
     return F.batch_norm(x, moving_mean, moving_var, gamma, beta, training=train,
                         momentum=1.0 - momentum, eps=eps)
@@ -116,7 +187,8 @@ def batchnorm(x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor,
 class Conv2d(nn.Module):
     """``nn.Conv2d`` whose padding may be Keras's 'same' (TensorFlow split) or 'valid'."""
 
-    def __init__(self, c_in: int, filters: int, kernel_size, stride=1, padding="valid"):
+    def __init__(self, c_in: int, filters: int, kernel_size: StrideArg, stride: StrideArg = 1,
+                 padding: PaddingArg = "valid") -> None:
         super().__init__()
         k = np_conv._pair("kernel_size", kernel_size)
         self.inner = nn.Conv2d(c_in, filters, k, stride=stride, padding=0)
@@ -127,7 +199,16 @@ class Conv2d(nn.Module):
 
 
 def load_conv(module: nn.Conv2d | Conv2d, w: np.ndarray, b: np.ndarray) -> None:
-    """Copy reference filters w (F, C, kh, kw) and biases b (F,) into a conv module."""
+    """Copy reference filters and biases into a conv module (in place).
+
+    Inputs:
+    - module: an ``nn.Conv2d`` or a :class:`Conv2d`.
+    - w: (F, C, kh, kw) filters.
+    - b: (F,) biases.
+
+    Returns:
+    - None: the module's weight and bias now hold w and b.
+    """
     inner = module.inner if isinstance(module, Conv2d) else module
     if tuple(inner.weight.shape) != np.shape(w):
         raise ParameterError("w", f"shape {np.shape(w)} != module's {tuple(inner.weight.shape)}")
@@ -136,19 +217,39 @@ def load_conv(module: nn.Conv2d | Conv2d, w: np.ndarray, b: np.ndarray) -> None:
         inner.bias.copy_(torch.as_tensor(np.asarray(b), dtype=inner.bias.dtype))
 
 
-def load_batchnorm(module: nn.modules.batchnorm._BatchNorm, gamma, beta,
-                   state: dict[str, np.ndarray]) -> None:
-    """Copy gamma, beta and the moving statistics into an ``nn.BatchNorm1d/2d``."""
+def load_batchnorm(module: nn.modules.batchnorm._BatchNorm, gamma: np.ndarray, beta: np.ndarray,
+                   state: np_bn.BatchNormState) -> None:
+    """Copy gamma, beta and the moving statistics into an ``nn.BatchNorm1d/2d`` (in place).
+
+    Inputs:
+    - module: the batch-norm module.
+    - gamma: (D,) scale.
+    - beta: (D,) shift.
+    - state: a :class:`course.reference.batchnorm.BatchNormState`.
+
+    Returns:
+    - None: the module's weight, bias, running_mean and running_var now hold them.
+    """
     with torch.no_grad():
         for target, value in ((module.weight, gamma), (module.bias, beta),
-                              (module.running_mean, state["moving_mean"]),
-                              (module.running_var, state["moving_var"])):
+                              (module.running_mean, state.moving_mean),
+                              (module.running_var, state.moving_var)):
             target.copy_(torch.as_tensor(np.asarray(value), dtype=target.dtype))
 
 
 def keras_batchnorm(features: int, images: bool = True, momentum: float = BATCHNORM_MOMENTUM,
                     eps: float = BATCHNORM_EPSILON) -> nn.Module:
-    """``nn.BatchNorm2d`` (or 1d) configured like Keras (003 defaults)."""
+    """``nn.BatchNorm2d`` (or 1d) configured like Keras (003 defaults, conventions.py).
+
+    Inputs:
+    - features: C (or D).
+    - images: BatchNorm2d (True) or BatchNorm1d (False).
+    - momentum: Keras's momentum (PyTorch gets ``1 - momentum``).
+    - eps: added to the variance.
+
+    Returns:
+    - module: the batch-norm module.
+    """
     cls = nn.BatchNorm2d if images else nn.BatchNorm1d
     return cls(features, eps=eps, momentum=1.0 - momentum)
 
@@ -163,10 +264,16 @@ def _suffix(module: nn.Module) -> str:
 
 
 def load_recurrent(module: nn.Module, cell: str, params: dict[str, np.ndarray]) -> None:
-    """Copy reference weights (Keras layout: Wx, Wh, b or bx/bh) into a torch RNN.
+    """Copy reference weights (Keras layout, :mod:`course.reference.recurrent`) into a torch RNN
+    (in place); gate order and transposition by :func:`recurrent.to_torch_layout`.
 
-    ``module`` is an ``nn.RNN/LSTM/GRU`` (first layer) or ``nn.RNNCell/LSTMCell/GRUCell``.
-    Gate order and transposition are handled by :func:`recurrent.to_torch_layout`.
+    Inputs:
+    - module: an ``nn.RNN/LSTM/GRU`` (its first layer) or ``nn.RNNCell/LSTMCell/GRUCell``.
+    - cell: "rnn", "lstm" or "gru".
+    - params: ``{"Wx" (D, g H), "Wh" (H, g H), "b" (g H,)}`` or, for gru, ``"bx"``, ``"bh"``.
+
+    Returns:
+    - None: the module's weight_ih, weight_hh, bias_ih, bias_hh now hold them.
     """
     tensors = np_rec.to_torch_layout(cell, params)
     sfx = _suffix(module)
@@ -179,7 +286,16 @@ def load_recurrent(module: nn.Module, cell: str, params: dict[str, np.ndarray]) 
 
 
 def export_recurrent(module: nn.Module, cell: str) -> dict[str, np.ndarray]:
-    """The reference weights (Keras layout, float64) of a torch RNN module or cell."""
+    """The reference weights (Keras layout, float64) of a torch RNN module or cell.
+
+    Inputs:
+    - module: an ``nn.RNN/LSTM/GRU`` (its first layer) or ``nn.RNNCell/LSTMCell/GRUCell``.
+    - cell: "rnn", "lstm" or "gru".
+
+    Returns:
+    - params: ``{"Wx", "Wh", "b"}`` or, for gru, ``{"Wx", "Wh", "bx", "bh"}``
+      (:func:`recurrent.from_torch_layout`).
+    """
     sfx = _suffix(module)
     arrays = [to_numpy(getattr(module, n + sfx))
               for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
@@ -195,7 +311,7 @@ class SmallCNN(nn.Module):
     """
 
     def __init__(self, size: int = 8, channels: tuple[int, int] = (4, 8), classes: int = 3,
-                 seed: int = 0):
+                 seed: int = 0) -> None:
         super().__init__()
         if size % 4:
             raise ParameterError("size", f"must be divisible by 4, got {size}")
@@ -228,7 +344,16 @@ class SmallCNN(nn.Module):
 
 
 def small_cnn_numpy(params: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
-    """:class:`SmallCNN`'s forward pass with the NumPy reference -> logits (N, classes)."""
+    """:class:`SmallCNN`'s forward pass with the NumPy reference (conv2d_forward 'same', ReLU,
+    maxpool_forward 2, twice, then the dense layer).
+
+    Inputs:
+    - params: ``{"conv1.w", "conv1.b", "conv2.w", "conv2.b", "fc.W" (classes, in), "fc.b"}``.
+    - x: (N, 1, size, size) images, NCHW.
+
+    Returns:
+    - logits: (N, classes).
+    """
     a, _ = np_conv.conv2d_forward(x, params["conv1.w"], params["conv1.b"], padding="same")
     a, _ = np_pool.maxpool_forward(np.maximum(a, 0.0), 2)
     a, _ = np_conv.conv2d_forward(a, params["conv2.w"], params["conv2.b"], padding="same")
@@ -240,7 +365,7 @@ class SmallRNN(nn.Module):
     """A recurrent layer (rnn, lstm or gru; batch first) and a dense layer on the last h."""
 
     def __init__(self, cell: str = "lstm", input_size: int = 1, hidden: int = 16,
-                 classes: int = 2, seed: int = 0):
+                 classes: int = 2, seed: int = 0) -> None:
         super().__init__()
         if cell not in _CELLS:
             raise ParameterError("cell", f"must be one of {sorted(_CELLS)}, got {cell!r}")
@@ -269,11 +394,21 @@ class SmallRNN(nn.Module):
 
 
 def small_rnn_numpy(cell: str, params: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
-    """:class:`SmallRNN`'s forward pass with the NumPy reference -> logits (N, classes)."""
+    """:class:`SmallRNN`'s forward pass with the NumPy reference: the recurrent layer, then the
+    dense layer on the last state.
+
+    Inputs:
+    - cell: "rnn", "lstm" or "gru".
+    - params: the recurrent weights (``"Wx", "Wh", "b"`` or ``"bx", "bh"``) and "fc.W", "fc.b".
+    - x: (N, T, D) sequences, batch first.
+
+    Returns:
+    - logits: (N, classes).
+    """
     if cell == "rnn":
         h, _ = np_rec.rnn_forward(x, None, params["Wx"], params["Wh"], params["b"])
     elif cell == "lstm":
-        h, _, _ = np_rec.lstm_forward(x, None, None, params["Wx"], params["Wh"], params["b"])
+        (h, _), _ = np_rec.lstm_forward(x, None, None, params["Wx"], params["Wh"], params["b"])
     elif cell == "gru":
         h, _ = np_rec.gru_forward(x, None, params["Wx"], params["Wh"], params["bx"], params["bh"])
     else:
@@ -288,8 +423,19 @@ BARS_CROSSES_CLASSES = ("horizontal bar", "vertical bar", "cross")
 
 def make_bars_crosses(n: int, size: int = 8, seed: int = 0,
                       noise: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
-    """Tiny images: class 0 a horizontal bar, 1 a vertical bar, 2 a cross, at random rows
-    and columns, plus Gaussian noise. Returns ``X`` (n, 1, size, size) float64, ``y`` (n,)."""
+    """Tiny seeded images: class 0 a horizontal bar, 1 a vertical bar, 2 a cross, at random rows
+    and columns, plus Gaussian noise (nothing is downloaded).
+
+    Inputs:
+    - n: number of images.
+    - size: side of the images (>= 3).
+    - seed: seed of the private generator.
+    - noise: standard deviation of the noise.
+
+    Returns a tuple of:
+    - X: (n, 1, size, size) float64, NCHW.
+    - y: (n,) labels in {0, 1, 2}.
+    """
     if n <= 0 or size < 3:
         raise ParameterError("n" if n <= 0 else "size", "n must be > 0 and size >= 3")
     rng = np.random.default_rng(seed)
@@ -306,7 +452,17 @@ def make_bars_crosses(n: int, size: int = 8, seed: int = 0,
 
 
 def make_sequence_task(n: int, steps: int = 10, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Sequences x (n, steps, 1) of N(0, 1) values; label 1 when their sum is positive."""
+    """Seeded sequences of N(0, 1) values, labelled 1 when their sum is positive.
+
+    Inputs:
+    - n: number of sequences.
+    - steps: T, the length of each sequence.
+    - seed: seed of the private generator.
+
+    Returns a tuple of:
+    - X: (n, steps, 1) float64, batch first.
+    - y: (n,) int64 labels in {0, 1}.
+    """
     if n <= 0 or steps <= 0:
         raise ParameterError("n" if n <= 0 else "steps", "must be > 0")
     rng = np.random.default_rng(seed)
@@ -317,7 +473,16 @@ def make_sequence_task(n: int, steps: int = 10, seed: int = 0) -> tuple[np.ndarr
 # ------------------------------------------------------------------ training
 
 def accuracy(model: nn.Module, X: np.ndarray, y: np.ndarray) -> float:
-    """Share of examples whose arg-max logit is the label."""
+    """Share of examples whose arg-max logit is the label.
+
+    Inputs:
+    - model: a module returning (N, classes) logits.
+    - X: inputs of the model (N first).
+    - y: (N,) labels.
+
+    Returns:
+    - acc: a float in [0, 1].
+    """
     p = next(model.parameters())
     with torch.no_grad():
         logits = model(torch.as_tensor(X, dtype=p.dtype, device=p.device))
@@ -326,11 +491,20 @@ def accuracy(model: nn.Module, X: np.ndarray, y: np.ndarray) -> float:
 
 def train(model: nn.Module, data: tuple[np.ndarray, ...], epochs: int = 20,
           lr: float = 0.01, seed: int = 0, batch_size: int = 32) -> float:
-    """Train with Adam and cross-entropy; return the accuracy.
-
-    ``data`` is ``(X, y)`` (accuracy on it) or ``(X_train, y_train, X_test, y_test)``
-    (accuracy on the test part). The model stays on its device and dtype; batches are
+    """Train with Adam and cross-entropy. The model stays on its device and dtype; batches are
     shuffled with a private generator seeded by ``seed``, so a run is deterministic on CPU.
+
+    Inputs:
+    - model: a module returning (N, classes) logits; trained in place.
+    - data: ``(X, y)`` (accuracy on it) or ``(X_train, y_train, X_test, y_test)`` (accuracy on
+      the test part).
+    - epochs: passes over the training data.
+    - lr: Adam's learning rate.
+    - seed: seed of the shuffling.
+    - batch_size: examples per step.
+
+    Returns:
+    - acc: the accuracy after training (float).
     """
     if len(data) not in (2, 4):
         raise ParameterError("data", "expected (X, y) or (X_train, y_train, X_test, y_test)")

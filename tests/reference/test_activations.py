@@ -124,5 +124,5 @@ def test_bad_inputs_name_the_parameter() -> None:
     with pytest.raises(ParameterError, match="'s'"):
         A.softmax_jacobian(np.zeros((2, 2)))
     _, cache = A.activation_forward(np.zeros((2, 2)), "relu")
-    with pytest.raises(ParameterError, match="da"):
+    with pytest.raises(ParameterError, match="dout"):
         A.activation_backward(np.zeros(3), cache)

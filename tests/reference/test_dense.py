@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from course.base.errors import ParameterError
 from course.reference import dense as D
+from course.reference import losses
+from course.reference.activations import activation_forward, sigmoid
 from course.reference.conventions import mlp_params
 from course.reference.gradcheck import grad_check
 
@@ -21,6 +23,20 @@ TORCH_ACT = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus"]
 HEADS = [("linear", "mse"), ("sigmoid", "bce"), ("softmax", "cce"), ("tanh", "mse"),
          ("sigmoid", "mse")]
+FUSED = {("sigmoid", "bce"): losses.sigmoid_bce, ("softmax", "cce"): losses.softmax_cce}
+
+
+def _forward_backward(X: np.ndarray, Y: np.ndarray, params: dict[str, np.ndarray], acts: list[str],
+                      loss: str) -> tuple[np.ndarray, D.MLPCache, dict[str, np.ndarray]]:
+    """A[L], the cache and the gradients, as dense.py prescribes: a sigmoid + BCE or softmax +
+    CCE head takes the loss on the logits (002's output delta (A[L] - Y) / m)."""
+    fused = FUSED.get((acts[-1], loss))
+    if fused is None:
+        AL, cache = D.mlp_forward(X, params, acts)
+        return AL, cache, D.mlp_backward(losses.LOSSES[loss](AL, Y)[1], cache)
+    ZL, cache = D.mlp_forward(X, params, [*acts[:-1], "linear"])
+    AL = activation_forward(ZL, acts[-1])[0]
+    return AL, cache, D.mlp_backward(fused(ZL, Y)[1], cache)
 
 
 def _problem(seed: int, layers: list[int], m: int, head: str, rng_scale: float = 1.0):
@@ -57,8 +73,7 @@ def test_mlp_forward_backward_match_torch_autograd(seed, layers, m, hidden, head
         layers = [*layers[:-1], 2]
     acts = [hidden] * (len(layers) - 2) + [act_out]
     X, Y, params = _problem(seed, layers, m, act_out)
-    AL, caches = D.mlp_forward(X, params, acts)
-    grads = D.mlp_backward(AL, Y, caches, acts, loss)
+    AL, cache, grads = _forward_backward(X, Y, params, acts, loss)
 
     tp = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
     A = torch.tensor(X)
@@ -71,8 +86,8 @@ def test_mlp_forward_backward_match_torch_autograd(seed, layers, m, hidden, head
     for k in params:
         np.testing.assert_allclose(grads[f"d{k}"], tp[k].grad.numpy(), rtol=1e-9, atol=1e-12)
     # every Z[l], A[l] is kept in the caches with the course's shapes
-    for cache, shp in zip(caches, D.mlp_shapes(layers, m)):
-        assert cache["Z"].shape == shp["Z"] and cache["A"].shape == shp["A"]
+    for layer, shp in zip(cache.layers, D.mlp_shapes(layers, m)):
+        assert layer.Z.shape == shp["Z"] and layer.A.shape == shp["A"]
 
 
 @pytest.mark.parametrize("hidden", HIDDEN)
@@ -82,12 +97,27 @@ def test_mlp_backward_numerical_gradient(hidden: str, head: tuple[str, str]) -> 
     layers = [3, 4, 3]
     acts = [hidden, act_out]
     X, Y, params = _problem(11, layers, 5, act_out)
-    AL, caches = D.mlp_forward(X, params, acts)
-    grads = D.mlp_backward(AL, Y, caches, acts, loss)
+    _, _, grads = _forward_backward(X, Y, params, acts, loss)
     for k in params:
         def f(v: np.ndarray, k: str = k) -> float:
             return D.mlp_loss(D.mlp_forward(X, {**params, k: v}, acts)[0], Y, loss)
         assert grad_check(f, params[k], grads[f"d{k}"]) < 1e-6, k
+
+
+def test_logits_give_the_output_delta_of_002() -> None:
+    # sigmoid + BCE on the logits: dZ[L] = (A[L] - Y) / m exactly, A[L] = sigmoid(Z[L]) exactly,
+    # and the same gradients as dJ/dA[L] sent through the output sigmoid
+    X, Y, params = _problem(5, [3, 4, 2], 6, "sigmoid")
+    AL, cache = D.mlp_forward(X, params, ["tanh", "sigmoid"])
+    ZL, logit_cache = D.mlp_forward(X, params, ["tanh", "linear"])
+    _, dZL = losses.sigmoid_bce(ZL, Y)
+    np.testing.assert_array_equal(sigmoid(ZL), AL)
+    np.testing.assert_array_equal(dZL, (AL - Y) / 6)
+    via_logits = D.mlp_backward(dZL, logit_cache)
+    via_output = D.mlp_backward(losses.bce_loss(AL, Y)[1], cache)
+    np.testing.assert_array_equal(via_logits["db2"], dZL.sum(axis=1, keepdims=True))
+    for k in via_logits:
+        np.testing.assert_allclose(via_logits[k], via_output[k], rtol=1e-12, atol=1e-15)
 
 
 def test_dense_backward_numerical() -> None:
@@ -130,4 +160,9 @@ def test_bad_shapes_name_the_parameter() -> None:
     with pytest.raises(ParameterError, match="activations"):
         D.mlp_forward(np.zeros((2, 1)), D.mlp_init([2, 3, 1], np.random.default_rng(0)), ["relu"])
     with pytest.raises(ParameterError, match="loss"):
-        D.mlp_backward(np.zeros((1, 1)), np.zeros((1, 1)), [], [], "hinge")
+        D.mlp_loss(np.zeros((1, 1)), np.zeros((1, 1)), "hinge")
+    _, cache = D.mlp_forward(np.zeros((2, 3)), D.mlp_init([2, 1], np.random.default_rng(0)), ["relu"])
+    with pytest.raises(ParameterError, match="dout"):
+        D.mlp_backward(np.zeros((1, 2)), cache)
+    with pytest.raises(ParameterError, match="dout"):
+        D.dense_backward(np.zeros((3, 3)), cache.layers[0].linear)

@@ -59,14 +59,14 @@ def test_cells_match_torch_cells(cell, case):
         yt.backward(torch.tensor(dh))
         dx, dh_prev, dWx, dWh, db = rec.rnn_cell_backward(dh, cache)
     elif cell == "lstm":
-        out, c, cache = rec.lstm_cell_forward(x, h0, c0, **p)
+        (out, c), cache = rec.lstm_cell_forward(x, h0, c0, **p)
         yt, c_t = module(xt, (ht, ct))
         np.testing.assert_allclose(c, c_t.detach().numpy(), rtol=1e-12, atol=1e-12)
         dc = rng.standard_normal((n, h))
         torch.autograd.backward([yt, c_t], [torch.tensor(dh), torch.tensor(dc)])
-        dx, dh_prev, dc_prev, dWx, dWh, db = rec.lstm_cell_backward(dh, dc, cache)
+        dx, dh_prev, dc_prev, dWx, dWh, db = rec.lstm_cell_backward((dh, dc), cache)
         np.testing.assert_allclose(dc_prev, ct.grad.numpy(), rtol=1e-10, atol=1e-12)
-        assert set(cache["gates"]) >= {"i", "f", "g", "o"}
+        assert set(cache.gates._fields) >= {"i", "f", "g", "o"}
     else:
         out, cache = rec.gru_cell_forward(x, h0, **p)
         yt = module(xt, ht)
@@ -108,12 +108,14 @@ def test_sequences_match_torch_layers_and_bptt(cell, case):
         yt.backward(torch.tensor(dh_all))
         dx, dh0, dWx, dWh, db = rec.rnn_backward(dh_all, cache)
     elif cell == "lstm":
-        out, c_all, cache = rec.lstm_forward(x, h0, c0, **p)
+        (out, c_all), cache = rec.lstm_forward(x, h0, c0, **p)
         yt, (_, c_last) = module(xt, (ht, ct))
         np.testing.assert_allclose(c_all[:, -1], c_last[0].detach().numpy(), rtol=1e-12, atol=1e-12)
         dc_last = rng.standard_normal((n, h))
         torch.autograd.backward([yt, c_last[0]], [torch.tensor(dh_all), torch.tensor(dc_last)])
-        dx, dh0, dc0, dWx, dWh, db = rec.lstm_backward(dh_all, cache, dc_last)
+        dc_all = np.zeros((n, t, h))
+        dc_all[:, -1] = dc_last  # the loss reads c only at the last step
+        dx, dh0, dc0, dWx, dWh, db = rec.lstm_backward((dh_all, dc_all), cache)
         np.testing.assert_allclose(dc0, ct.grad[0].numpy(), rtol=1e-9, atol=1e-12)
     else:
         out, cache = rec.gru_forward(x, h0, **p)
@@ -165,10 +167,10 @@ def test_sequence_numerical_gradients(cell):
         c0 = rng.standard_normal((n, h))
 
         def run(x_, h0_, c0_, Wx, Wh, b):
-            out, _, cache = rec.lstm_forward(x_, h0_, c0_, Wx, Wh, b)
+            (out, _), cache = rec.lstm_forward(x_, h0_, c0_, Wx, Wh, b)
             return out, cache
         args = [x, h0, c0, p["Wx"], p["Wh"], p["b"]]
-        grads = rec.lstm_backward(dh_all, run(*args)[1])
+        grads = rec.lstm_backward((dh_all, None), run(*args)[1])
     else:
         reset_after = cell == "gru"
 
@@ -217,20 +219,20 @@ def test_lstm_cell_seed_equations_and_gradients():
     n, d, h = 2, 3, 2
     p = random_params("lstm", d, h, rng)
     x, h0, c0 = (rng.standard_normal(s) for s in ((n, d), (n, h), (n, h)))
-    out, c, cache = rec.lstm_cell_forward(x, h0, c0, **p)
-    g = cache["gates"]
+    (out, c), cache = rec.lstm_cell_forward(x, h0, c0, **p)
+    g = cache.gates
     # 003: C_t = C_{t-1} * f + i * g ; h_t = o * tanh(C_t)
-    np.testing.assert_allclose(c, c0 * g["f"] + g["i"] * g["g"], rtol=1e-14)
-    np.testing.assert_allclose(out, g["o"] * np.tanh(c), rtol=1e-14)
+    np.testing.assert_allclose(c, c0 * g.f + g.i * g.g, rtol=1e-14)
+    np.testing.assert_allclose(out, g.o * np.tanh(c), rtol=1e-14)
     dh, dc = rng.standard_normal((n, h)), rng.standard_normal((n, h))
-    grads = rec.lstm_cell_backward(dh, dc, cache)
+    grads = rec.lstm_cell_backward((dh, dc), cache)
     args = [x, h0, c0, p["Wx"], p["Wh"], p["b"]]
     order = [0, 1, 2, 3, 4, 5]  # dx, dh_prev, dc_prev, dWx, dWh, db
     for k, analytic in zip(order, grads):
         def loss(v, k=k):
             a = list(args)
             a[k] = v
-            hh, cc, _ = rec.lstm_cell_forward(*a)
+            (hh, cc), _ = rec.lstm_cell_forward(*a)
             return float((hh * dh).sum() + (cc * dc).sum())
         _check(loss, args[k], analytic)
 
@@ -266,10 +268,10 @@ def test_sequence_equals_repeated_cells():
     rng = np.random.default_rng(12)
     p = random_params("lstm", 2, 3, rng)
     x = rng.standard_normal((2, 5, 2))
-    h_all, c_all, _ = rec.lstm_forward(x, None, None, **p)
+    (h_all, c_all), _ = rec.lstm_forward(x, None, None, **p)
     h = c = np.zeros((2, 3))
     for t in range(5):
-        h, c, _ = rec.lstm_cell_forward(x[:, t], h, c, **p)
+        (h, c), _ = rec.lstm_cell_forward(x[:, t], h, c, **p)
         np.testing.assert_allclose(h_all[:, t], h, rtol=1e-14)
         np.testing.assert_allclose(c_all[:, t], c, rtol=1e-14)
 

@@ -9,8 +9,9 @@ the default here is 1, as in course.cli.worked_examples (the perceptron examples
 same handout use eta = 1). With no parameters (``variant({})``) the family reproduces the
 activity; drawn variants use small random weights and inputs.
 
-Every value comes from :mod:`course.reference.dense` (``mlp_forward``, ``mlp_backward`` with
-loss "bce", ``gd_update``) and :func:`course.reference.losses.bce_loss` (``dE/df(Z)``).
+Every value comes from :mod:`course.reference`: ``dense.mlp_forward`` with a linear head (its
+output is the logit Z), ``losses.sigmoid_bce`` (``dE/dZ = f(Z) - y``, 002's output delta),
+``dense.mlp_backward``, ``dense.gd_update``, ``losses.bce_loss`` (``E`` and ``dE/df(Z)``).
 By the chain rule (003): ``dE/dpsi_k = dE/df(Z) f'(Z) f(Y_k)`` with ``dE/df(Z) f'(Z) = f(Z) - y``;
 ``dE/dw_ij = (f(Z) - y) psi_j f'(Y_j) x_i``; ``dE/db_j = (f(Z) - y) psi_j f'(Y_j)``;
 ``dE/db_out = f(Z) - y``.
@@ -27,9 +28,9 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
-from course.reference.activations import sigmoid_grad
+from course.reference.activations import sigmoid, sigmoid_grad
 from course.reference.dense import gd_update, mlp_backward, mlp_forward, mlp_loss
-from course.reference.losses import bce_loss
+from course.reference.losses import bce_loss, sigmoid_bce
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
 from ..checks import FloatCheck
@@ -114,16 +115,16 @@ class BackpropStep(Family):
         i, j = wi
 
         net = {"W1": w.T, "b1": bh.reshape(k, 1), "W2": psi.reshape(1, k), "b2": np.array([[b_out]])}
-        acts = ["sigmoid", "sigmoid"]
         X, Y = x.reshape(p, 1), np.array([[float(y)]])
-        AL, caches = mlp_forward(X, net, acts)
+        ZL, cache = mlp_forward(X, net, ["sigmoid", "linear"])  # the output sigmoid is in the loss
+        AL = sigmoid(ZL)
         loss = mlp_loss(AL, Y, "bce")
-        grads = mlp_backward(AL, Y, caches, acts, "bce")
+        grads = mlp_backward(sigmoid_bce(ZL, Y)[1], cache)  # from dE/dZ = f(Z) - y
         new = gd_update(net, grads, eta)
         _, dE_df = bce_loss(AL, Y)  # dE/df(Z)
         fz = float(AL[0, 0])
-        Yh = caches[0]["Z"][:, 0]
-        fY = caches[0]["A"][:, 0]
+        Yh = cache.layers[0].Z[:, 0]
+        fY = cache.layers[0].A[:, 0]
         delta = float(grads["db2"][0, 0])  # dE/dZ = f(Z) - y
         fpY = sigmoid_grad(Yh)
 
@@ -154,7 +155,7 @@ class BackpropStep(Family):
             parts[f"{key}_new"] = Part(upd, CHECK, _t(f"nouveau {names[key]}", f"new {names[key]}"), (
                 Misconception("wrong-sign", old + eta * g, SIGN),
                 Misconception("forgot-sigmoid-derivative", old - eta * bad, why)))
-        ctx = {"p": p, "k": k, "i": i, "j": j, "pk": pk, "Y": Yh, "fY": fY, "fpY": fpY, "Z": float(caches[1]["Z"][0, 0]),
+        ctx = {"p": p, "k": k, "i": i, "j": j, "pk": pk, "Y": Yh, "fY": fY, "fpY": fpY, "Z": float(ZL[0, 0]),
                "fz": fz, "fpz": fz * (1 - fz), "dE_df": float(dE_df[0, 0]), "delta": delta,
                "b_hidden": bh, "old": {kk: v[0] for kk, v in values.items()},
                "grad": {kk: v[1] for kk, v in values.items()}, "new": {kk: v[2] for kk, v in values.items()}}

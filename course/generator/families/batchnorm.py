@@ -5,8 +5,8 @@ neurons, per neuron j: ``mean_B = (1/m) sum y``, ``sigma_B = (1/m) sum (y - mean
 (biased), ``y_nor = (y - mean_B) / sqrt(sigma_B + eps)``, ``out = gamma y_nor + beta``,
 ``moving = momentum * moving + (1 - momentum) * batch``; eps = 1e-3, momentum = 0.99,
 moving_mean starts at 0 and moving_variance at 1. Everything comes from
-:func:`course.reference.batchnorm.batchnorm_forward` (the batch statistics are the moving
-statistics it returns with momentum 0).
+:func:`course.reference.batchnorm.batchnorm_forward` and ``batchnorm_update_state`` (the batch
+statistics are the moving statistics it returns with momentum 0).
 
 Parameters: ``x`` (m x k: one row per observation, one column per neuron), ``gamma``,
 ``beta``, ``moving_mean``, ``moving_var`` (one value per neuron; a single value is used
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
-from course.reference.batchnorm import batchnorm_forward
+from course.reference.batchnorm import BatchNormState, batchnorm_forward, batchnorm_update_state
 from course.reference.conventions import BATCHNORM_EPSILON, BATCHNORM_MOMENTUM
 
 from ..base import Constraints, Degenerate, Family, Misconception, Param, Part, Solution, wrong_only
@@ -109,18 +109,23 @@ class BatchNorm(Family):
         momentum = _number(params, "momentum", 0.0, 1.0)
         if np.any(np.ptp(x, axis=0) == 0):
             raise Degenerate("a neuron with a constant batch")
-        state = {"moving_mean": mm, "moving_var": mv}
+        state = BatchNormState(mm, mv)
 
-        def bn(g=gamma, b=beta, st=state, train=True, mom=momentum, e=eps, unbiased=False):
-            return batchnorm_forward(x, g, b, st, train=train, momentum=mom, eps=e, unbiased=unbiased)
+        def bn(g: np.ndarray = gamma, b: np.ndarray = beta, st: BatchNormState = state,
+               train: bool = True, e: float = eps) -> np.ndarray:
+            return batchnorm_forward(x, g, b, st, train=train, eps=e)[0]
 
-        y, _, new_state = bn()
-        batch = bn(mom=0.0)[2]  # momentum 0: the moving statistics are the batch's own
-        mean, var = batch["moving_mean"], batch["moving_var"]
-        x_hat = bn(g=np.ones(k), b=np.zeros(k))[0]
-        var_unbiased = bn(mom=0.0, unbiased=True)[2]["moving_var"]
-        y_unbiased = bn(st={"moving_mean": mean, "moving_var": var_unbiased}, train=False)[0]
-        swapped = bn(mom=1.0 - momentum)[2]
+        def moving(mom: float = momentum, unbiased: bool = False) -> BatchNormState:
+            _, cache = batchnorm_forward(x, gamma, beta, state, eps=eps)
+            return batchnorm_update_state(state, cache, momentum=mom, unbiased=unbiased)
+
+        y, new_state = bn(), moving()
+        batch = moving(0.0)  # momentum 0: the moving statistics are the batch's own
+        mean, var = batch.moving_mean, batch.moving_var
+        x_hat = bn(g=np.ones(k), b=np.zeros(k))
+        var_unbiased = moving(0.0, unbiased=True).moving_var
+        y_unbiased = bn(st=BatchNormState(mean, var_unbiased), train=False)
+        swapped = moving(1.0 - momentum)
 
         vec = ArrayCheck(rtol=1e-3, atol=5e-4)
         ycheck = ArrayCheck(rtol=2e-3, atol=2e-3)
@@ -132,7 +137,7 @@ class BatchNorm(Family):
                   "en": "moving = momentum x moving + (1 - momentum) x batch: the momentum "
                         "weighs the old moving average, not the batch statistic."}
         mistakes_y = [
-            Misconception("forgot-eps", bn(e=0.0)[0], {
+            Misconception("forgot-eps", bn(e=0.0), {
                 "fr": f"on divise par sqrt(sigma_B + eps) avec eps = {eps:g}, pas par sqrt(sigma_B).",
                 "en": f"divide by sqrt(sigma_B + eps) with eps = {eps:g}, not by sqrt(sigma_B)."}),
             Misconception("unbiased-variance", y_unbiased, t_unb),
@@ -149,15 +154,15 @@ class BatchNorm(Family):
             "y": Part(y, ycheck, {"fr": "sorties normalisées (après gamma et beta)",
                                   "en": "normalised outputs (after gamma and beta)"},
                       wrong_only(ycheck, y.tolist(), mistakes_y)),
-            "moving_mean": Part(new_state["moving_mean"], mov,
+            "moving_mean": Part(new_state.moving_mean, mov,
                                 {"fr": "nouvelle moving_mean", "en": "new moving_mean"},
-                                wrong_only(mov, new_state["moving_mean"].tolist(), [
-                                    Misconception("momentum-swapped", swapped["moving_mean"], t_swap)])),
-            "moving_var": Part(new_state["moving_var"], mov,
+                                wrong_only(mov, new_state.moving_mean.tolist(), [
+                                    Misconception("momentum-swapped", swapped.moving_mean, t_swap)])),
+            "moving_var": Part(new_state.moving_var, mov,
                                {"fr": "nouvelle moving_variance", "en": "new moving_variance"},
-                               wrong_only(mov, new_state["moving_var"].tolist(), [
-                                   Misconception("momentum-swapped", swapped["moving_var"], t_swap),
-                                   Misconception("unbiased-variance", bn(unbiased=True)[2]["moving_var"], t_unb)])),
+                               wrong_only(mov, new_state.moving_var.tolist(), [
+                                   Misconception("momentum-swapped", swapped.moving_var, t_swap),
+                                   Misconception("unbiased-variance", moving(unbiased=True).moving_var, t_unb)])),
         }
         ctx = {"m": m, "k": k, "x": x.tolist(), "labels": [f"$y_{j + 1}$" for j in range(k)],
                "rows": [[i + 1, *row] for i, row in enumerate(x.tolist())], "cols": x.T.tolist(), "gamma": gamma.tolist(),

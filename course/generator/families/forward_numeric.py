@@ -21,7 +21,7 @@ import numpy as np
 
 from course.base.errors import ParameterError
 from course.reference.activations import ACTIVATIONS
-from course.reference.dense import mlp_forward
+from course.reference.dense import MLPLayerCache, mlp_forward
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
 from ..checks import ArrayCheck
@@ -86,27 +86,28 @@ class ForwardNumeric(Family):
         if not isinstance(acts, list) or len(acts) != 2 or any(a not in NAMES for a in acts):
             raise ParameterError("activations", f"give two activations among {', '.join(NAMES)}")
 
-        def run(w1: np.ndarray, bb1: np.ndarray, bb2: np.ndarray, act: list[str]) -> list[dict]:
-            _, caches = mlp_forward(x, {"W1": w1, "b1": bb1, "W2": W2, "b2": bb2}, act)
-            return caches
+        def run(w1: np.ndarray, bb1: np.ndarray, bb2: np.ndarray,
+                act: list[str]) -> tuple[MLPLayerCache, ...]:
+            _, cache = mlp_forward(x, {"W1": w1, "b1": bb1, "W2": W2, "b2": bb2}, act)
+            return cache.layers
 
-        caches = run(W1, b1, b2, acts)
-        z1, a1 = caches[0]["Z"][:, 0], caches[0]["A"][:, 0]
-        z2, y_hat = caches[1]["Z"][:, 0], caches[1]["A"][:, 0]
+        layers = run(W1, b1, b2, acts)
+        z1, a1 = layers[0].Z[:, 0], layers[0].A[:, 0]
+        z2, y_hat = layers[1].Z[:, 0], layers[1].A[:, 0]
         nob = run(W1, np.zeros_like(b1), np.zeros_like(b2), acts)
         lin = run(W1, b1, b2, ["linear", acts[1]])
-        z1m = [Misconception("forgot-bias", nob[0]["Z"][:, 0], NO_BIAS)]
+        z1m = [Misconception("forgot-bias", nob[0].Z[:, 0], NO_BIAS)]
         if n0 == n1:
-            z1m.append(Misconception("transposed-W", run(W1.T, b1, b2, acts)[0]["Z"][:, 0], TRANSPOSED))
+            z1m.append(Misconception("transposed-W", run(W1.T, b1, b2, acts)[0].Z[:, 0], TRANSPOSED))
         a1m = [Misconception("forgot-activation", z1, NO_HIDDEN)] if acts[0] != "linear" else []
         z2m = [Misconception("forgot-bias", (W2 @ a1.reshape(-1, 1))[:, 0], NO_BIAS)]
         if acts[0] != "linear":
-            z2m.append(Misconception("forgot-hidden-activation", lin[1]["Z"][:, 0], NO_HIDDEN))
-        ym = [Misconception("forgot-bias", nob[1]["A"][:, 0], NO_BIAS)]
+            z2m.append(Misconception("forgot-hidden-activation", lin[1].Z[:, 0], NO_HIDDEN))
+        ym = [Misconception("forgot-bias", nob[1].A[:, 0], NO_BIAS)]
         if acts[1] != "linear":
             ym.append(Misconception("forgot-output-activation", z2, NO_OUT))
         if acts[0] != "linear":
-            ym.append(Misconception("forgot-hidden-activation", lin[1]["A"][:, 0], NO_HIDDEN))
+            ym.append(Misconception("forgot-hidden-activation", lin[1].A[:, 0], NO_HIDDEN))
         parts = {
             "z1": Part(z1, CHECK, _t("z[1]", "z[1]"), tuple(z1m)),
             "a1": Part(a1, CHECK, _t("a[1]", "a[1]"), tuple(a1m)),

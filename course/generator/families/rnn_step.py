@@ -131,8 +131,8 @@ class RnnStep(Family):
             ctx_gates: dict[str, list[float]] = {}
             state = {"h": h.tolist()}
         elif cell == "lstm":
-            h, c_new, cache = lstm_cell_forward(xb, hb, c_prev[None], Wx, Wh, b)
-            gates = {k: np.asarray(cache["gates"][k])[0] for k in ("i", "f", "g", "o")}
+            (h, c_new), cache = lstm_cell_forward(xb, hb, c_prev[None], Wx, Wh, b)
+            gates = {k: getattr(cache.gates, k)[0] for k in ("i", "f", "g", "o")}
             h, c_new = h[0], c_new[0]
             for name in ("i", "f", "g", "o"):
                 a = pre_x[blocks[name]] + pre_h[blocks[name]]
@@ -158,10 +158,10 @@ class RnnStep(Family):
             ]))
             ctx_gates = {k: v.tolist() for k, v in gates.items()}
             state = {"c": c_new.tolist(), "h": h.tolist(),
-                     "tanh_c": np.asarray(cache["gates"]["tanh_c"])[0].tolist()}
+                     "tanh_c": cache.gates.tanh_c[0].tolist()}
         else:
             h, cache = gru_cell_forward(xb, hb, Wx, Wh, b, None, reset_after=True)
-            gates = {k: np.asarray(cache["gates"][k])[0] for k in ("z", "r", "n")}
+            gates = {k: getattr(cache.gates, k)[0] for k in ("z", "r", "n")}
             h = h[0]
             for name in ("z", "r"):
                 a = pre_x[blocks[name]] + pre_h[blocks[name]]
