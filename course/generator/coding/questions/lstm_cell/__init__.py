@@ -14,7 +14,12 @@ from ..rnn_cell import cell_cases
 def reference() -> dict[str, Any]:
     from course.reference import recurrent
 
-    return {"lstm_cell_forward": recurrent.lstm_cell_forward}
+    def forward(x_t: Any, h_prev: Any, c_prev: Any, Wx: Any, Wh: Any, b: Any) -> tuple[Any, Any, Any]:
+        """The student's signature: ``(h, c, cache)`` (the reference returns ``((h, c), cache)``)."""
+        (h, c), cache = recurrent.lstm_cell_forward(x_t, h_prev, c_prev, Wx, Wh, b)
+        return h, c, cache
+
+    return {"lstm_cell_forward": forward}
 
 
 QUESTION = CodingQuestion(
