@@ -418,7 +418,6 @@ def small_rnn_numpy(cell: str, params: dict[str, np.ndarray], x: np.ndarray) -> 
 
 # ---------------------------------------------------------------------- data
 
-BARS_CROSSES_CLASSES = ("horizontal bar", "vertical bar", "cross")
 
 
 def make_bars_crosses(n: int, size: int = 8, seed: int = 0,
