@@ -38,6 +38,7 @@ def accuracy_compare(x, want, p):
 class AccuracyCheck(Check):
     """Accuracy of logits against labels, at least a threshold."""
 
+    exam: ClassVar[bool] = False
     kind: ClassVar[str] = "accuracy"
     REASONS: ClassVar[dict[str, Text]] = {
         "bad-logits": {"fr": "attendu : des logits de forme (N, classes) ({got})",
@@ -48,6 +49,12 @@ class AccuracyCheck(Check):
     }
     form_fn: ClassVar[Any] = accuracy_form
     compare_fn: ClassVar[Any] = accuracy_compare
+
+    @classmethod
+    def sample(cls) -> tuple[Check, Any, Any]:
+        """A check of this kind, an expected value and a submission it accepts (the tests of every
+        output use them)."""
+        return cls(), {"labels": [0, 1], "min": 0.5}, [[2.0, -1.0], [0.0, 3.0]]
 
     def reason_text(self, code: str, args: dict[str, Any], lang: str) -> str:
         text = super().reason_text(code, args, lang)

@@ -60,6 +60,13 @@ class ArrayCheck(Check):
     rtol: float = 1e-2
     atol: float = 1e-3
 
+    @classmethod
+    def sample(cls) -> tuple[Check, Any, Any]:
+        """A check of this kind, an expected value and a submission it accepts (the tests of every
+        output use them)."""
+        check, value = cls(), [[0.5, -1.0], [2.0, 0.25]]
+        return check, value, value
+
     def tolerance(self, expected: float) -> float:
         """The absolute tolerance around one element ``expected``."""
         return self.atol + self.rtol * abs(float(expected))

@@ -25,10 +25,18 @@ def array_shape_compare(x, want, p):
 class ArrayShapeCheck(Check):
     """An array whose shape must be the expected array's (values not compared)."""
 
+    exam: ClassVar[bool] = False
     kind: ClassVar[str] = "array-shape"
     REASONS: ClassVar[dict[str, Text]] = ArrayCheck.REASONS
     form_fn: ClassVar[Any] = array_form
     compare_fn: ClassVar[Any] = array_shape_compare
+
+    @classmethod
+    def sample(cls) -> tuple[Check, Any, Any]:
+        """A check of this kind, an expected value and a submission it accepts (the tests of every
+        output use them)."""
+        check, value = cls(), [[0.0, 1.0, 2.0]]
+        return check, value, value
 
     def describe(self, lang: str) -> str:
         return "un tableau de la bonne forme" if lang == "fr" else "an array of the right shape"

@@ -136,6 +136,15 @@ class Check:
     compare_fn: ClassVar[Any] = None
     #: is the answer a text to be taken as typed (not parsed) on the command line?
     text_answer: ClassVar[bool] = False
+    #: can a part of an exercise (exam sheets, keys, LMS banks) use this kind? False for the
+    #: kinds only coding cases use (an accuracy, a model's weights)
+    exam: ClassVar[bool] = True
+
+    @classmethod
+    def sample(cls) -> tuple[Check, Any, Any]:  # pragma: no cover - every kind overrides it
+        """A check of this kind, an expected value and a submission it accepts (the tests of every
+        output use them)."""
+        raise NotImplementedError(cls.kind)
 
     # ----------------------------------------------------------------- data
     def params(self) -> dict[str, Any]:

@@ -37,6 +37,13 @@ class BoolCheck(Check):
     form_fn: ClassVar[Any] = bool_form
     compare_fn: ClassVar[Any] = bool_compare
 
+    @classmethod
+    def sample(cls) -> tuple[Check, Any, Any]:
+        """A check of this kind, an expected value and a submission it accepts (the tests of every
+        output use them)."""
+        check, value = cls(), True
+        return check, value, value
+
     def parse(self, text: str) -> bool:
         t = str(text).strip().lower()
         if t in ("true", "yes", "oui", "vrai", "1", "y", "o", "v"):

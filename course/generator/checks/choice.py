@@ -42,6 +42,13 @@ class ChoiceCheck(Check):
     text_answer: ClassVar[bool] = True
     options: tuple[str, ...] = field(default_factory=tuple)
 
+    @classmethod
+    def sample(cls) -> tuple[Check, Any, Any]:
+        """A check of this kind, an expected value and a submission it accepts (the tests of every
+        output use them)."""
+        check, value = cls(options=("A", "B", "C", "D")), "B"
+        return check, value, value
+
     def parse(self, text: str) -> Any:
         labels = [p.strip().upper() for p in re.split(r"[\s,;]+", str(text)) if p.strip()]
         if not labels:

@@ -41,6 +41,13 @@ class IntCheck(Check):
     form_fn: ClassVar[Any] = int_form
     compare_fn: ClassVar[Any] = int_compare
 
+    @classmethod
+    def sample(cls) -> tuple[Check, Any, Any]:
+        """A check of this kind, an expected value and a submission it accepts (the tests of every
+        output use them)."""
+        check, value = cls(), 13
+        return check, value, value
+
     def parse(self, text: str) -> int:
         v = parse_number(text)
         if not float(v).is_integer():

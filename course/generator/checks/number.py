@@ -37,6 +37,13 @@ class FloatCheck(Check):
     rtol: float = 1e-2
     atol: float = 1e-3
 
+    @classmethod
+    def sample(cls) -> tuple[Check, Any, Any]:
+        """A check of this kind, an expected value and a submission it accepts (the tests of every
+        output use them)."""
+        check, value = cls(), 0.7054
+        return check, value, value
+
     def tolerance(self, expected: float) -> float:
         """The absolute tolerance around ``expected`` (for LMS numerical answers)."""
         return self.atol + self.rtol * abs(float(expected))

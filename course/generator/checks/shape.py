@@ -42,6 +42,13 @@ class ShapeCheck(Check):
     form_fn: ClassVar[Any] = shape_form
     compare_fn: ClassVar[Any] = shape_compare
 
+    @classmethod
+    def sample(cls) -> tuple[Check, Any, Any]:
+        """A check of this kind, an expected value and a submission it accepts (the tests of every
+        output use them)."""
+        check, value = cls(), [28, 28, 6]
+        return check, value, value
+
     def parse(self, text: str) -> list[int]:
         parts = [p for p in re.split(r"[\s,x×()\[\]]+", str(text).strip()) if p]
         if not parts:

@@ -41,6 +41,7 @@ def state_dict_compare(x, want, p):
 class StateDictCheck(Check):
     """Weights ``{state_dict key: array}``."""
 
+    exam: ClassVar[bool] = False
     kind: ClassVar[str] = "state-dict"
     REASONS: ClassVar[dict[str, Text]] = {
         **ArrayCheck.REASONS,
@@ -54,6 +55,13 @@ class StateDictCheck(Check):
     compare_fn: ClassVar[Any] = state_dict_compare
     rtol: float = 1e-6
     atol: float = 1e-9
+
+    @classmethod
+    def sample(cls) -> tuple[Check, Any, Any]:
+        """A check of this kind, an expected value and a submission it accepts (the tests of every
+        output use them)."""
+        check, value = cls(), {"fc.weight": [[0.5, -0.5]], "fc.bias": [0.1]}
+        return check, value, value
 
     def reason_text(self, code: str, args: dict[str, Any], lang: str) -> str:
         if code == "key-wrong":  # the inner reason is an array reason code

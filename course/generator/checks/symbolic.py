@@ -103,6 +103,13 @@ class SymbolicCheck(Check):
     functions: tuple[str, ...] = field(default_factory=tuple)
     scalars: tuple[str, ...] = field(default_factory=tuple)
 
+    @classmethod
+    def sample(cls) -> tuple[Check, Any, Any]:
+        """A check of this kind, an expected value and a submission it accepts (the tests of every
+        output use them)."""
+        check, value = cls(matrices=("W1", "X", "b1")), "W1*X + b1"
+        return check, value, value
+
     def parse(self, text: str) -> str:
         if type(text) is not str:
             raise ValueError("an expression must be given as text")

@@ -53,6 +53,13 @@ class TableCheck(Check):
     rtol: float = 1e-2
     atol: float = 1e-3
 
+    @classmethod
+    def sample(cls) -> tuple[Check, Any, Any]:
+        """A check of this kind, an expected value and a submission it accepts (the tests of every
+        output use them)."""
+        check, value = cls(columns=("layer", "params")), [["conv", 156], ["dense", 850]]
+        return check, value, value
+
     def tolerance(self, expected: float) -> float:
         """The absolute tolerance around one numeric cell ``expected``."""
         return self.atol + self.rtol * abs(float(expected))

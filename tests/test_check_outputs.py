@@ -1,0 +1,88 @@
+"""Every check kind is rendered by every output format (DESIGN.md rule 5): answer keys,
+exam sheets' answer spaces, LMS fields (Moodle cloze and questions), the notebook's public check
+(the portable form function, copied into the student's notebook), and its reason texts in both
+languages. A new kind that forgets one fails here; the registry finds kinds by itself."""
+
+from __future__ import annotations
+
+import pytest
+
+from course.documents import moodle
+from course.documents.runtime import library_source, texts
+from course.generator.base import Misconception, Part, Variant
+from course.generator.checks import (
+    AnswerSpace,
+    ChoiceField,
+    GroupField,
+    NumberField,
+    TextField,
+    check_classes,
+)
+from course.generator.checks.base import COMMON_REASONS
+
+KINDS = sorted(check_classes())
+EXAM_KINDS = [k for k in KINDS if check_classes()[k].exam]
+
+
+def test_the_kinds() -> None:
+    assert set(KINDS) >= {"int", "float", "bool", "shape", "array", "table", "symbolic", "choice",
+                          "array-shape", "state-dict", "accuracy"}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_verdicts_and_reasons(kind: str) -> None:
+    cls = check_classes()[kind]
+    check, expected, ok = cls.sample()
+    assert check.verdict(ok, expected).ok
+    assert check.form(None).code == "missing"
+    bad = check.verdict(object(), expected)
+    assert not bad.ok and bad.code is not None
+    for code in {**COMMON_REASONS, **cls.REASONS}:
+        for lang in ("fr", "en"):
+            assert check.reason_text(code, {"got": "x", "missing": "a", "extra": "b", "key": "k",
+                                            "why": "nan", "accuracy": 0.5, "min": 0.85}, lang)
+    assert check.describe("fr") and check.describe("en") and check.describe("fr") != check.describe("en")
+    # the JSON form round-trips (manifests, hidden-test specifications)
+    from course.generator.checks import check_from_json
+    assert check_from_json(check.to_json()) == check
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_answer_keys(kind: str) -> None:
+    check, expected, _ = check_classes()[kind].sample()
+    for lang in ("fr", "en"):
+        md = check.key_md(expected, lang)
+        assert isinstance(md, str) and md.strip()
+
+
+@pytest.mark.parametrize("kind", EXAM_KINDS)
+def test_exam_sheets_and_lms_fields(kind: str) -> None:
+    check, expected, _ = check_classes()[kind].sample()
+    for lang in ("fr", "en"):
+        assert isinstance(check.answer_space(expected, lang), AnswerSpace)
+        field = check.lms_field(expected, lang, ((expected, "mistake"),))
+        assert isinstance(field, (NumberField, ChoiceField, TextField, GroupField))
+        assert "{1:" in moodle.cloze(field)
+    # a one-part variant of this kind becomes a Moodle question of a known type
+    part = Part(expected, check, {"fr": "réponse", "en": "answer"},
+                (Misconception("m", expected, {"fr": "erreur", "en": "mistake"}),))
+    v = Variant("mlp-params", {"layers": [2, 3, 1]}, {"a": part}, {})
+    q = moodle.moodle_question(v, "Q1", 1.0, "en", statement_md="S", solution_md="T")
+    assert q["type"] in ("numerical", "multichoice", "truefalse", "shortanswer", "cloze")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_portable_functions_reach_the_notebook(kind: str) -> None:
+    """The form (and, for coding kinds, the comparison) run in the student's notebook, from the
+    copied source, without the project: same verdicts as the trusted side."""
+    cls = check_classes()[kind]
+    check, expected, ok = cls.sample()
+    ns: dict = {}
+    exec(compile(library_source(), "<checks cell>", "exec"), ns)
+    form, compare = ns["KINDS"][kind]
+    params = check.to_json()
+    assert form(ok, params) is None and form(object(), params) is not None
+    if compare is not None:
+        assert compare(ok, expected, params) is None
+    for code in cls.REASONS:
+        assert code in texts("fr")["reasons"] and code in texts("en")["reasons"]
