@@ -11,7 +11,7 @@ from course.base.i18n import Text
 from course.generator.render import math_number
 
 from ._parsing import parse_nested
-from .base import AnswerSpace, Check, Field, GroupField, NumberField
+from .base import AnswerSpace, Check, Field, GroupField, NumberField, Tolerance
 from .portable import close, plain_array, summary
 
 
@@ -45,7 +45,7 @@ def _depth(v: Any) -> int:
 
 
 @dataclass(frozen=True)
-class ArrayCheck(Check):
+class ArrayCheck(Tolerance, Check):
     """An array (or vector, matrix, number) compared element-wise with the one tolerance rule."""
 
     kind: ClassVar[str] = "array"
@@ -67,9 +67,6 @@ class ArrayCheck(Check):
         check, value = cls(), [[0.5, -1.0], [2.0, 0.25]]
         return check, value, value
 
-    def tolerance(self, expected: float) -> float:
-        """The absolute tolerance around one element ``expected``."""
-        return self.atol + self.rtol * abs(float(expected))
 
     def parse(self, text: str) -> Any:
         return parse_nested(text)

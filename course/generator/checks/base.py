@@ -207,6 +207,17 @@ class Check:
         raise NotImplementedError(self.kind)  # pragma: no cover - every kind overrides it
 
 
+class Tolerance:
+    """For numeric kinds with ``rtol``/``atol`` fields: the absolute tolerance the one rule
+    (:func:`.portable.close`) gives around an expected number, for LMS numerical answers."""
+
+    rtol: float
+    atol: float
+
+    def tolerance(self, expected: float) -> float:
+        return self.atol + self.rtol * abs(float(expected))
+
+
 # --------------------------------------------------------------------------- registry
 @cache
 def check_classes() -> dict[str, type[Check]]:

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from course.generator.render import math_number
 
 from ._parsing import parse_number
-from .base import Check, Field, NumberField, numeric_wrong
+from .base import Check, Field, NumberField, Tolerance, numeric_wrong
 from .portable import close, plain_number, summary
 
 
@@ -28,7 +28,7 @@ def float_compare(x, want, p):
 
 
 @dataclass(frozen=True)
-class FloatCheck(Check):
+class FloatCheck(Tolerance, Check):
     """A number: accepted when ``|s - e| <= atol + rtol * |e|``."""
 
     kind: ClassVar[str] = "float"
@@ -44,9 +44,6 @@ class FloatCheck(Check):
         check, value = cls(), 0.7054
         return check, value, value
 
-    def tolerance(self, expected: float) -> float:
-        """The absolute tolerance around ``expected`` (for LMS numerical answers)."""
-        return self.atol + self.rtol * abs(float(expected))
 
     def parse(self, text: str) -> float:
         return parse_number(text)

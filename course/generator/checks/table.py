@@ -9,7 +9,7 @@ from course.base.i18n import Text
 from course.generator.render import math_number, mdtable
 
 from ._parsing import parse_nested
-from .base import AnswerSpace, Check, Field, GroupField, NumberField, TextField
+from .base import AnswerSpace, Check, Field, GroupField, NumberField, TextField, Tolerance
 from .number import float_form
 from .portable import close, plain_number, summary
 
@@ -39,7 +39,7 @@ def table_compare(x, want, p):
 
 
 @dataclass(frozen=True)
-class TableCheck(Check):
+class TableCheck(Tolerance, Check):
     """A table; ``columns`` names the columns (statements, keys, LMS exports)."""
 
     kind: ClassVar[str] = "table"
@@ -60,9 +60,6 @@ class TableCheck(Check):
         check, value = cls(columns=("layer", "params")), [["conv", 156], ["dense", 850]]
         return check, value, value
 
-    def tolerance(self, expected: float) -> float:
-        """The absolute tolerance around one numeric cell ``expected``."""
-        return self.atol + self.rtol * abs(float(expected))
 
     def parse(self, text: str) -> Any:
         return parse_nested(text)
