@@ -186,9 +186,9 @@ def check(
         if not isinstance(value, dict):
             raise UsageError(f"--answer: expected a JSON object with keys {', '.join(v.parts)}")
         for k, p in v.parts.items():
-            if isinstance(value.get(k), str) and p.check.kind not in ("symbolic", "choice"):
+            if k in value:
                 try:
-                    value[k] = p.check.parse(value[k])
+                    value[k] = p.check.coerce(value[k])
                 except ValueError as exc:
                     raise UsageError(f"--answer: part {k!r}: {exc}") from None
         feedback = v.check(value)
