@@ -12,7 +12,7 @@ from rich.table import Table
 from course.base.errors import UsageError
 from course.grader.records import Record
 from course.grader.report import timeouts_in
-from course.grader.run import find_notebooks, grade_folder
+from course.grader.run import grade_folder
 from course.grader.sandbox import Limits, protections
 
 
@@ -40,14 +40,13 @@ def grade_command(path: Path, *, course_path: Path | None, assignment: str | Non
         raise UsageError(f"--memory must be at least 256 MB, got {memory}")
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs must be >= 1, got {jobs}")
-    total = len(find_notebooks(path))
     limits = Limits(timeout_s=timeout, budget_s=budget, memory_mb=memory,
                     cpu_s=max(30, int(timeout * 12)))
     counts = {"graded": 0, "failed": 0, "timeouts": 0}
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err_console, transient=True,
                   disable=quiet or not err_console.is_terminal) as bar:
-        task = bar.add_task("grading", total=total)
+        task = bar.add_task("grading", total=None)
 
         def on_record(rec: Record) -> None:
             counts["graded" if rec.status == "graded" else "failed"] += 1
@@ -56,7 +55,8 @@ def grade_command(path: Path, *, course_path: Path | None, assignment: str | Non
                 f"graded {counts['graded']}  failed {counts['failed']}  timed out {counts['timeouts']}"))
 
         s = grade_folder(path, course_path=course_path, assignment=assignment, jobs=jobs,
-                         limits=limits, lang=lang, resume=resume, on_record=on_record)
+                         limits=limits, lang=lang, resume=resume, on_record=on_record,
+                         on_start=lambda n: bar.update(task, total=n))
     lang = lang or s.get("lang", "en")  # the course language
     print_protections(console, lang)
     print_summary(console, s, path, lang)

@@ -205,6 +205,8 @@ def validate(course_path: Path = typer.Argument(Path("course.yml"), help="Path o
     from course.planning.config import load_course
 
     c = load_course(course_path)
+    for w in c.warnings():
+        err_console.print(f"[yellow]warning:[/yellow] {escape(w)}", highlight=False, soft_wrap=True)
     console.print(f"[green]OK[/green] {course_path}: '{c.title}' ({c.language}), "
                   f"{len(c.roster)} students, {len(c.exercises)} exercises, "
                   f"{len(c.data.assignments)} assignments, {len(c.data.exams)} exams")
@@ -352,8 +354,24 @@ def demo(
     console.print(f"[green]OK[/green] demo in {sum(r.timings.values()):.0f} s ({times})", highlight=False)
 
 
+def _print_notices() -> None:
+    from course.planning.secret import NOTICES
+
+    for n in NOTICES:
+        err_console.print(f"[yellow]note:[/yellow] {escape(n)}", highlight=False, soft_wrap=True)
+    NOTICES.clear()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning user mistakes into one-line errors."""
+    try:
+        rc = _run(argv)
+    finally:
+        _print_notices()
+    return rc
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         rc = app(args=argv, standalone_mode=False)
     except CourseError as exc:

@@ -37,9 +37,12 @@ from .sandbox import Limits, SandboxError, Slot
 
 @dataclass(frozen=True)
 class GradingJob:
-    """One notebook to grade (plain, picklable data; no secret)."""
+    """One notebook to grade: its bytes and their SHA-256 (read once, by the intake: the job
+    never opens the submitted file again), its owner, where its record goes, the limits
+    (plain, picklable data; no secret)."""
 
-    notebook: str
+    notebook: str  # the submitted file's name
+    data: bytes
     course_path: str
     assignment: str
     student: str
@@ -48,12 +51,17 @@ class GradingJob:
     sha256: str = ""
     #: "module:function" building the Original (tests use their own fixtures)
     loader: str = "course.grader.original:load_original"
+    #: where and when it was handed in, and notes for the instructor (copied into the record)
+    source: str = ""
+    submitted_at: float | None = None
+    time_source: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 def record_key(course: Any) -> bytes:
-    """The key that signs grading records: derived from the course seed, the secret every
-    variant and hidden case comes from (students never see it)."""
-    return hashlib.sha256(f"course-grader-record-v1:{course.seed}".encode()).digest()
+    """The key that signs grading records: the course secret's random record key
+    (:mod:`course.planning.secret`), never derived from anything in course.yml."""
+    return course.record_key
 
 
 def _record_mac(rec: dict[str, Any], key: bytes) -> str:
@@ -120,6 +128,11 @@ def _loader(spec: str) -> OriginalLoader:
     return getattr(importlib.import_module(mod), fn)
 
 
+def about(rec: Record, job: GradingJob) -> Record:
+    """``rec`` with where and when ``job``'s file was handed in, and its notes."""
+    return rec.handed_in(job.source, job.submitted_at, job.time_source, job.notes)
+
+
 def write_record(rec: Record, path: Path) -> None:
     """Write ``rec`` as JSON at ``path``, atomically."""
     atomic_write(path, json.dumps(rec.to_json(), indent=1, sort_keys=True, default=str))
@@ -136,12 +149,12 @@ def grade_job(job: GradingJob) -> Record:
             _SLOT.start()
     except (SandboxError, OSError) as exc:
         _START_ERROR = f"{type(exc).__name__}: {exc}"[:2000]
-        rec = Record.error(name, job.sha256, job.assignment, job.student,
-                           f"the sandbox did not start: {_START_ERROR}")
+        rec = about(Record.error(name, job.sha256, job.assignment, job.student,
+                                  f"the sandbox did not start: {_START_ERROR}"), job)
         write_record(rec, Path(job.record))
         return rec
     try:
-        read = grading.read_notebook(Path(job.notebook))
+        read = grading.parse_notebook(job.data)
         if read.status != "ok" or read.nb is None:
             rec = Record.rejected(name, job.sha256, read.status, job.assignment, job.student, read.detail)
         else:
@@ -162,6 +175,7 @@ def grade_job(job: GradingJob) -> Record:
     except Exception as exc:  # noqa: BLE001 - one broken job never stops the batch
         rec = Record.error(name, job.sha256, job.assignment, job.student,
                            f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=5))
+    about(rec, job)
     try:
         sign_record(rec, record_key(_course(job.course_path)))
     except Exception:  # noqa: BLE001 - an unsigned record is simply graded again next time
@@ -203,5 +217,6 @@ class LocalExecutor:
                     try:
                         yield fut.result()
                     except Exception as exc:  # noqa: BLE001 - a dead worker
-                        yield Record.error(Path(job.notebook).name, job.sha256, job.assignment,
-                                           job.student, f"worker failed: {type(exc).__name__}")
+                        yield about(Record.error(Path(job.notebook).name, job.sha256, job.assignment,
+                                                  job.student, f"worker failed: {type(exc).__name__}"),
+                                     job)

@@ -28,7 +28,6 @@ import re
 import time
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from course.base.i18n import Text
@@ -57,11 +56,17 @@ STATUS_TEXT = {
     "old-nbformat": {"fr": "format de notebook trop ancien (nbformat < 4)",
                      "en": "notebook format too old (nbformat < 4)"},
     "too-large": {"fr": "fichier trop volumineux", "en": "file too large"},
-    "no-metadata": {"fr": "métadonnées du devoir absentes", "en": "assignment metadata missing"},
-    "mismatch": {"fr": "devoir ou étudiant incohérent (métadonnées, nom du fichier, liste)",
-                 "en": "assignment or student mismatch (metadata, file name, roster)"},
-    "duplicate": {"fr": "plusieurs remises pour le même étudiant",
-                  "en": "several submissions for the same student"},
+    "not-regular": {"fr": "pas un fichier ordinaire (lien symbolique, lien physique, tube ou "
+                           "périphérique) : jamais ouvert",
+                    "en": "not a regular file (symbolic or hard link, pipe or device): never opened"},
+    "no-owner": {"fr": "impossible de savoir à qui est ce fichier : nommez-le DEVOIR-ÉTUDIANT.ipynb",
+                 "en": "cannot tell whose file this is: name it ASSIGNMENT-STUDENT.ipynb"},
+    "unknown-student": {"fr": "étudiant absent de la liste de la classe",
+                        "en": "student not on the roster"},
+    "other-assignment": {"fr": "autre devoir que celui corrigé par cette commande",
+                         "en": "another assignment than the one this run grades"},
+    "superseded": {"fr": "remplacé par une remise plus récente du même étudiant",
+                   "en": "superseded by a later submission of the same student"},
     "error": {"fr": "erreur interne du correcteur", "en": "internal grader error"},
 }
 
@@ -74,15 +79,10 @@ class NotebookRead:
     detail: str = ""
 
 
-def read_notebook(path: Path) -> NotebookRead:
-    """Read a submitted notebook without trusting it; outputs are dropped."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_NOTEBOOK_BYTES:
-            return NotebookRead("too-large", detail=f"{size} bytes")
-        raw = path.read_bytes()
-    except OSError as exc:
-        return NotebookRead("not-notebook", detail=type(exc).__name__)
+def parse_notebook(raw: bytes) -> NotebookRead:
+    """Read a submitted notebook's bytes without trusting them; outputs are dropped."""
+    if len(raw) > MAX_NOTEBOOK_BYTES:
+        return NotebookRead("too-large", detail=f"{len(raw)} bytes")
     if not raw.strip():
         return NotebookRead("empty")
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or raw[:4] in (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00"):
@@ -117,8 +117,9 @@ def read_notebook(path: Path) -> NotebookRead:
     return NotebookRead("ok", {"cells": cells, "metadata": meta})
 
 
-def identity(read: NotebookRead, path: Path) -> tuple[str | None, str | None]:
-    """(assignment, student) from the notebook metadata (plain strings or None)."""
+def claimed_identity(read: NotebookRead) -> tuple[str | None, str | None]:
+    """(assignment, student) that the notebook's metadata *claims*: informative only (the owner
+    of a file is who handed it in, see :mod:`course.grader.intake`)."""
     if read.nb is None:
         return None, None
     c = read.nb["metadata"].get("course")
@@ -128,12 +129,6 @@ def identity(read: NotebookRead, path: Path) -> tuple[str | None, str | None]:
     ok = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
     return (a if type(a) is str and ok.match(a) else None,
             s if type(s) is str and ok.match(s) else None)
-
-
-def file_identity(path: Path) -> tuple[str | None, str | None]:
-    """(assignment, student) from a ``<assignment>-<student>.ipynb`` file name."""
-    m = re.match(r"^([A-Za-z0-9][A-Za-z0-9_.]*)-([A-Za-z0-9][A-Za-z0-9_.-]*)\.ipynb$", path.name)
-    return (m.group(1), m.group(2)) if m else (None, None)
 
 
 # --------------------------------------------------------------------------- merging

@@ -87,6 +87,12 @@ class Record:
     protections: dict[str, Any] = field(default_factory=dict)
     seconds: float | None = None
     traceback: str | None = None
+    #: where the file was found, when it was handed in (POSIX seconds) and how that is known,
+    #: and what the instructor should know about it (one line each)
+    source: str = ""
+    submitted_at: float | None = None
+    time_source: str | None = None
+    notes: list[str] = field(default_factory=list)
     version: int = RECORD_VERSION
     mac: str | None = None
 
@@ -138,4 +144,13 @@ class Record:
                    d.get("detail", ""), [QuestionResult.from_json(q) for q in d.get("questions", [])],
                    list(d.get("restored", [])), dict(d.get("cells", {})),
                    dict(d.get("protections", {})), d.get("seconds"), d.get("traceback"),
-                   d.get("version", 0), d.get("mac"))
+                   d.get("source", ""), d.get("submitted_at"), d.get("time_source"),
+                   list(d.get("notes", [])), d.get("version", 0), d.get("mac"))
+
+    def handed_in(self, source: str, submitted_at: float | None, time_source: str | None,
+                  notes: list[str] | tuple[str, ...]) -> Record:
+        """This record with where and when its file was handed in and the intake's notes
+        (returns itself)."""
+        self.source, self.submitted_at, self.time_source = source, submitted_at, time_source
+        self.notes = list(notes)
+        return self

@@ -101,9 +101,20 @@ def gradescope(rec: dict[str, Any], lang: str) -> dict[str, Any]:
     return res
 
 
+#: CommonMark's escapable ASCII punctuation: a backslash before each makes it a literal
+_MD_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
+def md_escape(text: str) -> str:
+    """Text a student controls (an exception message, a file name) as literal Markdown: every
+    ASCII punctuation character is backslash-escaped, so that no link, image, autolink, HTML
+    or emphasis of the student's survives in a feedback .md, whatever renders it."""
+    return "".join("\\" + c if c in _MD_PUNCT else c for c in text)
+
+
 def feedback_md(rec: dict[str, Any], lang: str) -> str:
     tot, mx = totals(rec)
-    lines = [f"# {rec.get('assignment') or ''} - {rec.get('student') or rec['file']}", ""]
+    lines = [f"# {rec.get('assignment') or ''} - {rec.get('student') or md_escape(rec['file'])}", ""]
     st = STATUS_TEXT.get(rec["status"], {}).get(lang, rec["status"])
     lines += [f"**{T['status'][lang]}** : {st}" if lang == "fr" else f"**{T['status'][lang]}**: {st}",
               "", f"**{T['total'][lang]}** : {tot:g} / {mx:g}" if lang == "fr"
@@ -115,8 +126,8 @@ def feedback_md(rec: dict[str, Any], lang: str) -> str:
         lines += [f"## {q['id']} - {title} ({q['points']:g} / {q['max_points']:g} {T['points'][lang]})", ""]
         cell = q.get("cell")
         if cell and not cell.get("ok") and cell.get("why"):
-            lines += [f"- {T['cell'][lang]} : {cell['why'][lang]}" if lang == "fr"
-                      else f"- {T['cell'][lang]}: {cell['why'][lang]}"]
+            lines += [f"- {T['cell'][lang]} : {md_escape(cell['why'][lang])}" if lang == "fr"
+                      else f"- {T['cell'][lang]}: {md_escape(cell['why'][lang])}"]
         if cell and cell.get("magics"):
             lines += [f"- {T['magics'][lang]} ({cell['magics']})"]
         for it in q["items"]:
@@ -126,7 +137,7 @@ def feedback_md(rec: dict[str, Any], lang: str) -> str:
                 lines.append(f"- ✅ {name} : {T['passed'][lang]}" if lang == "fr"
                              else f"- ✅ {name}: {T['passed'][lang]}")
             else:
-                why = (it.get("why") or {}).get(lang, "")
+                why = md_escape((it.get("why") or {}).get(lang, ""))
                 sep = " : " if lang == "fr" else ": "
                 extra = f" [{T['misconception'][lang]}{sep}{it['misconception']}]" if it.get("misconception") else ""
                 lines.append(f"- ❌ {name} : {why}{extra}" if lang == "fr" else f"- ❌ {name}: {why}{extra}")
@@ -161,11 +172,27 @@ def md_to_html(md: str, title: str) -> str:
 
 
 def _inline(text: str) -> str:
-    out = html.escape(text)
-    parts = out.split("**")
-    out = "".join(f"<b>{p}</b>" if i % 2 else p for i, p in enumerate(parts))
-    parts = out.split("`")
-    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+    """One line of our Markdown as HTML: ``**bold**``, ```code```, and backslash escapes (a
+    student's text is escaped by :func:`md_escape`; its characters are shown, never obeyed)."""
+    out, bold, code, i = [], False, False, 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and i + 1 < len(text) and text[i + 1] in _MD_PUNCT:
+            out.append(html.escape(text[i + 1]))
+            i += 2
+            continue
+        if text.startswith("**", i) and not code:
+            out.append("</b>" if bold else "<b>")
+            bold = not bold
+            i += 2
+            continue
+        if c == "`":
+            out.append("</code>" if code else "<code>")
+            code = not code
+        else:
+            out.append(html.escape(c))
+        i += 1
+    return "".join(out) + ("</code>" if code else "") + ("</b>" if bold else "")
 
 
 def _png(fig: Any) -> str:

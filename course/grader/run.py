@@ -1,13 +1,15 @@
-"""``course grade PATH``: find the submissions, identify them, grade the new ones, write outputs.
+"""``course grade PATH``: take in the submissions, grade the new ones, write every output.
 
-Identification (never guessed): the assignment and the student come from each notebook's
-metadata and are cross-checked with the file name ``<assignment>-<student>.ipynb`` (when the
-name has that form), the ``--assignment`` option and the roster; a mismatch, a missing
-metadata block or two notebooks for one student get a status of their own and no grade.
+Who a submission belongs to comes from where it was handed in (:mod:`course.grader.intake`:
+the file name, the LMS folder), never from the notebook's metadata: metadata that disagrees is
+reported to the instructor and the notebook graded for its owner. A file whose owner cannot be
+established, that is not a regular file, or that a later file of the same student supersedes
+gets a record with its reason and no grade; every submitted file ends in one or the other.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable
@@ -17,12 +19,12 @@ from typing import Any
 
 from course.base.errors import CourseError, UsageError
 
-from . import grading, report
+from . import grading, intake, report
 from .batch import (
     Executor,
     GradingJob,
     LocalExecutor,
-    file_sha256,
+    about,
     record_is_authentic,
     record_key,
     write_record,
@@ -31,14 +33,6 @@ from .records import RECORD_VERSION, Record
 from .sandbox import Limits, protections, root_refusal, unsafe_root_refused
 
 LOADER = "course.grader.original:load_original"
-
-
-def find_notebooks(path: Path) -> list[Path]:
-    sub = path / "submissions"
-    folder = sub if sub.is_dir() else path
-    if not folder.is_dir():
-        raise UsageError(f"PATH: {path} is not a folder")
-    return sorted(p for p in folder.iterdir() if p.suffix == ".ipynb" and p.is_file())
 
 
 def find_course(path: Path) -> Path:
@@ -50,44 +44,39 @@ def find_course(path: Path) -> Path:
     raise UsageError("--course: no course.yml found in PATH, its parents or the current folder")
 
 
-def plan(path: Path, roster: list[str], assignment: str | None, course_path: Path,
-         limits: Limits, loader: str = LOADER) -> tuple[list[GradingJob], list[Record]]:
-    """Jobs to grade and records of notebooks rejected before grading."""
+def plan(path: Path, course: Any, assignment: str | None, course_path: Path,
+         limits: Limits, loader: str = LOADER) -> tuple[list[GradingJob], list[tuple[Record, Path]]]:
+    """Jobs to grade, and the records (with their paths) of the files that will not be graded,
+    each with its reason."""
     store = path / ".grader"
-    rejected: list[Record] = []
-    found: list[tuple[Path, str, str, str]] = []
-    for nb in find_notebooks(path):
-        sha = file_sha256(nb)
-        read = grading.read_notebook(nb)
+    subs = intake.folder_intake(path, list(course.data.assignments), course.roster, assignment)
+    parsed: dict[str, grading.NotebookRead] = {}
+    for sub in subs:
+        if sub.status != "ok" or sub.data is None:
+            continue
+        read = grading.parse_notebook(sub.data)
         if read.status != "ok":
-            rejected.append(Record.rejected(nb.name, sha, read.status, detail=read.detail))
+            sub.status, sub.detail = read.status, read.detail
             continue
-        a, s = grading.identity(read, nb)
-        fa, fs = grading.file_identity(nb)
-        if a is None or s is None:
-            rejected.append(Record.rejected(nb.name, sha, "no-metadata", fa, fs))
+        parsed[sub.key] = read
+        ca, cs = grading.claimed_identity(read)
+        if (ca, cs) != (None, None) and (ca, cs) != (sub.assignment, sub.student):
+            sub.notes.append(f"this notebook says it belongs to {cs or '?'} ({ca or '?'}); "
+                             f"graded for {sub.student}, who handed it in")
+    intake.keep_latest(subs)
+    jobs, rejected = [], []
+    for sub in subs:
+        data = sub.data or b""
+        sha = hashlib.sha256(data).hexdigest() if sub.data is not None else ""
+        if sub.status != "ok" or sub.data is None:
+            rejected.append((Record.rejected(sub.name, sha, sub.status, sub.assignment, sub.student,
+                                             sub.detail).handed_in(sub.source, sub.submitted_at, sub.time_source, sub.notes),
+                             store / f"{sub.key}.json"))
             continue
-        why = []
-        if assignment is not None and a != assignment:
-            why.append(f"assignment {a} != --assignment {assignment}")
-        if fa is not None and (fa, fs) != (a, s):
-            why.append(f"file name says {fa}/{fs}, metadata says {a}/{s}")
-        if s not in roster:
-            why.append(f"student {s} is not in the roster")
-        if why:
-            rejected.append(Record.rejected(nb.name, sha, "mismatch", a, s, "; ".join(why)))
-            continue
-        found.append((nb, sha, a, s))
-    count: dict[str, int] = {}
-    for _, _, _, s in found:
-        count[s] = count.get(s, 0) + 1
-    jobs = []
-    for nb, sha, a, s in found:
-        if count[s] > 1:
-            rejected.append(Record.rejected(nb.name, sha, "duplicate", a, s, f"{count[s]} notebooks for {s}"))
-            continue
-        jobs.append(GradingJob(str(nb), str(course_path), a, s, str(store / f"{nb.stem}.json"),
-                               asdict(limits), sha, loader))
+        assert sub.assignment is not None and sub.student is not None
+        jobs.append(GradingJob(sub.name, data, str(course_path), sub.assignment, sub.student,
+                               str(store / f"{sub.key}.json"), asdict(limits), sha, loader,
+                               sub.source, sub.submitted_at, sub.time_source, tuple(sub.notes)))
     return jobs, rejected
 
 
@@ -105,8 +94,10 @@ def torch_limits(limits: Limits) -> Limits:
 def grade_folder(path: Path, *, course_path: Path | None = None, assignment: str | None = None,
                  jobs: int | None = None, limits: Limits | None = None, lang: str | None = None,
                  resume: bool = True, executor: Executor | None = None, loader: str = LOADER,
-                 on_record: Callable[[Record], None] | None = None) -> dict[str, Any]:
-    """Grade every submission under ``path``; returns the summary (and writes all outputs)."""
+                 on_record: Callable[[Record], None] | None = None,
+                 on_start: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Grade every submission under ``path``; returns the summary (and writes all outputs).
+    ``on_start(n)`` is told how many files were handed in, ``on_record`` each record."""
     from course.planning.config import load_course
 
     path = Path(path)
@@ -117,11 +108,12 @@ def grade_folder(path: Path, *, course_path: Path | None = None, assignment: str
     prot = protections()
     if unsafe_root_refused():
         raise CourseError(root_refusal())
-    todo, rejected = plan(path, course.roster, assignment, course_path, limits, loader)
-    store = path / ".grader"
+    todo, rejected = plan(path, course, assignment, course_path, limits, loader)
+    if on_start:
+        on_start(len(todo) + len(rejected))
     records: list[Record] = []
-    for rec in rejected:
-        write_record(rec, store / f"{Path(rec.file).stem}.json")
+    for rec, rp in rejected:
+        write_record(rec, rp)
         records.append(rec)
         if on_record:
             on_record(rec)
@@ -138,7 +130,7 @@ def grade_folder(path: Path, *, course_path: Path | None = None, assignment: str
                         and old.get("version") == RECORD_VERSION and old.get("status") != "error" \
                         and (old.get("file"), old.get("student"), old.get("assignment")) \
                         == (Path(job.notebook).name, job.student, job.assignment):
-                    rec = Record.from_json(old)
+                    rec = about(Record.from_json(old), job)
                     records.append(rec)
                     if on_record:
                         on_record(rec)
@@ -159,8 +151,6 @@ def grade_folder(path: Path, *, course_path: Path | None = None, assignment: str
         records.append(rec)
         if on_record:
             on_record(rec)
-    keep = {Path(j.record).stem for j in todo} | {Path(r.file).stem for r in rejected}
-    records = [r for r in records if Path(r.file).stem in keep]
     s = report.write_outputs(path, records, lang, prot.items(lang), prot.notes)
     s["report"] = str(path / "report.html")
     s["lang"] = lang

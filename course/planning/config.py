@@ -4,7 +4,9 @@ Schema (every key is checked; unknown keys are errors)::
 
     title: str                     # the course title
     language: fr | en              # default fr; the language of every user-facing text
-    seed: int >= 0                 # the course seed (DESIGN.md rule 2)
+    seed: int >= 0                 # optional, PUBLIC: the course seed is normally in the course
+                                   # secret (.course-secret, see course.planning.secret)
+    secret_id: str                 # written by the toolkit: the secret's fingerprint
     roster: path                   # CSV with an ``id`` column (relative to course.yml)
     exercises: path                # folder of exercise definitions (default: exercises)
     assignments:                   # homework notebooks (``course build``)
@@ -36,6 +38,16 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from course.base.errors import CourseError
+
+from .secret import (
+    NOTICES,
+    SECRET_NAME,
+    CourseSecret,
+    create_secret,
+    lost_secret_message,
+    read_secret,
+    secret_path,
+)
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -93,7 +105,11 @@ class ExerciseDef(_Strict):
 class CourseFile(_Strict):
     title: str
     language: Literal["fr", "en"] = "fr"
-    seed: int = Field(ge=0)
+    #: public seed (the sample course's, for a reproducible demo); a real course keeps it in
+    #: the course secret (.course-secret), never here
+    seed: int | None = Field(default=None, ge=0)
+    #: the fingerprint of the course secret the seed comes from (written when it is created)
+    secret_id: str | None = None
     roster: str
     exercises: str = "exercises"
     assignments: dict[str, Assignment] = Field(default_factory=dict)
@@ -110,6 +126,7 @@ class Course:
         self.data = data
         self.exercises = exercises
         self.roster = roster
+        self._secret: CourseSecret | None = None
 
     @property
     def title(self) -> str:
@@ -121,7 +138,51 @@ class Course:
 
     @property
     def seed(self) -> int:
-        return self.data.seed
+        """The course seed: course.yml's public ``seed`` when it gives one, else the secret's."""
+        return self.data.seed if self.data.seed is not None else self.secret.seed
+
+    @property
+    def record_key(self) -> bytes:
+        """The key that signs grading records (always from the course secret)."""
+        return self.secret.record_key
+
+    @property
+    def secret(self) -> CourseSecret:
+        """The course secret (:mod:`course.planning.secret`), read, or created when the course
+        has none yet; an error when course.yml says one existed and it is missing."""
+        if self._secret is None:
+            path = secret_path(self.root)
+            if path.exists():
+                secret = read_secret(path)
+                if self.data.secret_id and self.data.secret_id != secret.fingerprint \
+                        and self.data.seed is None:
+                    raise CourseError(f"this is not the secret course.yml was made with (secret_id "
+                                      f"{self.data.secret_id}, the file's is {secret.fingerprint})",
+                                      path=str(path))
+            elif self.data.seed is None and self.data.secret_id:
+                raise CourseError(lost_secret_message(path, self.data.secret_id), path=str(path))
+            else:
+                secret = create_secret(path)
+                what = ("the course seed and the record key" if self.data.seed is None
+                        else "the key that signs grading records")
+                NOTICES.append(f"created {path} ({what}; mode 0600, added to .gitignore): "
+                               "keep a backup, never publish it")
+                if self.data.seed is None:
+                    text = self.path.read_text(encoding="utf-8")
+                    with open(self.path, "a", encoding="utf-8") as f:
+                        f.write(("" if text.endswith("\n") else "\n")
+                                + f"secret_id: {secret.fingerprint}   # fingerprint of {SECRET_NAME} "
+                                "(reveals nothing; keeps a lost secret from going unnoticed)\n")
+            self._secret = secret
+        return self._secret
+
+    def warnings(self) -> list[str]:
+        """What ``course validate`` warns about, one line each."""
+        out = []
+        if self.data.seed is not None:
+            out.append(f"{self.path.name}: seed is in course.yml: anyone who reads course.yml can "
+                       f"compute every answer (remove it to keep the seed in {SECRET_NAME})")
+        return out
 
 
 def _format_loc(loc: tuple[Any, ...]) -> str:

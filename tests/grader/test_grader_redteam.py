@@ -94,9 +94,11 @@ FAULTS: dict[str, dict] = {
     "nbformat3": {"bytes": json.dumps({"nbformat": 3, "worksheets": [{"cells": []}], "metadata": {}}).encode(),
                   "status": "old-nbformat"},
     "not-a-notebook": {"bytes": b"[1, 2, 3]", "status": "not-notebook"},
-    "no-metadata": {"nometa": True, "status": "no-metadata"},
-    "name-mismatch": {"rename": "hwt-zz99.ipynb", "status": "mismatch"},
-    "not-in-roster": {"student": "intruder", "status": "mismatch"},
+    # the owner comes from the file name: metadata is only a claim
+    "no-metadata": {"nometa": True, "status": "graded", "total": 7.0},
+    "name-not-on-roster": {"rename": "hwt-zz99.ipynb", "status": "unknown-student"},
+    "claims-another-student": {"student": "intruder", "status": "graded", "total": 7.0,
+                               "note": "says it belongs to intruder"},
     "huge-outputs": {"huge": True, "status": "graded", "total": 7.0},
     "missing-functions": {"q2": "", "total": 3.0},
     "functions-raising": {"q2": "def sigmoid(z): raise ValueError('no')\ntanh = relu = softmax = sigmoid", "total": 3.0},
@@ -194,11 +196,15 @@ def test_faults_get_a_clear_status(batch, name):
     if "misconception" in spec:
         assert any(it.get("misconception") == spec["misconception"]
                    for q in rec["questions"] for it in q["items"])
+    if "note" in spec:
+        assert any(spec["note"] in n for n in rec["notes"]), rec["notes"]
 
 
-def test_duplicates_are_reported_not_guessed(batch):
-    assert batch["rows"]["hwt-dup.ipynb"]["status"] == "duplicate"
-    assert batch["rows"]["dup_copy.ipynb"]["status"] == "duplicate"
+def test_a_file_nobody_owns_is_reported_not_guessed(batch):
+    """dup_copy.ipynb says it is dup's: dup's own file is graded, the other one is listed."""
+    assert batch["rows"]["hwt-dup.ipynb"]["status"] == "graded"
+    assert float(batch["rows"]["hwt-dup.ipynb"]["total"]) == 7.0
+    assert batch["rows"]["dup_copy.ipynb"]["status"] == "no-owner"
 
 
 def test_no_harm_to_the_machine(batch):
