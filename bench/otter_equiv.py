@@ -169,7 +169,7 @@ def master_notebook(course: Any, assignment_id: str, student_id: str,
     from course.documents.notebooks import build_notebook
     from course.planning.plan import draw_all, plan_assignment
 
-    qs = draw_all(course.seed, student_id, plan_assignment(course, assignment_id))
+    qs = draw_all(course, student_id, plan_assignment(course, assignment_id))
     sol = build_notebook(course, assignment_id, student_id, solutions=True, lang=lang)
     by_id = {c.id: c for c in sol.cells}
     config = (f"# ASSIGNMENT CONFIG\nname: {assignment_id}\ninit_cell: false\ncheck_all_cell: false\n"

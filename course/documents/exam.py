@@ -86,9 +86,9 @@ class StudentExam:
 
 
 # --------------------------------------------------------------------------- generate
-def generate_student(course_seed: int, sid: str, questions: list[PlannedQuestion]) -> StudentExam:
+def generate_student(course: Course, sid: str, questions: list[PlannedQuestion]) -> StudentExam:
     """Every variant of student ``sid`` (DESIGN rule 2: one rng per student x seed key)."""
-    return StudentExam(sid, [draw_variant(course_seed, sid, q) for q in questions])
+    return StudentExam(sid, [draw_variant(course, sid, q) for q in questions])
 
 
 # --------------------------------------------------------------------------- manifest
@@ -413,7 +413,7 @@ def build_exam(course_path: str | Path, name: str, *, roster: str | Path | None 
     t = time.perf_counter()
     students = []
     for n, sid in enumerate(sids, start=1):
-        students.append(generate_student(course.seed, sid, questions))
+        students.append(generate_student(course, sid, questions))
         if progress:
             progress("generate", n, len(sids))
     timings["generate"] = time.perf_counter() - t

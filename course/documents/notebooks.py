@@ -162,7 +162,7 @@ def build_notebook(course: Course, assignment_id: str, student: str, solutions: 
     ``solutions``: answer cells hold the solution, with a worked-solution cell after each
     computed question. ``lang`` defaults to the course language. Deterministic."""
     lang = _lang(course, lang)
-    drawn = draw_all(course.seed, student, plan_assignment(course, assignment_id))
+    drawn = draw_all(course, student, plan_assignment(course, assignment_id))
     cells = shared_cells(course, assignment_id, student, lang, drawn)
     if solutions:
         cells = _solutions(cells, drawn, lang)
@@ -191,7 +191,7 @@ def write_notebook(path: Path, nb: Any) -> None:
 def _build_student(course: Course, assignment_id: str, sid: str, lang: str, sdir: Path,
                    soldir: Path) -> tuple[str, Path, Path, list[dict[str, Any]], dict[str, Any]]:
     """One student's notebook and solutions notebook; their manifest and hidden-test entries."""
-    drawn = draw_all(course.seed, sid, plan_assignment(course, assignment_id))
+    drawn = draw_all(course, sid, plan_assignment(course, assignment_id))
     cells = shared_cells(course, assignment_id, sid, lang, drawn)
     path = sdir / notebook_filename(assignment_id, sid)
     write_notebook(path, notebook_dict(course, assignment_id, sid, cells, drawn, lang, False))

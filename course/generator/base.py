@@ -85,13 +85,54 @@ class Param:
         return v
 
 
+#: the parameter kinds whose value is itself a list (a constraint list is then one value, or a
+#: list of such lists for a choice)
+LIST_KINDS = ("ints", "floats", "strs", "matrix", "json")
+
+
+class _Recorded(dict):
+    """The raw constraints, noting which parameter names the family's draw looked at."""
+
+    def __init__(self, raw: dict[str, Any], used: set[str]) -> None:
+        super().__init__(raw)
+        self._used = used
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self._used.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key: Any) -> Any:
+        self._used.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        self._used.add(key)  # type: ignore[arg-type]
+        return super().__contains__(key)
+
+
+def _typed(name: str, param: Param, v: Any) -> None:
+    """A constraint value must be of the parameter's kind (and among its choices)."""
+    kind = param.kind
+    ok = {"int": type(v) is int, "float": type(v) in (int, float), "bool": type(v) is bool,
+          "str": type(v) is str}.get(kind, kind not in ("ints", "floats", "strs") or type(v) is list)
+    if not ok:
+        raise ParameterError(name, f"expected {kind}, got {v!r}")
+    if param.choices is not None:
+        for x in (v if isinstance(v, list) else [v]):
+            if x not in param.choices:
+                raise ParameterError(name, f"must be one of {', '.join(param.choices)}, got {x!r}")
+
+
 class Constraints:
     """Instructor constraints on a family's draw (from ``exercises/*.yml``).
 
-    Each key is a parameter name; its value is a fixed value, a list of choices, or a
-    mapping ``{min: .., max: ..}``. Families draw through these helpers so that a
-    constraint, when given, overrides the default distribution, and no other randomness
-    source is ever used.
+    Each key is a parameter name; its value is a fixed value, a list of choices, or a range
+    ``{min: .., max: ..}`` (numeric parameters drawn from a range only). Families draw through
+    these helpers so that a constraint, when given, overrides the default distribution, and no
+    other randomness source is ever used. Constraints are checked when made (unknown parameter
+    or key, wrong type, empty list, empty range), and :attr:`used` records which parameters the
+    draw looked at, so that an ignored constraint can be reported
+    (:meth:`Family.check_constraints`).
     """
 
     def __init__(self, family_id: str, params: dict[str, Param], raw: dict[str, Any] | None = None):
@@ -100,8 +141,37 @@ class Constraints:
         if unknown:
             raise ParameterError(unknown[0], f"family '{family_id}' has no such parameter "
                                  f"(known: {', '.join(params)})")
+        for name, c in raw.items():
+            self._check(name, params[name], c)
         self.family_id = family_id
-        self.raw = raw
+        self.params = params
+        self.used: set[str] = set()
+        self.raw = _Recorded(raw, self.used)
+
+    @staticmethod
+    def _check(name: str, param: Param, c: Any) -> None:
+        if isinstance(c, dict):
+            extra = sorted(set(c) - {"min", "max"})
+            if extra:
+                raise ParameterError(name, f"unknown key {extra[0]!r} in a range (a range is "
+                                     "{min: .., max: ..})")
+            if param.kind not in ("int", "float"):
+                raise ParameterError(name, f"a range {{min, max}} needs a number parameter "
+                                     f"(this one is {param.kind}): give a value or a list of choices")
+            for k, v in c.items():
+                if type(v) not in (int, float):
+                    raise ParameterError(name, f"{k}: expected a number, got {v!r}")
+            if "min" in c and "max" in c and c["min"] > c["max"]:
+                raise ParameterError(name, f"empty range min={c['min']} > max={c['max']}")
+        elif isinstance(c, list) and (param.kind not in LIST_KINDS or (c and isinstance(c[0], list))):
+            if not c:
+                raise ParameterError(name, "an empty list of choices")
+            for v in c:
+                _typed(name, param, v)
+        elif c is None:
+            raise ParameterError(name, "no value given (remove the key, or give a value)")
+        else:
+            _typed(name, param, c)
 
     def _range(self, name: str, lo: float, hi: float) -> tuple[float, float]:
         c = self.raw.get(name)
@@ -118,6 +188,11 @@ class Constraints:
         if c is None or isinstance(c, dict):
             return False, None
         return True, c
+
+    def _no_range(self, name: str) -> None:
+        if isinstance(self.raw.get(name), dict):
+            raise ParameterError(name, "this family draws it from a list, not a range: give a "
+                                 "value or a list of choices instead of {min, max}")
 
     def int(self, rng: np.random.Generator, name: str, lo: int, hi: int) -> int:
         """An integer in ``[lo, hi]`` (inclusive), or the instructor's value/choices/range."""
@@ -137,6 +212,7 @@ class Constraints:
 
     def choice(self, rng: np.random.Generator, name: str, options: list[Any]) -> Any:
         """One of ``options`` (or of the instructor's list / their fixed value)."""
+        self._no_range(name)
         has, c = self.fixed(name)
         if has:
             return c[rng.integers(len(c))] if isinstance(c, list) else c
@@ -144,6 +220,7 @@ class Constraints:
 
     def value(self, name: str, default: Any) -> Any:
         """The instructor's fixed value for ``name`` (structured, e.g. a list of layers), else ``default``."""
+        self._no_range(name)
         return self.raw.get(name, default)
 
 
@@ -346,11 +423,38 @@ class Family:
                  for k, p in sol.parts.items()}
         return Variant(self.id, plain(full), parts, plain(sol.context), seed)
 
-    def generate(self, rng: np.random.Generator, constraints: dict[str, Any] | None = None,
+    def check_constraints(self, constraints: dict[str, Any] | None, draws: int = 12) -> None:
+        """Raise :class:`ParameterError` naming the parameter unless ``constraints`` can be
+        drawn from: each listed choice alone gives a valid variant, a few draws succeed, and
+        every constrained parameter is looked at by the draw (none is silently ignored)."""
+        c0 = Constraints(self.id, self.params, constraints)  # the static checks
+        used: set[str] = set()
+        trials: list[dict[str, Any]] = [dict(c0.raw) for _ in range(draws)]
+        for name, v in c0.raw.items():
+            if isinstance(v, list) and (self.params[name].kind not in LIST_KINDS or (v and isinstance(v[0], list))):
+                trials += [{**c0.raw, name: [x]} for x in v]
+        for i, raw in enumerate(trials):
+            c = Constraints(self.id, self.params, raw)
+            try:
+                self.generate(np.random.Generator(np.random.PCG64(i)), c)
+            except ParameterError as exc:
+                one = [k for k, v in raw.items() if raw.get(k) != c0.raw.get(k)]
+                if one and exc.name == "constraints":
+                    raise ParameterError(one[0], f"the choice {raw[one[0]][0]!r} gives no valid "
+                                         f"variant ({exc})") from None
+                raise
+            used |= c.used
+        ignored = sorted(set(c0.raw) - used)
+        if ignored:
+            raise ParameterError(ignored[0], f"family '{self.id}' does not use this parameter "
+                                 "when drawing: the constraint would be ignored")
+
+    def generate(self, rng: np.random.Generator, constraints: dict[str, Any] | Constraints | None = None,
                  seed: dict[str, Any] | None = None) -> Variant:
         """Draw and solve, redrawing degenerate variants (a misconception equal to the answer,
         a non-finite value, or a :class:`Degenerate` raised by ``solve``)."""
-        c = Constraints(self.id, self.params, constraints)
+        c = constraints if isinstance(constraints, Constraints) else \
+            Constraints(self.id, self.params, constraints)
         last: Exception | None = None
         for _ in range(self.max_tries):
             params = self.draw(rng, c)

@@ -80,12 +80,11 @@ def shape(s: Any) -> str:
     return r" \times ".join(str(int(v)) for v in s)
 
 
-@cache
-def environment() -> jinja2.Environment:
-    """The jinja2 environment for family templates (StrictUndefined, no autoescape)."""
-    root = resources.files("course.templates")
+def template_environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
+    """A jinja2 environment for statements and notebook cells over ``loader`` (StrictUndefined,
+    no autoescape, the formatting helpers as filters and globals)."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(root)),
+        loader=loader,
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=False,
@@ -98,27 +97,35 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def _render_block(family: str, lang: str, block: str, variant: Variant) -> str:
+@cache
+def environment() -> jinja2.Environment:
+    """The environment of the built-in templates (``course/templates``)."""
+    return template_environment(jinja2.FileSystemLoader(str(resources.files("course.templates"))))
+
+
+def _render_block(family: str, lang: str, block: str, variant: Variant,
+                  env: jinja2.Environment | None) -> str:
     if lang not in LANGS:
         raise ValueError(f"language must be one of {LANGS}, got {lang!r}")
-    tmpl = environment().get_template(f"families/{family}.{lang}.md.j2")
+    tmpl = (env or environment()).get_template(f"families/{family}.{lang}.md.j2")
     ctx = tmpl.new_context({"params": variant.params, "answer": variant.answer,
                             "parts": {k: p.answer for k, p in variant.parts.items()},
                             "ctx": variant.context, "lang": lang})
     return "".join(tmpl.blocks[block](ctx)).strip() + "\n"
 
 
-def statement(variant: Variant, lang: str) -> str:
-    """The statement of ``variant`` in ``lang`` (Markdown + LaTeX math)."""
-    return _render_block(variant.family, lang, "statement", variant)
+def statement(variant: Variant, lang: str, env: jinja2.Environment | None = None) -> str:
+    """The statement of ``variant`` in ``lang`` (Markdown + LaTeX math); ``env``: the course's
+    template environment (``Catalogue.env``; default: the built-in templates)."""
+    return _render_block(variant.family, lang, "statement", variant, env)
 
 
-def solution(variant: Variant, lang: str) -> str:
+def solution(variant: Variant, lang: str, env: jinja2.Environment | None = None) -> str:
     """The worked solution of ``variant`` in ``lang``: steps with intermediate values."""
-    return _render_block(variant.family, lang, "solution", variant)
+    return _render_block(variant.family, lang, "solution", variant, env)
 
 
-def variant_document(variant: Variant, lang: str) -> dict[str, Any]:
+def variant_document(variant: Variant, lang: str, env: jinja2.Environment | None = None) -> dict[str, Any]:
     """The JSON document of ``course generate --format json``."""
     return {**variant.to_json(), "lang": lang,
-            "statement": statement(variant, lang), "solution": solution(variant, lang)}
+            "statement": statement(variant, lang, env), "solution": solution(variant, lang, env)}

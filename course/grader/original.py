@@ -36,7 +36,7 @@ class Original:
 
 def load_original(course: Course, assignment_id: str, student_id: str) -> Original:
     """The original of ``student_id``'s notebook of ``assignment_id`` (course language)."""
-    drawn = draw_all(course.seed, student_id, plan_assignment(course, assignment_id))
+    drawn = draw_all(course, student_id, plan_assignment(course, assignment_id))
     cases = {q.id: q.hidden_cases(course.seed) for q in drawn if q.coding is not None}
     torch = any(q.coding.torch for q in drawn if q.coding is not None)
     return Original(code_cells(course.language, drawn), drawn, cases, torch,

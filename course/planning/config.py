@@ -38,6 +38,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from course.base.errors import CourseError
+from course.generator.catalogue import Catalogue, catalogue
 
 from .secret import (
     NOTICES,
@@ -112,6 +113,8 @@ class CourseFile(_Strict):
     secret_id: str | None = None
     roster: str
     exercises: str = "exercises"
+    #: the course's own families and coding questions (see course.generator.catalogue)
+    questions: str = "questions"
     assignments: dict[str, Assignment] = Field(default_factory=dict)
     exams: dict[str, Exam] = Field(default_factory=dict)
 
@@ -126,6 +129,8 @@ class Course:
         self.data = data
         self.exercises = exercises
         self.roster = roster
+        #: where each exercise is defined (``file: [index]``), for error messages
+        self.places: dict[str, str] = {}
         self._secret: CourseSecret | None = None
 
     @property
@@ -140,6 +145,11 @@ class Course:
     def seed(self) -> int:
         """The course seed: course.yml's public ``seed`` when it gives one, else the secret's."""
         return self.data.seed if self.data.seed is not None else self.secret.seed
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The families and coding questions this course can ask (built-in + its own)."""
+        return catalogue(self.root / self.data.questions)
 
     @property
     def record_key(self) -> bytes:
@@ -193,7 +203,10 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
 
 
 def _raise_validation(path: Path, exc: ValidationError, prefix: str = "") -> None:
-    err = exc.errors()[0]
+    # the first real problem: an unknown key (a typo, ``point:``) explains the "missing key"
+    # pydantic also reports for the same item, so it comes first
+    order = {"extra_forbidden": 0, "missing": 2}
+    err = sorted(exc.errors(), key=lambda e: order.get(e["type"], 1))[0]
     loc = _format_loc(tuple(x for x in err["loc"] if not str(x).startswith("function-")))
     if prefix:
         loc = prefix + ("" if loc.startswith("[") else ".") + loc if loc != "(top level)" else prefix
@@ -258,8 +271,9 @@ def load_roster(path: Path) -> list[str]:
     return ids
 
 
-def load_exercises(folder: Path) -> dict[str, ExerciseDef]:
-    """Every exercise definition in ``folder/*.yml`` (ids unique across files)."""
+def load_exercises(folder: Path, where: dict[str, str] | None = None) -> dict[str, ExerciseDef]:
+    """Every exercise definition in ``folder/*.yml`` (ids unique across files); ``where``, when
+    given, receives each exercise's place (``file [index]``) for error messages."""
     if not folder.is_dir():
         raise CourseConfigError("exercises folder not found", path=folder)
     out: dict[str, ExerciseDef] = {}
@@ -275,6 +289,8 @@ def load_exercises(folder: Path) -> dict[str, ExerciseDef]:
             if ex.id in out:
                 raise CourseConfigError(f"[{i}].id: exercise {ex.id!r} is defined twice", path=f)
             out[ex.id] = ex
+            if where is not None:
+                where[ex.id] = f"{f}: [{i}]"
     return out
 
 
@@ -293,7 +309,8 @@ def load_course(path: str | Path = "course.yml", *, check_families: bool = True)
     except ValidationError as exc:
         _raise_validation(path, exc)
     root = path.parent
-    exercises = load_exercises(root / cf.exercises)
+    places: dict[str, str] = {}
+    exercises = load_exercises(root / cf.exercises, places)
     roster = load_roster(root / cf.roster)
     for kind, groups in (("assignments", cf.assignments), ("exams", cf.exams)):
         for gid, group in groups.items():
@@ -308,17 +325,18 @@ def load_course(path: str | Path = "course.yml", *, check_families: bool = True)
                     raise CourseConfigError(
                         f"{kind}.{gid}.questions[{i}].coding: coding questions belong to assignments",
                         path=path)
+    course = Course(path, cf, exercises, roster)
+    course.places = places
     if check_families:
         from course.generator.base import Constraints
-        from course.generator.registry import registry
 
-        reg = registry()
+        cat = course.catalogue  # imports the course's own questions (one-line errors)
         for ex in exercises.values():
-            if ex.family not in reg:
-                raise CourseConfigError(f"exercise {ex.id!r}: unknown family {ex.family!r} "
-                                        f"(see `course families`)", path=root / cf.exercises)
+            if ex.family not in cat.families:
+                raise CourseConfigError(f"{places[ex.id]}.family: unknown family {ex.family!r} "
+                                        "(see `course families`)")
             try:
-                Constraints(ex.family, reg[ex.family].params, ex.params)
+                Constraints(ex.family, cat.families[ex.family].params, ex.params)
             except CourseError as exc:
-                raise CourseConfigError(f"exercise {ex.id!r}: {exc}", path=root / cf.exercises) from None
-    return Course(path, cf, exercises, roster)
+                raise CourseConfigError(f"{places[ex.id]}.params: {exc}") from None
+    return course

@@ -21,8 +21,6 @@ from course.base.rng import make_rng
 from course.generator.base import Variant
 from course.generator.coding.engine import Case, coding_rng
 from course.generator.coding.question import CodingQuestion
-from course.generator.coding.registry import get_coding
-from course.generator.registry import get_family
 
 from .config import Course
 
@@ -90,7 +88,7 @@ def exercise_title(course: Course, exercise_id: str) -> Text:
     """An exercise's title per language: the course's (exercises/*.yml), in the language asked
     or else the one given, otherwise its family's one-line title."""
     ex = course.exercises[exercise_id]
-    fam = get_family(ex.family).title
+    fam = course.catalogue.family(ex.family).title
     given = {k: v for k, v in (ex.title or {}).items() if v}
     return {lang: given.get(lang) or next(iter(given.values()), None) or fam[lang] for lang in LANGS}
 
@@ -105,7 +103,7 @@ def _plan(course: Course, items: list[Any], where: str) -> list[PlannedQuestion]
                                   f"{item.exercise!r}", path=str(course.path))
             ex = course.exercises[item.exercise]
             try:
-                get_family(ex.family)
+                course.catalogue.family(ex.family)
             except UsageError as exc:
                 raise CourseError(f"{where}.questions[{i - 1}]: exercise {ex.id!r}: {exc}",
                                   path=str(course.path)) from None
@@ -115,7 +113,7 @@ def _plan(course: Course, items: list[Any], where: str) -> list[PlannedQuestion]
                                        exercise_title(course, ex.id), ex.family, dict(ex.params)))
         else:
             try:
-                cq = get_coding(item.coding)
+                cq = course.catalogue.coding_question(item.coding)
             except UsageError as exc:
                 raise CourseError(f"{where}.questions[{i - 1}].coding: {exc}", path=str(course.path)) from None
             out.append(PlannedQuestion(i, "coding", cq.id, cq.id, float(item.points), dict(cq.title)))
@@ -140,7 +138,7 @@ def plan_assignment(course: Course, assignment_id: str) -> list[PlannedQuestion]
         raise UsageError(f"unknown assignment '{assignment_id}' (course.yml defines: {known})")
     planned = _plan(course, a.questions, f"assignments.{assignment_id}")
     for q in planned:
-        if q.kind == "computed" and q.family is not None and not get_family(q.family).notebook:
+        if q.kind == "computed" and q.family is not None and not course.catalogue.family(q.family).notebook:
             raise CourseError(
                 f"assignments.{assignment_id}.questions[{q.number - 1}]: exercise '{q.ref}' "
                 f"(family '{q.family}') cannot be asked as a notebook question "
@@ -148,27 +146,28 @@ def plan_assignment(course: Course, assignment_id: str) -> list[PlannedQuestion]
     return planned
 
 
-def draw_variant(course_seed: int, student: str, q: PlannedQuestion) -> Variant:
+def draw_variant(course: Course, student: str, q: PlannedQuestion) -> Variant:
     """The variant of computed question ``q`` for ``student`` (the one door)."""
     assert q.family is not None
+    seed = course.seed
     try:
-        return get_family(q.family).generate(
-            make_rng(course_seed, student, q.key), q.constraints,
-            seed={"course_seed": course_seed, "student": student, "exercise": q.key})
+        return course.catalogue.family(q.family).generate(
+            make_rng(seed, student, q.key), q.constraints,
+            seed={"course_seed": seed, "student": student, "exercise": q.key})
     except CourseError as exc:
         raise CourseError(f"question {q.number} (exercise {q.ref!r}, family {q.family!r}): {exc}") from None
 
 
-def draw(course_seed: int, student: str, q: PlannedQuestion) -> DrawnQuestion:
+def draw(course: Course, student: str, q: PlannedQuestion) -> DrawnQuestion:
     """Student ``student``'s instance of ``q``."""
     if q.kind == "computed":
-        return DrawnQuestion(q, student, variant=draw_variant(course_seed, student, q))
-    return DrawnQuestion(q, student, coding=get_coding(q.ref))
+        return DrawnQuestion(q, student, variant=draw_variant(course, student, q))
+    return DrawnQuestion(q, student, coding=course.catalogue.coding_question(q.ref))
 
 
-def draw_all(course_seed: int, student: str, planned: list[PlannedQuestion]) -> list[DrawnQuestion]:
+def draw_all(course: Course, student: str, planned: list[PlannedQuestion]) -> list[DrawnQuestion]:
     """:func:`draw` for every planned question."""
-    return [draw(course_seed, student, q) for q in planned]
+    return [draw(course, student, q) for q in planned]
 
 
 def exercise_variant(course: Course, exercise_id: str, student: str) -> Variant:
@@ -179,4 +178,4 @@ def exercise_variant(course: Course, exercise_id: str, student: str) -> Variant:
     ex = course.exercises[exercise_id]
     q = PlannedQuestion(1, "computed", ex.id, ex.id, 1.0, exercise_title(course, ex.id), ex.family,
                         dict(ex.params))
-    return draw_variant(course.seed, student, q)
+    return draw_variant(course, student, q)

@@ -28,6 +28,26 @@ from course.base.rng import make_rng
 from .engine import Case, coding_rng, public_rng
 
 
+def solution_reference(folder: Path, names: tuple[str, ...]) -> Callable[[], dict[str, Any]]:
+    """The reference of a course's own coding question: its ``solution.py``, imported on the
+    trusted side (instructor code; never inside a student's sandbox, never handed out), bound
+    to the student's names."""
+    def make() -> dict[str, Any]:
+        import importlib.util
+
+        path = folder / "solution.py"
+        spec = importlib.util.spec_from_file_location(f"_course_solution_{abs(hash(str(path)))}", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        missing = [n for n in names if not hasattr(module, n)]
+        if missing:
+            raise CourseError(f"the solution does not define {', '.join(missing)}", path=str(path))
+        return {n: getattr(module, n) for n in names}
+
+    return make
+
+
 @dataclass(frozen=True)
 class Mistake:
     """A named mistake in a coding question: a mistaken variant of the reference (same names

@@ -1,15 +1,19 @@
-"""The ``course grade`` command's body: progress bar, protections, summary table."""
+"""Commands that grade: ``course grade`` (progress bar, protections, summary table) and
+``course demo`` (the whole loop on the sample course)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from course.base.errors import UsageError
+from course.cli.app import CourseOpt, LangOpt, app, console, err_console, lang_of
 from course.grader.records import Record
 from course.grader.report import timeouts_in
 from course.grader.run import grade_folder
@@ -78,3 +82,44 @@ def print_summary(console: Console, s: dict[str, Any], path: Path, lang: str = "
             console.print(f"  {st}: {n}")
     console.print(f"grades: {path / 'grades.csv'}\nreport: {s['report']}", highlight=False,
                   soft_wrap=True)
+
+
+@app.command()
+def grade(
+    path: Path = typer.Argument(..., help="Assignment folder (PATH/submissions/, or notebooks in PATH)."),
+    assignment: str | None = typer.Option(None, "--assignment", help="Only grade this assignment id."),
+    jobs: int | None = typer.Option(None, "--jobs", help="Parallel sandboxes (default: the number of cores)."),
+    timeout: float = typer.Option(10.0, "--timeout", help="Wall-clock seconds per cell and per test case."),
+    memory: int = typer.Option(2048, "--memory", help="Memory limit of the student process, MB."),
+    budget: float = typer.Option(300.0, "--budget", help="Wall-clock seconds for one whole submission."),
+    lang: str | None = LangOpt,
+    resume: bool = typer.Option(True, "--resume/--no-resume", help="Skip notebooks already graded."),
+    course_path: Path | None = typer.Option(None, "--course", "-c", help="course.yml (default: found from PATH)."),
+) -> None:
+    """Grade submitted notebooks in a sandbox: grades.csv, feedback, results/*.json, report.html."""
+    grade_command(path, course_path=course_path, assignment=assignment, jobs=jobs, timeout=timeout,
+                  memory=memory, lang=lang_of(lang) if lang else None, resume=resume,
+                  console=console, err_console=err_console, budget=budget)
+
+
+@app.command()
+def demo(
+    course_path: Path = CourseOpt,
+    out: Path | None = typer.Option(None, "--out", help="Output folder (default: demo/ next to course.yml)."),
+    students: int | None = typer.Option(None, "--students", help="First N students of the roster (default: all)."),
+    lang: str | None = LangOpt,
+    jobs: int | None = typer.Option(None, "--jobs", help="Parallel jobs (default: the number of cores)."),
+) -> None:
+    """The whole loop on the sample course: worked examples, exam, hw3 notebooks, simulated submissions, grading."""
+    from .demo import run_demo
+
+    out = out if out is not None else course_path.resolve().parent / "demo"
+    r = run_demo(course_path, out, students=students, lang=lang_of(lang) if lang else None, jobs=jobs,
+                 say=lambda s: console.print(s, highlight=False, soft_wrap=True))
+    for n in r.notes:
+        console.print(f"[yellow]note:[/yellow] {escape(n)}", highlight=False, soft_wrap=True)
+    lang = lang_of(lang, course_path)
+    print_protections(console, lang)
+    print_summary(console, r.summary, out / "hw3", lang)
+    times = ", ".join(f"{k} {v:.1f} s" for k, v in r.timings.items())
+    console.print(f"[green]OK[/green] demo in {sum(r.timings.values()):.0f} s ({times})", highlight=False)

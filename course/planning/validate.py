@@ -1,0 +1,43 @@
+"""``course validate``: everything ``course exam`` and ``course build`` would find wrong, found
+first, each problem in one line naming the file, the key path and the problem.
+
+:func:`check_course` runs after :func:`~course.planning.config.load_course` (which checks the
+files' schema, the roster, that families and coding questions exist and that constraints are
+well-formed): it plans every exam and assignment and tries every exercise's constraints with
+its family (:meth:`~course.generator.base.Family.check_constraints`: each listed choice,
+several draws, no ignored constraint). It returns the warnings (a public seed, a title given
+in one language only).
+"""
+
+from __future__ import annotations
+
+from course.base.errors import CourseError
+from course.base.i18n import LANGS
+
+from .config import Course, CourseConfigError
+from .plan import plan_assignment, plan_exam
+
+
+def check_course(course: Course) -> list[str]:
+    """Raise a :class:`CourseConfigError` for the first problem; return the warnings."""
+    cat = course.catalogue
+    used = {item.exercise for group in [*course.data.assignments.values(), *course.data.exams.values()]
+            for item in group.questions if item.exercise}
+    for ex in course.exercises.values():
+        if ex.id not in used and not ex.params:
+            continue
+        try:
+            cat.family(ex.family).check_constraints(ex.params)
+        except CourseError as exc:
+            raise CourseConfigError(f"{course.places.get(ex.id, ex.id)}.params: {exc}") from None
+    for name in course.data.exams:
+        plan_exam(course, name)
+    for aid in course.data.assignments:
+        plan_assignment(course, aid)
+    warnings = course.warnings()
+    for ex in course.exercises.values():
+        if ex.title and set(ex.title) != set(LANGS):
+            given = ", ".join(sorted(ex.title))
+            warnings.append(f"{course.places.get(ex.id, ex.id)}.title: given in {given} only; "
+                            "the other language uses it too")
+    return warnings
