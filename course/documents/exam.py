@@ -56,6 +56,7 @@ from course.generator.registry import registry
 from course.generator.render import fmt, solution, statement
 from course.planning.config import Course, load_course, load_roster
 from course.planning.plan import PlannedQuestion, draw_variant, plan_exam
+from course.planning.validate import check_planned
 
 FORMATS = ("pdf", "tex", "md", "moodle")
 MANIFEST_FORMAT = "course-exam-manifest/1"
@@ -119,10 +120,11 @@ def manifest_text(data: dict[str, Any]) -> str:
     return text[:-2] + ',\n "students": [\n' + ",\n".join(lines) + "\n ]\n}\n"
 
 
-def recheck(data: dict[str, Any]) -> list[str]:
+def recheck(data: dict[str, Any], catalogue: Any = None) -> list[str]:
     """Re-check a manifest against the reference: every variant is regenerated from its
-    seed inputs and re-solved from its params; returns the problems found (empty: all good)."""
-    reg = registry()
+    seed inputs and re-solved from its params; returns the problems found (empty: all good).
+    ``catalogue``: the course's (its own families), default the built-in one."""
+    reg = catalogue.families if catalogue is not None else registry()
     problems = []
     if data.get("format") != MANIFEST_FORMAT:
         return [f"not an exam manifest (format {data.get('format')!r})"]
@@ -163,7 +165,8 @@ def _answer_space(part: Any, lang: str) -> dict[str, Any]:
             "kind": part.check.kind}
 
 
-def question_views(questions: list[PlannedQuestion], st: StudentExam, lang: str) -> list[dict[str, Any]]:
+def question_views(questions: list[PlannedQuestion], st: StudentExam, lang: str,
+                   env: Any = None) -> list[dict[str, Any]]:
     """What the templates show for one student's questions (Markdown strings)."""
     views = []
     for q, v in zip(questions, st.variants):
@@ -171,7 +174,7 @@ def question_views(questions: list[PlannedQuestion], st: StudentExam, lang: str)
         views.append({
             "number": q.number, "title": q.title[lang], "points": q.points,
             "points_text": points_text(q.points, lang),
-            "statement": statement(v, lang), "solution": solution(v, lang),
+            "statement": statement(v, lang, env), "solution": solution(v, lang, env),
             "answers": answers_md(v.parts, lang),
             "parts": [_answer_space(p, lang) for p in v.parts.values()],
             "space": f"{min(6.0, 1.5 + 1.0 * nparts):.1f}cm",
@@ -214,7 +217,7 @@ def _render_student(st: StudentExam) -> tuple[dict[str, str], list[dict[str, Any
 
     w = _WORKER
     questions, lang, formats, common = w["questions"], w["lang"], w["formats"], w["common"]
-    views = question_views(questions, st, lang)
+    views = question_views(questions, st, lang, w["env"])
     ctx = {**common, "sid": st.sid, "questions": views}
     files: dict[str, str] = {}
     if formats & {"tex", "pdf"}:
@@ -252,7 +255,8 @@ def render_sources(course: Course, name: str, questions: list[PlannedQuestion],
         files["tex/course-exam.sty"] = latex.render(
             "exam/course-exam.sty.j2", babel="french" if lang == "fr" else "english",
             unicode=latex.TeX(unicode_declarations()), **common)
-    ctx = {"questions": questions, "lang": lang, "formats": formats, "common": common, "name": name}
+    ctx = {"questions": questions, "lang": lang, "formats": formats, "common": common, "name": name,
+           "env": course.catalogue.env}
     items: list[list[dict[str, Any]]] = []
     if jobs > 1 and len(students) >= 16:
         with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(ctx,)) as pool:
@@ -408,6 +412,7 @@ def build_exam(course_path: str | Path, name: str, *, roster: str | Path | None 
         latex.tex_engine()  # a clear message before anything is done
     sids = load_roster(Path(roster)) if roster is not None else course.roster
     questions = plan_exam(course, name)
+    check_planned(course, questions)
     out = Path(out) if out is not None else course.root / "build" / "exams" / name
 
     t = time.perf_counter()

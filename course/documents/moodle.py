@@ -152,12 +152,13 @@ def _field(part: Part, lang: str) -> Field:
 
 # --------------------------------------------------------------------------- questions
 def moodle_question(v: Variant, name: str, points: float, lang: str,
-                    statement_md: str | None = None, solution_md: str | None = None) -> dict[str, Any]:
+                    statement_md: str | None = None, solution_md: str | None = None,
+                    env: Any = None) -> dict[str, Any]:
     """The template data of one Moodle question for variant ``v`` (the statement and
     solution Markdown may be passed in when already rendered)."""
-    text = md_to_html(statement_md if statement_md is not None else statement(v, lang))
+    text = md_to_html(statement_md if statement_md is not None else statement(v, lang, env))
     head = "Réponses" if lang == "fr" else "Answers"
-    sol = solution_md if solution_md is not None else solution(v, lang)
+    sol = solution_md if solution_md is not None else solution(v, lang, env)
     feedback = (f"<p><strong>{head}</strong></p>\n" + md_to_html(answers_md(v.parts, lang))
                 + "\n" + md_to_html(sol))
     q: dict[str, Any] = {"name": name, "text": text, "feedback": feedback, "grade": num(points)}

@@ -31,7 +31,7 @@ from course.base.errors import UsageError
 from course.base.files import atomic_write, write_json
 from course.base.i18n import LANGS
 from course.base.plain import python_literal
-from course.generator.coding.registry import get_coding
+from course.generator.coding.question import CodingQuestion
 from course.generator.render import solution as render_solution
 from course.generator.render import statement as render_statement
 from course.planning.config import Course
@@ -44,6 +44,7 @@ from course.planning.layout import (
     render_code,
 )
 from course.planning.plan import DrawnQuestion, draw_all, plan_assignment
+from course.planning.validate import check_planned
 
 from .runtime import checks_source
 
@@ -79,21 +80,20 @@ def _answer_literal(q: DrawnQuestion) -> str:
 
 
 @cache
-def _coding_statement(assignment_id: str, coding_id: str, qid: str, points: float, lang: str) -> str:
-    cq = get_coding(coding_id)
+def _coding_statement(assignment_id: str, cq: CodingQuestion, qid: str, points: float, lang: str) -> str:
     stmt = cq.statement(lang).replace("{data_file}", data_filename(assignment_id, cq.id))
     return render_code(f"coding.{lang}.md.j2", qid=qid, title=cq.title[lang], points=points,
                        statement=stmt, names=list(cq.names))
 
 
-def statement_cell(assignment_id: str, q: DrawnQuestion, lang: str) -> Cell:
-    """The Markdown statement of question ``q``."""
+def statement_cell(assignment_id: str, q: DrawnQuestion, lang: str, env: Any) -> Cell:
+    """The Markdown statement of question ``q`` (``env``: the course's template environment)."""
     if q.coding is not None:
-        src = _coding_statement(assignment_id, q.coding.id, q.id, q.points, lang)
+        src = _coding_statement(assignment_id, q.coding, q.id, q.points, lang)
     else:
         assert q.variant is not None
         src = render_code(f"computed.{lang}.md.j2", qid=q.id, title=q.title[lang], points=q.points,
-                          statement=render_statement(q.variant, lang).strip(), parts=parts_view(q, lang))
+                          statement=render_statement(q.variant, lang, env).strip(), parts=parts_view(q, lang))
     return Cell(f"{q.id}-statement", "markdown", "statement", src, q.id)
 
 
@@ -111,11 +111,12 @@ def shared_cells(course: Course, assignment_id: str, student: str, lang: str,
     cells = [Cell("title", "markdown", "title", title), code["setup"],
              Cell("checks", "code", "check", checks_source(assignment_id, student, lang, drawn))]
     for q in drawn:
-        cells += [statement_cell(assignment_id, q, lang), code[f"{q.id}-answer"], code[f"{q.id}-check"]]
+        cells += [statement_cell(assignment_id, q, lang, course.catalogue.env), code[f"{q.id}-answer"],
+                  code[f"{q.id}-check"]]
     return cells
 
 
-def _solutions(cells: list[Cell], drawn: list[DrawnQuestion], lang: str) -> list[Cell]:
+def _solutions(cells: list[Cell], drawn: list[DrawnQuestion], lang: str, env: Any) -> list[Cell]:
     """The solutions notebook's cells: answers filled in, a worked solution after each computed
     question."""
     by_id = {q.id: q for q in drawn}
@@ -127,7 +128,7 @@ def _solutions(cells: list[Cell], drawn: list[DrawnQuestion], lang: str) -> list
             out.append(Cell(c.id, c.kind, c.role, src, c.question))
             if q.variant is not None:
                 sol = render_code(f"solution.{lang}.md.j2", qid=q.id,
-                                  solution=render_solution(q.variant, lang).strip())
+                                  solution=render_solution(q.variant, lang, env).strip())
                 out.append(Cell(f"{q.id}-solution", "markdown", "solution", sol, q.id))
         else:
             out.append(c)
@@ -165,7 +166,7 @@ def build_notebook(course: Course, assignment_id: str, student: str, solutions: 
     drawn = draw_all(course, student, plan_assignment(course, assignment_id))
     cells = shared_cells(course, assignment_id, student, lang, drawn)
     if solutions:
-        cells = _solutions(cells, drawn, lang)
+        cells = _solutions(cells, drawn, lang, course.catalogue.env)
     return nbformat.from_dict(notebook_dict(course, assignment_id, student, cells, drawn, lang, solutions))
 
 
@@ -196,8 +197,8 @@ def _build_student(course: Course, assignment_id: str, sid: str, lang: str, sdir
     path = sdir / notebook_filename(assignment_id, sid)
     write_notebook(path, notebook_dict(course, assignment_id, sid, cells, drawn, lang, False))
     spath = soldir / notebook_filename(assignment_id, sid)
-    write_notebook(spath, notebook_dict(course, assignment_id, sid, _solutions(cells, drawn, lang),
-                                        drawn, lang, True))
+    write_notebook(spath, notebook_dict(course, assignment_id, sid,
+                                        _solutions(cells, drawn, lang, course.catalogue.env), drawn, lang, True))
     entry: list[dict[str, Any]] = []
     hid: dict[str, Any] = {}
     for q in drawn:
@@ -208,17 +209,17 @@ def _build_student(course: Course, assignment_id: str, sid: str, lang: str, sdir
         else:
             assert q.coding is not None
             base.update(seed={"course_seed": course.seed, "student": sid, "coding": q.coding.id},
-                        cases=_case_ids(q.coding.id))
+                        cases=_case_ids(q.coding))
             hid[q.id] = q.coding.id
         entry.append(base)
     return sid, path, spath, entry, hid
 
 
 @cache
-def _case_ids(coding_id: str) -> list[str]:
+def _case_ids(cq: CodingQuestion) -> list[str]:
     """The ids of a coding question's hidden cases (the same list for every student; only the
     inputs drawn by ``coding_rng`` differ)."""
-    return [c.id for c in get_coding(coding_id).student_cases(0, "")]
+    return [c.id for c in cq.student_cases(0, "")]
 
 
 def hidden_spec(course: Course, assignment_id: str, example_student: str) -> dict[str, Any]:
@@ -228,7 +229,7 @@ def hidden_spec(course: Course, assignment_id: str, example_student: str) -> dic
     spec: dict[str, Any] = {}
     for q in plan_assignment(course, assignment_id):
         if q.kind == "coding" and q.ref not in spec:
-            cq = get_coding(q.ref)
+            cq = course.catalogue.coding_question(q.ref)
             cases = cq.student_cases(course.seed, example_student)
             spec[cq.id] = {"torch": cq.torch, "reference": sorted(cq.reference),
                            "cases": [c.to_json(summarize=True) for c in cases]}
@@ -243,7 +244,7 @@ def write_data_files(course: Course, assignment_id: str, folder: Path) -> list[P
     for q in plan_assignment(course, assignment_id):
         if q.kind != "coding":
             continue
-        data = get_coding(q.ref).data(course.seed)
+        data = course.catalogue.coding_question(q.ref).data(course.seed)
         if data is not None:
             buf = io.BytesIO()
             np.savez_compressed(buf, **data)
@@ -265,6 +266,7 @@ def build_assignment(course: Course, assignment_id: str, roster: list[str] | Non
     output."""
     t0 = time.perf_counter()
     planned = plan_assignment(course, assignment_id)  # a clear error before anything is written
+    check_planned(course, planned)
     lang = _lang(course, lang)
     students = list(course.roster if roster is None else roster)
     if not students:
@@ -280,7 +282,7 @@ def build_assignment(course: Course, assignment_id: str, roster: list[str] | Non
         if q.kind == "coding":
             from .runtime import coding_public_spec
 
-            coding_public_spec(q.ref, lang)
+            coding_public_spec(course.catalogue.coding_question(q.ref), lang)
     manifest: dict[str, Any] = {"assignment": assignment_id, "title": a.title,
                                 "course_seed": course.seed, "lang": lang,
                                 "version": NOTEBOOK_VERSION, "students": {}}

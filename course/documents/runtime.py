@@ -23,6 +23,7 @@ from course.base.i18n import Text
 from course.generator.checks import check_classes, portable
 from course.generator.checks.base import COMMON_REASONS
 from course.generator.coding.engine import expected_values
+from course.generator.coding.question import CodingQuestion
 from course.planning.plan import DrawnQuestion
 
 from . import student_checks
@@ -142,12 +143,9 @@ def _describe(q: DrawnQuestion, lang: str) -> str:
 
 
 @cache
-def coding_public_spec(coding_id: str, lang: str) -> list[dict[str, Any]]:
+def coding_public_spec(cq: CodingQuestion, lang: str) -> list[dict[str, Any]]:
     """The public cases of a coding question with their expected values (cached: the same for
     every student)."""
-    from course.generator.coding.registry import get_coding
-
-    cq = get_coding(coding_id)
     out = []
     for case in cq.public_cases:
         wants = expected_values(cq.reference, case)
@@ -170,7 +168,7 @@ def public_spec(assignment_id: str, student: str, lang: str, drawn: list[DrawnQu
         else:
             assert q.coding is not None
             questions[q.id] = {"kind": "coding", "names": list(q.coding.names),
-                               "cases": coding_public_spec(q.coding.id, lang)}
+                               "cases": coding_public_spec(q.coding, lang)}
     return {"assignment": assignment_id, "student": student, "questions": questions}
 
 

@@ -16,7 +16,7 @@ from functools import cache
 import numpy as np
 
 from course.generator.coding.engine import Case
-from course.generator.coding.registry import get_coding
+from course.generator.coding.question import CodingQuestion
 from course.planning.config import Course
 from course.planning.layout import Cell, code_cells, data_filename
 from course.planning.plan import DrawnQuestion, draw_all, plan_assignment
@@ -50,23 +50,23 @@ def data_files(course: Course, assignment_id: str) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     for q in plan_assignment(course, assignment_id):
         if q.kind == "coding":
-            out.update(_coding_data(course.seed, assignment_id, q.ref))
+            out.update(_coding_data(course.seed, assignment_id, course.catalogue.coding_question(q.ref)))
     return out
 
 
 @cache
-def _coding_data(seed: int, assignment_id: str, coding_id: str) -> dict[str, bytes]:
-    data = get_coding(coding_id).data(seed)
+def _coding_data(seed: int, assignment_id: str, cq: CodingQuestion) -> dict[str, bytes]:
+    data = cq.data(seed)
     if data is None:
         return {}
     buf = io.BytesIO()
     np.savez_compressed(buf, **data)
-    return {data_filename(assignment_id, coding_id): buf.getvalue()}
+    return {data_filename(assignment_id, cq.id): buf.getvalue()}
 
 
 def assignment_uses_torch(course: Course, assignment_id: str) -> bool:
     """Whether any coding question of the assignment needs PyTorch (decides the zygote)."""
     if assignment_id not in course.data.assignments:
         return False
-    return any(get_coding(q.ref).torch for q in plan_assignment(course, assignment_id)
-               if q.kind == "coding")
+    return any(course.catalogue.coding_question(q.ref).torch
+               for q in plan_assignment(course, assignment_id) if q.kind == "coding")

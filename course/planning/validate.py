@@ -15,7 +15,18 @@ from course.base.errors import CourseError
 from course.base.i18n import LANGS
 
 from .config import Course, CourseConfigError
-from .plan import plan_assignment, plan_exam
+from .plan import PlannedQuestion, plan_assignment, plan_exam
+
+
+def check_planned(course: Course, planned: list[PlannedQuestion]) -> None:
+    """Try the constraints of every exercise ``planned`` asks (``course exam`` and ``course
+    build`` call it before writing anything)."""
+    for q in planned:
+        if q.kind == "computed" and q.family is not None:
+            try:
+                course.catalogue.family(q.family).check_constraints(q.constraints)
+            except CourseError as exc:
+                raise CourseConfigError(f"{course.places.get(q.ref, q.ref)}.params: {exc}") from None
 
 
 def check_course(course: Course) -> list[str]:

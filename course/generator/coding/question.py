@@ -58,7 +58,7 @@ class Mistake:
     make_reference: Callable[[], dict[str, Any]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CodingQuestion:
     """A coding question of the notebooks (see the module docstring).
 
@@ -67,7 +67,8 @@ class CodingQuestion:
     :func:`coding_rng`). ``make_reference()``: ``{name: callable}`` with the student's names
     and signatures, computing expected values on the trusted side. ``setup``: source added to
     the assignment's locked setup cell (helpers the cases call, e.g. the PyTorch ones).
-    ``make_data(rng)``: arrays shipped with the assignment (an .npz beside the notebook)."""
+    ``make_data(rng)``: arrays shipped with the assignment (an .npz beside the notebook).
+    Compared and hashed by identity (one object per question folder), so caches can key on it."""
 
     id: str
     title: Text
