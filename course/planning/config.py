@@ -31,6 +31,9 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -75,9 +78,64 @@ class Item(_Strict):
         return self
 
 
+class LatePolicy(_Strict):
+    """``per_day`` percent of the points off per started day late; zero after ``max_days``."""
+
+    per_day: float = Field(ge=0, le=100)
+    max_days: int = Field(ge=0)
+
+
+class ExtraDays(_Strict):
+    """An extension of ``days`` days past the due date."""
+
+    days: float = Field(gt=0)
+
+
+def _aware(v: Any, what: str = "") -> datetime:
+    """An aware datetime from YAML (a datetime, or an ISO 8601 string); ``what`` prefixes the
+    error (which extension)."""
+    head = f"{what}: " if what else ""
+    if isinstance(v, str):
+        try:
+            v = datetime.fromisoformat(v)
+        except ValueError:
+            raise ValueError(f"{head}not an ISO 8601 date and time ({v!r})") from None
+    if isinstance(v, date) and not isinstance(v, datetime):
+        raise ValueError(f"{head}give a time and a time zone, e.g. {v.isoformat()}T23:59:00-04:00")
+    if not isinstance(v, datetime):
+        raise ValueError(f"{head}expected an ISO 8601 date and time")
+    if v.tzinfo is None or v.utcoffset() is None:
+        raise ValueError(f"{head}give a time zone, e.g. {v.isoformat()}-04:00 (or Z for UTC)")
+    return v
+
+
 class Assignment(_Strict):
     title: str
     questions: list[Item] = Field(min_length=1)
+    #: when it is due (ISO 8601 with a time zone: 2026-10-12T23:59:00-04:00)
+    due: datetime | None = None
+    #: what late work costs: "none" (nothing), "zero" (everything), or {per_day, max_days}
+    late: Literal["none", "zero"] | LatePolicy = "none"
+    #: per student: a new due date (with a time zone), or {days: N} past the due date
+    extensions: dict[str, datetime | ExtraDays] = Field(default_factory=dict)
+
+    @field_validator("due", mode="before")
+    @classmethod
+    def _due(cls, v: Any) -> Any:
+        return None if v is None else _aware(v)
+
+    @field_validator("extensions", mode="before")
+    @classmethod
+    def _extensions(cls, v: Any) -> Any:
+        if not isinstance(v, dict):
+            return v
+        return {k: (x if isinstance(x, dict) else _aware(x, f"extension of {k}")) for k, x in v.items()}
+
+    @model_validator(mode="after")
+    def _needs_due(self) -> Assignment:
+        if self.due is None and (self.late != "none" or self.extensions):
+            raise ValueError("a late policy or extensions need a due date (due: ...)")
+        return self
 
 
 class Exam(_Strict):
@@ -131,6 +189,8 @@ class Course:
         self.roster = roster
         #: where each exercise is defined (``file: [index]``), for error messages
         self.places: dict[str, str] = {}
+        #: what the roster says of each student (name, email, lms_id, login, section, sis_id)
+        self.people: dict[str, dict[str, str]] = {}
         self._secret: CourseSecret | None = None
 
     @property
@@ -210,7 +270,7 @@ def _raise_validation(path: Path, exc: ValidationError, prefix: str = "") -> Non
     loc = _format_loc(tuple(x for x in err["loc"] if not str(x).startswith("function-")))
     if prefix:
         loc = prefix + ("" if loc.startswith("[") else ".") + loc if loc != "(top level)" else prefix
-    msg = err["msg"]
+    msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         msg = "unknown key"
     elif err["type"] == "missing":
@@ -235,11 +295,24 @@ def _load_yaml(path: Path) -> Any:
         raise CourseConfigError(f"invalid YAML: {where}{problem}", path=path) from None
 
 
-def load_roster(path: Path) -> list[str]:
-    """Student ids from a CSV with an ``id`` column (or a plain list, one id a line).
+#: roster columns the toolkit reads (others are kept out); ``id`` is required
+ROSTER_COLUMNS = ("id", "name", "email", "lms_id", "login", "section", "sis_id")
 
-    Errors: missing file, bad encoding, empty roster, duplicated or malformed ids.
-    """
+
+@dataclass
+class Roster:
+    """The students: their ids in order, and what the roster says of each (``name``,
+    ``email``, ``lms_id``: the LMS's user id, ``login``, ``section``, ``sis_id``)."""
+
+    ids: list[str]
+    people: dict[str, dict[str, str]] = field(default_factory=dict)
+    delimiter: str = ","
+
+
+def read_roster(path: Path) -> Roster:
+    """The roster: a CSV whose first line names the columns, one of them ``id`` (comma,
+    semicolon or tab separated, detected). Errors name the file and the line: missing file, bad
+    encoding, no ``id`` column, empty roster, duplicated or malformed ids."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -248,27 +321,46 @@ def load_roster(path: Path) -> list[str]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise CourseConfigError("roster is not UTF-8 text", path=path) from None
-    rows = [(n, r) for n, r in enumerate(csv.reader(text.splitlines()), start=1)
+    lines = text.splitlines()
+    first = next((ln for ln in lines if ln.strip()), "")
+    delim = max((",", ";", "\t"), key=first.count) if first else ","
+    rows = [(n, r) for n, r in enumerate(csv.reader(lines, delimiter=delim), start=1)
             if r and any(c.strip() for c in r)]
-    if rows and "id" in [c.strip().lower() for c in rows[0][1]]:
-        col = [c.strip().lower() for c in rows[0][1]].index("id")
-        rows = rows[1:]
-    else:
-        col = 0
+    if not rows:
+        raise CourseConfigError("the roster is empty", path=path)
+    header = [c.strip().lower() for c in rows[0][1]]
+    if "id" not in header:
+        raise CourseConfigError(f"line {rows[0][0]}: no 'id' column in the header (found: "
+                                f"{', '.join(header) or 'nothing'}): the first line names the "
+                                "columns, one of them id", path=path)
+    cols = {c: header.index(c) for c in ROSTER_COLUMNS if c in header}
     ids: list[str] = []
-    seen: set[str] = set()
-    for lineno, row in rows:
-        sid = row[col].strip() if len(row) > col else ""
+    people: dict[str, dict[str, str]] = {}
+    for lineno, row in rows[1:]:
+        cell = [c.strip() for c in row]
+        sid = cell[cols["id"]] if len(cell) > cols["id"] else ""
         if not ID_RE.match(sid):
             raise CourseConfigError(f"line {lineno}: invalid student id {sid!r} "
                                     "(letters, digits, '-', '_', '.')", path=path)
-        if sid in seen:
+        if sid in people:
             raise CourseConfigError(f"line {lineno}: duplicated student id {sid!r}", path=path)
-        seen.add(sid)
         ids.append(sid)
+        people[sid] = {c: cell[i] for c, i in cols.items() if c != "id" and i < len(cell) and cell[i]}
     if not ids:
-        raise CourseConfigError("the roster is empty", path=path)
-    return ids
+        raise CourseConfigError("the roster is empty (a header and no student)", path=path)
+    return Roster(ids, people, delim)
+
+
+def load_roster(path: Path) -> list[str]:
+    """The student ids of the roster at ``path`` (:func:`read_roster`)."""
+    return read_roster(path).ids
+
+
+def normal_name(text: str) -> str:
+    """A person's name compared across systems: accents, case, spaces and punctuation dropped
+    ("Élodie  D'Arcy" and "elodie darcy" match)."""
+    t = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in t if c.isalnum()).casefold()
 
 
 def load_exercises(folder: Path, where: dict[str, str] | None = None) -> dict[str, ExerciseDef]:
@@ -311,7 +403,7 @@ def load_course(path: str | Path = "course.yml", *, check_families: bool = True)
     root = path.parent
     places: dict[str, str] = {}
     exercises = load_exercises(root / cf.exercises, places)
-    roster = load_roster(root / cf.roster)
+    roster = read_roster(root / cf.roster)
     for kind, groups in (("assignments", cf.assignments), ("exams", cf.exams)):
         for gid, group in groups.items():
             if not ID_RE.match(gid):
@@ -325,7 +417,13 @@ def load_course(path: str | Path = "course.yml", *, check_families: bool = True)
                     raise CourseConfigError(
                         f"{kind}.{gid}.questions[{i}].coding: coding questions belong to assignments",
                         path=path)
-    course = Course(path, cf, exercises, roster)
+    for aid, a in cf.assignments.items():
+        for sid in a.extensions:
+            if sid not in roster.people:
+                raise CourseConfigError(f"assignments.{aid}.extensions.{sid}: not on the roster",
+                                        path=path)
+    course = Course(path, cf, exercises, roster.ids)
+    course.people = roster.people
     course.places = places
     if check_families:
         from course.generator.base import Constraints
