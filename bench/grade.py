@@ -61,7 +61,7 @@ import otter_equiv as O  # noqa: E402
 
 from course.documents.notebooks import assignment_questions, build_notebook, notebook_filename  # noqa: E402
 from course.generator.coding import CODING  # noqa: E402
-from course.grader.sandbox import protections  # noqa: E402
+from course.grader.protections import protections  # noqa: E402
 from course.planning.config import load_course  # noqa: E402
 
 ASSIGNMENT = "hwb"

@@ -10,9 +10,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from course.base.errors import UsageError
+from course.grader.limits import Limits
+from course.grader.protections import protections
 from course.grader.report import timeouts_in
 from course.grader.run import find_notebooks, grade_folder
-from course.grader.sandbox import Limits, protections
 
 
 def print_protections(console: Console, lang: str) -> None:

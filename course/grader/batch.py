@@ -3,7 +3,7 @@
 :class:`GradingJob` is plain data (paths, ids, limits): any executor that can call
 :func:`grade_job` in a worker process can run a batch (:class:`LocalExecutor`, a local process
 pool, is the default; a distributed engine only needs the same ``run(jobs)`` method). Each
-worker owns one sandbox :class:`~course.grader.sandbox.Slot`, started in the worker's
+worker owns one sandbox :class:`~course.grader.slot.Slot`, started in the worker's
 initializer *before* any secret (variants, hidden cases, reference) is computed; the zygote is
 exec'ed by bubblewrap, so it inherits no memory of the worker at all.
 
@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from . import grading
-from .sandbox import Limits, SandboxError, Slot
+from .limits import Limits
+from .slot import SandboxError, Slot
 
 RECORD_VERSION = 1
 

@@ -32,7 +32,7 @@ from typing import Any
 from course.generator.base import Feedback
 
 from . import protocol
-from .sandbox import Gone, Slot
+from .slot import Gone, Slot
 
 MAX_NOTEBOOK_BYTES = 100 * 1024 * 1024
 MAX_CELL_CHARS = 200_000

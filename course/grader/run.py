@@ -28,7 +28,8 @@ from .batch import (
     record_is_authentic,
     record_key,
 )
-from .sandbox import Limits, protections, root_refusal, unsafe_root_refused
+from .limits import Limits
+from .protections import protections, root_refusal, unsafe_root_refused
 
 LOADER = "course.grader.assignment:load_original"
 

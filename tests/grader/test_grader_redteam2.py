@@ -31,8 +31,8 @@ import pytest
 
 from course.grader.assignment import variant_for
 from course.grader.grading import Original, Question
+from course.grader.limits import Limits
 from course.grader.run import grade_folder
-from course.grader.sandbox import Limits
 from course.planning.config import load_course
 
 WIN = F.CORRECT_Q1

@@ -7,10 +7,13 @@ import os
 import numpy as np
 import pytest
 
-from course.grader import protocol, sandbox
-from course.grader.sandbox import Gone, Limits, Slot
+from course.grader import protocol
+from course.grader import slot as slot_mod
+from course.grader.limits import Limits
+from course.grader.protections import protections
+from course.grader.slot import Gone, Slot
 
-PROT = sandbox.protections()
+PROT = protections()
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +90,7 @@ def test_file_size_limit(slot):
 
 @pytest.mark.skipif(not PROT.bwrap, reason="bubblewrap unavailable here (reported by protections())")
 def test_namespace_view(slot):
-    repo = os.path.dirname(os.path.dirname(sandbox.__file__))
+    repo = os.path.dirname(os.path.dirname(slot_mod.__file__))
     src = (f"import os, socket\nroot = sorted(os.listdir('/'))\nrepo = os.path.exists({repo!r} + '/course.yml')\n"
            "try:\n    import course\n    imp = True\nexcept ImportError:\n    imp = False\n"
            "try:\n    socket.create_connection(('1.1.1.1', 53), timeout=1); net = 'yes'\n"
@@ -112,7 +115,7 @@ def test_unprivileged_uid_and_escaped_daemon_is_swept(slot):
     with slot.session() as s:
         s.request({"op": "exec", "source": src})
         assert s.request({"op": "get", "name": "uid"})["value"] == slot.uid
-    assert sandbox._uid_processes(slot.uid) == [slot.zygote_pid]
+    assert slot_mod.uid_processes(slot.uid) == [slot.zygote_pid]
 
 
 def test_fork_bomb_is_contained(slot):

@@ -20,8 +20,8 @@ import torch
 
 from course.documents.notebooks import build_notebook, data_filename
 from course.generator.coding import CODING, TRAIN_TIME_S
+from course.grader.limits import Limits
 from course.grader.run import grade_folder
-from course.grader.sandbox import Limits
 from course.planning.config import load_course
 
 REPO = Path(__file__).resolve().parents[2]
@@ -112,7 +112,8 @@ def test_untrained_model_gets_architecture_and_forward_only(graded):
 @pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU")
 def test_cuda_is_visible_in_the_sandbox():
-    from course.grader.sandbox import Slot, protections
+    from course.grader.protections import protections
+    from course.grader.slot import Slot
 
     assert protections().cuda
     with Slot(0, Limits(timeout_s=60.0, memory_mb=4096), torch=True) as slot, slot.session() as s:
