@@ -74,7 +74,8 @@ def test_root_without_bwrap_accepted_explicitly_still_grades(no_bwrap, tmp_path,
 
 def _grade_as_nobody(tmp: Path, env_extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp), "MPLCONFIGDIR": str(tmp / ".mpl"),
-           "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8", "COLUMNS": "200", **env_extra}
+           "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8", "COLUMNS": "200",
+           "PYTHONPATH": str(F.REPO), **env_extra}  # this checkout, not the installed copy
     # The interpreter must be one the user can run: where it lives under root's home (pyenv
     # here), an outer mount namespace shows only that folder of /root (as a per-user install
     # would be); the grader then runs exactly as an ordinary user.
