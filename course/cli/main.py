@@ -286,7 +286,7 @@ def grade(
     assignment: str | None = typer.Option(None, "--assignment", help="Only accept this assignment id."),
     jobs: int | None = typer.Option(None, "--jobs", help="Parallel sandboxes (default: the number of cores)."),
     timeout: float = typer.Option(10.0, "--timeout", help="Wall-clock seconds per cell and per test case."),
-    memory: int = typer.Option(2048, "--memory", help="Memory limit of the student process, MB."),
+    memory: int = typer.Option(2048, "--memory", help="Memory limit of one submission, all its processes together (a cgroup where usable), and of each process, MB."),
     budget: float = typer.Option(300.0, "--budget", help="Wall-clock seconds for one whole submission."),
     lang: str | None = LangOpt,
     resume: bool = typer.Option(True, "--resume/--no-resume", help="Skip notebooks already graded."),

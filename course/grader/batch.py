@@ -167,9 +167,14 @@ def grade_job(job: GradingJob) -> dict[str, Any]:
             rec["restored"] = restored
             timeout = float(job.limits.get("timeout_s", 10.0))
             t0 = time.monotonic()
+            _SLOT.reset_usage()
             results, cell_report = grading.run_submission(_SLOT, cells, original.questions, timeout,
                                                           files=original.files)
             rec["seconds"] = round(time.monotonic() - t0, 3)
+            if _SLOT.cgroups is not None:  # the submission's cgroup: peak of all its processes
+                peak = _SLOT.peak_bytes
+                rec["memory_peak_mb"] = round(peak / 2**20, 1) if peak is not None else None
+                rec["oom_kills"] = _SLOT.oom_kills
             rec["cells"] = cell_report
             rec["questions"] = [results[q.id].to_json() | {"kind": q.kind, "title": q.title}
                                 for q in original.questions]

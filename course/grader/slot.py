@@ -14,16 +14,23 @@ the zygote imports NumPy (and PyTorch) and then forks one fresh *job child* per 
   capabilities, ``no_new_privs``), so RLIMIT_NPROC is enforced and nothing of root's is
   readable; each slot has its own uid, so concurrent submissions cannot signal or read each
   other;
+* ``cgroup``: each job child runs in a cgroup of its own (:mod:`course.grader.cgroup`):
+  ``--memory`` for the whole submission, children included, no swap, a process limit; the
+  grader moves the job child in after its hello and before its go-ahead, so before any
+  student code runs (the kernel tells the grader the job child's pid: ``SCM_CREDENTIALS``);
 * ``rlimits`` in the job child (:class:`~course.grader.limits.Limits`): CPU seconds, address
   space (or data segment when CUDA is used), file size, open files, processes, no core dumps;
+* ``seccomp``: no user namespaces inside the sandbox (:mod:`course.grader.seccomp`, installed
+  by the zygote before it imports anything);
 * a wall-clock timeout per request, after which the job is killed, and a total wall-clock
   budget per submission (all cells, cases and restarts together);
 * ``gpu``: when the machine has an NVIDIA GPU (and PyTorch is used), only the NVIDIA device
   nodes are bound into the sandbox and each slot sees one GPU (``CUDA_VISIBLE_DEVICES``);
   otherwise CUDA is hidden;
-* ``sweep``: after every submission every process of the slot's uid except the zygote is killed
-  (processes that called ``setsid()`` included), and the zygote, a child subreaper, kills all its
-  descendants and wipes ``/tmp``, ``/dev/shm`` and System V IPC objects.
+* ``sweep``: after every submission every process of its cgroup and of the slot's uid except
+  the zygote is killed (processes that called ``setsid()`` included), and the zygote, a child
+  subreaper, kills all its descendants and wipes ``/tmp``, ``/dev/shm`` and System V IPC
+  objects.
 
 The child receives calls and returns plain data (:mod:`course.grader.protocol`); it never sees
 an expected value.
@@ -35,15 +42,16 @@ import json
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
 import time
 from typing import Any
 
-from . import bwrap, protocol
+from . import bwrap, cgroup, protocol, seccomp
 from .limits import Limits
-from .protections import protections, root_refusal, unsafe_root_refused
+from .protections import job_cgroups, protections, root_refusal, unsafe_root_refused
 
 DEFAULT_UID_BASE = 2_000_000_000  # far from real accounts; uid = base + slot
 LOCK_DIR = "/run/course-grader"  # lock files of the claimed sandbox uids (root graders)
@@ -94,6 +102,22 @@ def claim_uid(base: int, index: int) -> tuple[int, int]:
     raise SandboxError(f"no free sandbox uid from {base + index}")
 
 
+def kill_uid(uid: int, keep: int | None = None, wait_s: float = 2.0) -> list[int]:
+    """SIGKILL every process of ``uid`` except ``keep`` until none is left; returns those still
+    alive after ``wait_s`` seconds (none, normally)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        pids = [p for p in uid_processes(uid) if p != keep]
+        if not pids or time.monotonic() > deadline:
+            return pids
+        for p in pids:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.005)
+
+
 def uid_processes(uid: int) -> list[int]:
     """Pids of the live (not zombie) processes whose real uid is ``uid``."""
     out = []
@@ -113,6 +137,35 @@ def uid_processes(uid: int) -> list[int]:
         except (OSError, ValueError):
             pass
     return out
+
+
+#: Linux only: the kernel attaches the sender's pid, uid and gid to each message
+SO_PASSCRED = getattr(socket, "SO_PASSCRED", None)
+SCM_CREDENTIALS = getattr(socket, "SCM_CREDENTIALS", None)
+
+
+def _pass_credentials(sock: socket.socket, on: bool) -> None:
+    if SO_PASSCRED is not None:
+        sock.setsockopt(socket.SOL_SOCKET, SO_PASSCRED, int(on))
+
+
+def _credentials(ancillary: list[tuple[int, int, bytes]]) -> tuple[int, int, int] | None:
+    """(pid, uid, gid) of the sender of a Unix socket message, as the kernel attached them
+    (``SO_PASSCRED``), translated into this process's namespaces."""
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == SCM_CREDENTIALS and len(data) >= 12:
+            pid, uid, gid = struct.unpack("iII", data[:12])
+            return pid, uid, gid
+    return None
+
+
+def _parent_pid(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+        return int(stat[stat.rindex(b")") + 2:].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 # --------------------------------------------------------------------------- slot
@@ -137,26 +190,53 @@ class Slot:
             self.uid = os.getuid()
         self.proc: subprocess.Popen[bytes] | None = None
         self.ctl: socket.socket | None = None
-        self.zygote_pid: int | None = None
+        self.zygote_pid: int | None = None  # in the grader's PID namespace
         self.tmp: tempfile.TemporaryDirectory[str] | None = None
         self.info: dict[str, Any] = {}
+        self.peak_bytes: int | None = None  # memory peak of the jobs since reset_usage()
+        self.oom_kills = 0  # processes the OOM killer killed since reset_usage()
+        #: the slot's cgroups (None where no cgroup is usable), named after the claimed uid
+        self.cgroups: cgroup.SlotCgroups | None = None
+        h = job_cgroups()
+        if h is not None:
+            try:
+                if self.prot.uid_drop:
+                    self.cgroups = cgroup.SlotCgroups(h, f"uid-{self.uid}")
+                else:
+                    cgroup.clear_stale_pid_slots(h)
+                    self.cgroups = cgroup.SlotCgroups(h, f"pid-{os.getpid()}-{index}")
+                self.cgroups.clear()
+            except OSError as exc:
+                raise SandboxError(f"cannot make the slot's cgroup: {exc}") from None
+
+    def reset_usage(self) -> None:
+        """Forget :attr:`peak_bytes` and :attr:`oom_kills` (one submission starts)."""
+        self.peak_bytes, self.oom_kills = None, 0
+
+    def _count_usage(self, cg: cgroup.JobCgroup) -> None:
+        if cg.peak_bytes is not None:
+            self.peak_bytes = max(self.peak_bytes or 0, cg.peak_bytes)
+        self.oom_kills += cg.oom_kills
 
     # ----------------------------------------------------------------- lifecycle
-    def command(self, ctl_fd: int) -> list[str]:
+    def command(self, ctl_fd: int, seccomp_fd: int | None = None) -> list[str]:
         """The zygote's command line (bubblewrap's, where available), ``ctl_fd`` being the
-        zygote's end of the control socket."""
+        zygote's end of the control socket and ``seccomp_fd`` the pipe its seccomp filter
+        comes from."""
         py = [sys.executable, *bwrap.PYTHON_FLAGS]
+        sec = ["--seccomp", str(seccomp_fd)] if seccomp_fd is not None else []
         if self.prot.bwrap:
             scratch = bwrap.sandbox_scratch()
             zygote = [*py, bwrap.SANDBOX_CHILD, "--zygote", str(ctl_fd), "--root", scratch,
-                      "--wipe-shared"]
+                      *sec, "--wipe-shared"]
             cmd = bwrap.bwrap_command(root=self.prot.root, tmpfs_mb=self.limits.tmpfs_mb,
                                       gpu_minor=self.gpu_minor() if self.use_cuda else None,
                                       drop_to_uid=self.uid if self.prot.uid_drop else None,
                                       zygote=zygote)
         else:
             assert self.tmp is not None
-            cmd = [*py, str(bwrap.CHILD_PY), "--zygote", str(ctl_fd), "--root", self.tmp.name]
+            cmd = [*py, str(bwrap.CHILD_PY), "--zygote", str(ctl_fd), "--root", self.tmp.name,
+                   *sec]
         if self.torch:
             cmd.append("--torch")
         return cmd
@@ -193,15 +273,23 @@ class Slot:
         return nums[self.gpu] if self.gpu < len(nums) else self.gpu
 
     def start(self, timeout: float = 60.0) -> None:
-        """Start (or restart) the zygote; it imports NumPy (and PyTorch) and waits.
-        ``timeout``: seconds to wait for its first message."""
+        """Start (or restart) the zygote; it installs its seccomp filter, imports NumPy (and
+        PyTorch) and waits. ``timeout``: seconds to wait for its first message."""
         self.stop()
         if not self.prot.bwrap:
             self.tmp = tempfile.TemporaryDirectory(prefix="course-sandbox-")
             os.chmod(self.tmp.name, 0o700)
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        cmd = self.command(child.fileno())
+        _pass_credentials(parent, True)  # to learn the zygote's pid
         fds = [child.fileno()]
+        sec_r = None
+        prog = seccomp.userns_filter() if self.prot.userns_denied else None
+        if prog is not None:
+            sec_r, sec_w = os.pipe()
+            os.write(sec_w, prog)
+            os.close(sec_w)
+            fds.append(sec_r)
+        cmd = self.command(child.fileno(), sec_r)
         args_r = None
         if cmd[0] == "bwrap":
             cmd, args_r = bwrap.options_through_fd(cmd)
@@ -213,14 +301,15 @@ class Slot:
                 cwd="/", start_new_session=True)
         finally:
             child.close()
-            if args_r is not None:
-                os.close(args_r)
+            for fd in (args_r, sec_r):
+                if fd is not None:
+                    os.close(fd)
         self.ctl = parent
         parent.settimeout(timeout)
         try:
-            msg = parent.recv(65536)
+            msg, anc, _flags, _addr = parent.recvmsg(65536, socket.CMSG_SPACE(12))
         except (TimeoutError, OSError):
-            msg = b""
+            msg, anc = b"", []
         if not msg:
             err = b""
             try:
@@ -232,22 +321,24 @@ class Slot:
                        or f"exit status {self.proc.returncode}".encode())
             self.stop()
             raise SandboxError(f"the sandbox did not start: {err.decode(errors='replace').strip()}")
+        _pass_credentials(parent, False)
         self.info = json.loads(msg)
         if self.proc.stderr is not None:
             self.proc.stderr.close()
+        creds = _credentials(anc)
+        self.zygote_pid = creds[0] if creds else None
         if self.prot.uid_drop:
             pids = uid_processes(self.uid)
-            if len(pids) != 1:
+            if pids != [self.zygote_pid]:
                 self.stop()
                 raise SandboxError(f"uid {self.uid} is in use by other processes ({len(pids)}); "
                                    "choose another uid base")
-            self.zygote_pid = pids[0]
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None and self.ctl is not None
 
     def stop(self) -> None:
-        """Kill the zygote and everything of the slot."""
+        """Kill the zygote and everything of the slot (its job cgroups included)."""
         if self.ctl is not None:
             try:
                 self.ctl.close()
@@ -265,30 +356,25 @@ class Slot:
             except (OSError, subprocess.TimeoutExpired):
                 pass
             self.proc = None
-        if self.prot.uid_drop:
-            self.sweep(keep=None)
+        if self.cgroups is not None:
+            self.cgroups.clear()
+        self.sweep(keep=None)
         self.zygote_pid = None
         if self.tmp is not None:
             self.tmp.cleanup()
             self.tmp = None
 
-    def sweep(self, keep: int | None) -> int:
-        """Kill every process of the slot's uid except ``keep``; returns how many were killed."""
-        if not self.prot.uid_drop:
-            return 0
-        killed = 0
-        for _ in range(200):
-            pids = [p for p in uid_processes(self.uid) if p != keep]
-            if not pids:
-                return killed
-            for p in pids:
-                try:
-                    os.kill(p, signal.SIGKILL)
-                    killed += 1
-                except OSError:
-                    pass
-            time.sleep(0.005)
-        return killed
+    def close(self) -> None:
+        """Stop, and remove the slot's cgroup folders (the worker is done with the slot)."""
+        self.stop()
+        if self.cgroups is not None:
+            self.cgroups.remove()
+
+    def sweep(self, keep: int | None) -> None:
+        """Kill every process of the slot's uid except ``keep`` (root graders only: elsewhere
+        the uid is the grader's own user)."""
+        if self.prot.uid_drop:
+            kill_uid(self.uid, keep)
 
     def __enter__(self) -> Slot:
         if not self.alive():
@@ -296,7 +382,7 @@ class Slot:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.stop()
+        self.close()
 
     # ----------------------------------------------------------------- sessions
     def session(self) -> Session:
@@ -314,26 +400,86 @@ class Slot:
 
 
 class Session:
-    """One job child: send requests, get validated replies; :meth:`close` kills it."""
+    """One job child: send requests, get validated replies; :meth:`close` kills it.
+
+    Start-up: a fresh cgroup (where usable), the fork request to the zygote, the job child's
+    hello (its pid comes from the kernel, not from the message), the job child moved into the
+    cgroup, then the go-ahead: only then may student code run."""
 
     def __init__(self, slot: Slot):
         self.slot = slot
         self.cuda = slot.use_cuda
+        self.pid: int | None = None  # the job child, in the grader's PID namespace
+        self.cgroup: cgroup.JobCgroup | None = None
+        self.gone: str | None = "starting"
+        self.next_id = 0
+        lim = slot.limits
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            assert slot.ctl is not None
-            msg = json.dumps({"op": "fork", "limits": slot.limits.child_limits(self.cuda)}).encode()
-            socket.send_fds(slot.ctl, [msg], [theirs.fileno()])
-            slot.ctl.settimeout(10.0)
-            reply = slot.ctl.recv(65536)
-            if not reply:
-                raise SandboxError("the zygote is gone")
-        finally:
-            theirs.close()
+        _pass_credentials(mine, True)  # to learn the job child's pid
         self.sock = mine
         self.fd = mine.fileno()
-        self.next_id = 0
-        self.gone: str | None = None
+        try:
+            if slot.cgroups is not None:
+                self.cgroup = slot.cgroups.job(lim.memory_mb, lim.nproc)
+            assert slot.ctl is not None
+            msg = json.dumps({"op": "fork", "limits": lim.child_limits(
+                self.cuda, cgroup=self.cgroup is not None)}).encode()
+            socket.send_fds(slot.ctl, [msg], [theirs.fileno()])
+            slot.ctl.settimeout(10.0)
+            if not slot.ctl.recv(65536):
+                raise SandboxError("the zygote is gone")
+        except BaseException:
+            mine.close()
+            if self.cgroup is not None:
+                self.cgroup.close()
+            raise
+        finally:
+            theirs.close()
+        try:
+            self.pid = self._hello(10.0)
+            if self.cgroup is not None:
+                if self.pid is None:
+                    raise SandboxError("the job child's pid is unknown")
+                self.cgroup.attach(self.pid)
+            _pass_credentials(mine, False)
+            protocol.send_frame(self.fd, protocol.dumps({"op": "go"}))
+        except (OSError, SandboxError, protocol.ProtocolError) as exc:
+            self._end()
+            raise SandboxError(f"the job child did not start: {exc}") from None
+        self.gone = None
+
+    def _hello(self, timeout: float) -> int | None:
+        """Read the job child's hello frame; return its pid, as the kernel attached it to the
+        message (None where the system attaches none). ``timeout``: seconds."""
+        deadline = time.monotonic() + timeout
+        buf, creds, need = b"", None, 4
+        while len(buf) < need:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise SandboxError("no hello from the job child")
+            self.sock.settimeout(left)
+            data, anc, _flags, _addr = self.sock.recvmsg(need - len(buf), socket.CMSG_SPACE(12))
+            if not data:
+                raise SandboxError("the job child is gone")
+            creds = creds or _credentials(anc)
+            buf += data
+            if need == 4 and len(buf) == 4:
+                need += struct.unpack(">I", buf)[0]
+                if need > 4096:
+                    raise SandboxError("malformed hello")
+        self.sock.settimeout(None)
+        if protocol.loads(buf[4:]) != {"hello": True}:
+            raise SandboxError("malformed hello")
+        if creds is None:
+            if SO_PASSCRED is None:  # not Linux: no pid (and no cgroup to move it into)
+                return None
+            raise SandboxError("no credentials with the hello")
+        pid, uid, _gid = creds
+        slot = self.slot
+        if pid <= 0 or (slot.prot.uid_drop and uid != slot.uid) \
+                or (slot.zygote_pid is not None and _parent_pid(pid) != slot.zygote_pid):
+            raise SandboxError(f"hello from an unexpected process (pid {pid}, uid {uid})")
+        return pid
 
     def request(self, msg: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
         """Send one request; return the validated reply, or raise :class:`Gone`. ``timeout``:
@@ -352,8 +498,10 @@ class Session:
             self._kill("timeout")
             raise Gone("timeout") from None
         except protocol.ChannelClosed:
-            self._kill("exited")
-            raise Gone("exited") from None
+            # the OOM killer (the whole submission's memory), or any other end
+            why = "memory" if self.cgroup is not None and self.cgroup.oom_count() else "exited"
+            self._kill(why)
+            raise Gone(why) from None
         except protocol.ProtocolError as exc:
             self._kill("protocol")
             raise Gone(f"protocol: {exc}") from None
@@ -367,11 +515,15 @@ class Session:
         self._end()
 
     def _end(self) -> None:
+        """Kill the job child and everything it started (its cgroup, the slot's uid, the
+        zygote's tree), have the zygote wipe the writable places, remove the cgroup."""
         try:
             self.sock.close()
         except OSError:
             pass
         slot = self.slot
+        if self.cgroup is not None:
+            self.cgroup.kill(wait=False)  # (the uid sweep waits; close() makes sure below)
         slot.sweep(keep=slot.zygote_pid)
         try:
             assert slot.ctl is not None
@@ -381,6 +533,10 @@ class Session:
                 raise OSError("zygote gone")
         except (OSError, AssertionError):
             slot.stop()
+        finally:
+            if self.cgroup is not None:
+                self.cgroup.close()
+                slot._count_usage(self.cgroup)
 
     def close(self) -> None:
         if self.gone is None:

@@ -133,7 +133,7 @@ def test_unprivileged_grader_grades_and_says_what_is_missing(bwrap):
 
 
 def test_a_sandbox_that_cannot_start_gives_a_clear_error_per_notebook(tmp_path, monkeypatch):
-    monkeypatch.setattr(Slot, "command", lambda self, fd: ["/nonexistent/python"])
+    monkeypatch.setattr(Slot, "command", lambda self, fd, seccomp_fd=None: ["/nonexistent/python"])
     cp = F.make_course(tmp_path, ["s1"])
     F.write(tmp_path / "hw" / "submissions", "hwt-s1.ipynb", F.notebook(load_course(cp), "s1"))
     s = grade_folder(tmp_path / "hw", course_path=cp, loader="grader_fixture:load", jobs=1)

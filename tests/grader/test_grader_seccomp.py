@@ -1,5 +1,7 @@
 """The seccomp filter against user namespaces (course.grader.seccomp): the program, run by a
-small classic-BPF interpreter here."""
+small classic-BPF interpreter here, and its loading on this machine; the red-team suite
+(test_grader_redteam2.py, "userns-*") tests it in the sandbox.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +10,9 @@ import struct
 import pytest
 
 from course.grader import seccomp
+from course.grader.protections import protections
+
+PROT = protections()
 
 
 def _run(prog: bytes, data: dict[int, int]) -> int:
@@ -53,3 +58,10 @@ def test_the_filter_denies_user_namespaces_only(machine):
     if machine == "x86_64":
         assert call(0x40000000 | nr["unshare"], seccomp.CLONE_NEWUSER) == eperm  # x32
     assert seccomp.userns_filter("sparc64") is None
+
+
+@pytest.mark.skipif(not PROT.userns_denied, reason="seccomp filter unavailable here (reported)")
+def test_the_filter_loads_and_unshare_fails_here():
+    from course.grader.protections import _seccomp_fails
+
+    assert _seccomp_fails() is None
