@@ -19,7 +19,9 @@ import hashlib
 import hmac
 import json
 import multiprocessing as mp
+import multiprocessing.util
 import os
+import sys
 import tempfile
 import time
 import traceback
@@ -111,13 +113,37 @@ _COURSES: dict[str, Any] = {}
 OriginalLoader = Callable[[Any, str, str], grading.Original]
 
 
-def init_worker(slots: Any, limits: dict[str, Any], torch: bool) -> None:
-    """Process-pool initializer: take a slot number and start its sandbox zygote now, before
-    this worker computes any secret."""
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid: int | None) -> None:
+    """Have the kernel SIGKILL this process when its parent dies (``PR_SET_PDEATHSIG``: a
+    pool worker must not outlive ``course grade``, even one killed by SIGKILL); exit at once
+    if the parent ``parent_pid`` is already gone. The worker's sandbox then dies with it
+    (bubblewrap's ``--die-with-parent``, the zygote's control socket)."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if parent_pid is not None and os.getppid() != parent_pid:
+        os._exit(1)  # the parent died before the death signal was armed
+
+
+def init_worker(slots: Any, limits: dict[str, Any], torch: bool,
+                parent_pid: int | None = None) -> None:
+    """Process-pool initializer: die with the grader (``parent_pid``), take a slot number and
+    start its sandbox zygote now, before this worker computes any secret."""
     global _SLOT, _START_ERROR
+    die_with_parent(parent_pid)
     index = slots.get() if slots is not None else 0
     try:
         _SLOT = Slot(index, Limits(**limits), torch=torch)
+        mp.util.Finalize(_SLOT, _SLOT.close, exitpriority=10)  # when the pool shuts down
         _SLOT.start()
     except (SandboxError, OSError) as exc:  # retried by each job, which says why if it fails
         _START_ERROR = f"{type(exc).__name__}: {exc}"[:2000]
@@ -219,7 +245,7 @@ class LocalExecutor:
         for i in range(n):
             slots.put(i)
         with ProcessPoolExecutor(n, mp_context=ctx, initializer=init_worker,
-                                 initargs=(slots, self.limits, self.torch)) as pool:
+                                 initargs=(slots, self.limits, self.torch, os.getpid())) as pool:
             pending = {pool.submit(grade_job, j): j for j in jobs}
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)

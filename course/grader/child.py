@@ -13,8 +13,12 @@ Two levels:
   (``SOCK_SEQPACKET``, fd ``FD``) for ``{"op": "fork", "limits": {...}}`` carrying one job
   socket (``SCM_RIGHTS``). It forks one *job child* per submission; ``{"op": "end"}`` kills
   every descendant and wipes the writable places (``/tmp``, ``/dev/shm``, System V IPC) so that
-  nothing is left for the next student.
-* the **job child** closes the control socket, starts a new session, applies its resource limits, sends the student's stdout/stderr to size-capped
+  nothing is left for the next student. The control socket is also its parent watch: when the
+  grader's worker dies (even by SIGKILL) the socket reads end-of-file, and the zygote kills
+  every descendant and exits (the death signal of ``PR_SET_PDEATHSIG`` would not survive the
+  uid switch, and would kill the zygote before it could kill its tree).
+* the **job child** closes the control socket, asks for SIGKILL when the zygote dies, starts
+  a new session, applies its resource limits, sends the student's stdout/stderr to size-capped
   files, says hello on the job socket (the kernel attaches its pid and uid: the grader moves it
   into the submission's cgroup) and waits for the go-ahead before any student code runs; then
   it serves framed requests on the job socket: ``exec`` (one cell, in its own try/except),
@@ -276,6 +280,7 @@ def _put_files(workdir: str, files: dict) -> dict:
 
 def job_child(job_fd: int, limits: dict) -> None:
     """Serve one submission on ``job_fd``; never returns."""
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the zygote forked us: die with it
     os.setsid()
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
@@ -528,7 +533,6 @@ def clean() -> None:
 
 def zygote(ctl_fd: int, want_torch: bool, seccomp_fd: int | None = None) -> None:
     global np, torch
-    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # setuid cleared the one set by our parent
     if seccomp_fd is not None:
         why = install_seccomp(seccomp_fd)
         if why is not None:
@@ -556,8 +560,9 @@ def zygote(ctl_fd: int, want_torch: bool, seccomp_fd: int | None = None) -> None
         try:
             msg, fds, _flags, _addr = socket.recv_fds(ctl, 65536, 4)
         except OSError:
-            os._exit(0)
-        if not msg:
+            msg = b""
+        if not msg:  # the grader is gone (or closed the slot): nothing of ours outlives it
+            clean()
             os._exit(0)
         req = _loads(msg.decode())
         op = req.get("op")

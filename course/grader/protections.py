@@ -64,6 +64,7 @@ class Protections:
     cgroup: str = ""  # "v2", "v1" or "" (none usable): see course.grader.cgroup
     cgroup_swap: bool = False  # the kernel accounts swap: "no swap" is enforced
     userns_denied: bool = False  # the seccomp filter of course.grader.seccomp loads here
+    parent_death: bool = False  # PR_SET_PDEATHSIG and the zygote's parent watch
     notes: list[str] = field(default_factory=list)
 
     def items(self, lang: str = "en", limits: Limits | None = None) -> list[tuple[str, bool, str]]:
@@ -97,6 +98,7 @@ class Protections:
             ("no user namespaces", self.userns_denied,
              "filtre seccomp : unshare et clone avec CLONE_NEWUSER, setns et clone3 refusés" if fr
              else "seccomp filter: unshare and clone with CLONE_NEWUSER, setns and clone3 refused"),
+            ("parent death", self.parent_death, self._parent_death_text(fr)),
         ]
         if self.gpus:
             rows.append(("GPU", self.cuda, (f"{self.gpus} GPU NVIDIA, un par emplacement" if fr
@@ -116,6 +118,16 @@ class Protections:
                 f"({n} x {lim.memory_mb} Mo <= {budget} Mo)" if fr else
                 f"no usable cgroup: RLIMIT_NPROC lowered to {n} processes per submission "
                 f"({n} x {lim.memory_mb} MB <= {budget} MB)")
+
+    def _parent_death_text(self, fr: bool) -> str:
+        if self.bwrap:
+            return ("rien ne survit au correcteur : ses processus (PR_SET_PDEATHSIG), le bac à sable "
+                    "(bwrap --die-with-parent, espace PID), le zygote (surveille son socket)" if fr
+                    else "nothing outlives the grader: its workers (PR_SET_PDEATHSIG), the sandbox "
+                    "(bwrap --die-with-parent, PID namespace), the zygote (watches its socket)")
+        return ("ses processus (PR_SET_PDEATHSIG) ; le zygote surveille son socket et tue son arbre"
+                if fr else "its workers (PR_SET_PDEATHSIG); the zygote watches its socket and kills "
+                "its process tree")
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -257,7 +269,8 @@ def _protections(no_bwrap: bool, no_gpu: bool, no_cgroup: bool = False) -> Prote
     return Protections(root=root, bwrap=bw, netns=bw, pidns=bw, uid_drop=uid_drop, sweep=sweep,
                        tmpfs_limit=bw, cuda=gpus > 0, gpus=gpus,
                        cgroup=h.label if h is not None else "",
-                       cgroup_swap=h is not None and h.swap, userns_denied=why_sec is None, notes=notes)
+                       cgroup_swap=h is not None and h.swap, userns_denied=why_sec is None,
+                       parent_death=True, notes=notes)
 
 
 def root_refusal() -> str:

@@ -30,7 +30,11 @@ the zygote imports NumPy (and PyTorch) and then forks one fresh *job child* per 
 * ``sweep``: after every submission every process of its cgroup and of the slot's uid except
   the zygote is killed (processes that called ``setsid()`` included), and the zygote, a child
   subreaper, kills all its descendants and wipes ``/tmp``, ``/dev/shm`` and System V IPC
-  objects.
+  objects;
+* ``parent death``: the sandbox dies with its worker (bubblewrap's ``--die-with-parent``, and
+  the zygote kills its tree when its control socket reads end-of-file), the worker with the
+  grader (``PR_SET_PDEATHSIG``, :mod:`course.grader.batch`); a grader that claims a uid whose
+  lock is free and finds processes or job cgroups of it (their grader was killed) clears them.
 
 The child receives calls and returns plain data (:mod:`course.grader.protocol`); it never sees
 an expected value.
@@ -80,8 +84,9 @@ def lock_dir() -> str:
 def claim_uid(base: int, index: int) -> tuple[int, int]:
     """An unused sandbox uid, ``base + index`` or the next free one, held by an exclusive lock
     file (released when this process exits): two graders on one machine (two batches, two
-    test runs) never share a uid, so one's sweep never kills the other's sandbox. Returns the
-    uid and the lock's file descriptor."""
+    test runs) never share a uid, so one's sweep never kills the other's sandbox. Processes of
+    a uid whose lock is free are stale (their grader died without them) and are killed first.
+    Returns the uid and the lock's file descriptor."""
     import fcntl
 
     folder = lock_dir()
@@ -95,7 +100,7 @@ def claim_uid(base: int, index: int) -> tuple[int, int]:
         except OSError:
             os.close(fd)
             continue
-        if uid_processes(uid):  # leftovers of a grader that did not take the lock
+        if kill_uid(uid):  # leftovers that would not die: use another uid
             os.close(fd)
             continue
         return uid, fd
@@ -195,7 +200,8 @@ class Slot:
         self.info: dict[str, Any] = {}
         self.peak_bytes: int | None = None  # memory peak of the jobs since reset_usage()
         self.oom_kills = 0  # processes the OOM killer killed since reset_usage()
-        #: the slot's cgroups (None where no cgroup is usable), named after the claimed uid
+        #: the slot's cgroups (None where no cgroup is usable), named after the claimed uid:
+        #: job cgroups found there belong to a dead grader and are cleared now
         self.cgroups: cgroup.SlotCgroups | None = None
         h = job_cgroups()
         if h is not None:

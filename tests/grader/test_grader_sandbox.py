@@ -35,7 +35,7 @@ def run(slot, *sources, get=None):
 def test_protections_report_is_explicit():
     rows = PROT.items("en")
     assert {r[0] for r in rows} >= {"bubblewrap", "network", "unprivileged uid", "rlimits",
-                                    "cgroup", "no user namespaces"}
+                                    "cgroup", "no user namespaces", "parent death"}
     assert [r[0] for r in PROT.items("fr")] == [r[0] for r in rows]
     assert all(isinstance(r[1], bool) for r in rows)
     if os.geteuid() == 0:
@@ -156,6 +156,7 @@ def test_the_protections_table_says_what_limits_a_submission():
         else:
             assert "RLIMIT_NPROC" in text and "4 x 1024" in text and "4096" in text
         assert rows["no user namespaces"][0] == PROT.userns_denied
+        assert rows["parent death"][0] == PROT.parent_death
     assert lim.processes_without_cgroup() == 4
     assert lim.child_limits(cuda=False, cgroup=False)["nproc"] == 5  # + the zygote
     assert lim.child_limits(cuda=False, cgroup=True)["nproc"] == 20
