@@ -61,7 +61,7 @@ import otter_equiv as O  # noqa: E402
 
 from course.documents.notebooks import build_notebook  # noqa: E402
 from course.generator.coding.registry import get_coding  # noqa: E402
-from course.grader.sandbox import protections  # noqa: E402
+from course.grader.protections import protections  # noqa: E402
 from course.planning.config import load_course  # noqa: E402
 from course.planning.layout import notebook_filename  # noqa: E402
 from course.planning.plan import exercise_variant  # noqa: E402

@@ -15,8 +15,8 @@ import pytest
 from course.cli.main import main
 from course.documents.notebooks import build_assignment
 from course.generator.catalogue import Catalogue
+from course.grader.limits import Limits
 from course.grader.run import grade_folder
-from course.grader.sandbox import Limits
 from course.planning.config import load_course
 from course.planning.plan import exercise_variant
 

@@ -89,9 +89,25 @@ def test_bad_roster(tmp_path: Path, roster: str | bytes, expected: str) -> None:
         load_course(path)
 
 
-def test_roster_without_header(tmp_path: Path) -> None:
+def test_roster_without_an_id_column_is_an_error(tmp_path: Path) -> None:
+    """The header row never silently becomes a student: a roster names its columns."""
     (tmp_path / "r.txt").write_text("a1\nb2\n", encoding="utf-8")
-    assert load_roster(tmp_path / "r.txt") == ["a1", "b2"]
+    with pytest.raises(CourseConfigError, match="r.txt: line 1: no 'id' column in the header .found: a1."):
+        load_roster(tmp_path / "r.txt")
+    (tmp_path / "r2.csv").write_text("name,email\nAda,ada@x.org\n", encoding="utf-8")
+    with pytest.raises(CourseConfigError, match="no 'id' column.*found: name, email"):
+        load_roster(tmp_path / "r2.csv")
+
+
+@pytest.mark.parametrize("delim", [";", "\t", ","])
+def test_roster_delimiter_is_detected(tmp_path: Path, delim: str) -> None:
+    from course.planning.config import read_roster
+
+    (tmp_path / "r.csv").write_text(delim.join(["id", "name", "email", "lms_id"]) + "\n"
+                                    + delim.join(["ada", "Ada Lovelace", "ada@x.org", "123"]) + "\n",
+                                    encoding="utf-8")
+    r = read_roster(tmp_path / "r.csv")
+    assert r.ids == ["ada"] and r.people["ada"] == {"name": "Ada Lovelace", "email": "ada@x.org", "lms_id": "123"}
 
 
 @pytest.mark.parametrize(

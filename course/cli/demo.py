@@ -151,8 +151,8 @@ def run_demo(course_path: Path, out: Path, *, students: int | None = None, lang:
     """Run the whole loop (see the module docstring); ``say`` reports each step."""
     from course.documents.exam import build_exam
     from course.documents.notebooks import build_assignment
+    from course.grader.limits import Limits
     from course.grader.run import grade_folder
-    from course.grader.sandbox import Limits
     from course.planning.config import load_course
 
     course_path = Path(course_path)

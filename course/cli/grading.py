@@ -14,10 +14,11 @@ from rich.table import Table
 
 from course.base.errors import UsageError
 from course.cli.app import CourseOpt, LangOpt, app, console, err_console, lang_of
+from course.grader.limits import Limits
+from course.grader.protections import protections
 from course.grader.records import Record
 from course.grader.report import timeouts_in
 from course.grader.run import grade_folder
-from course.grader.sandbox import Limits, protections
 
 
 def print_protections(console: Console, lang: str) -> None:
@@ -90,7 +91,7 @@ def grade(
     assignment: str | None = typer.Option(None, "--assignment", help="Only grade this assignment id."),
     jobs: int | None = typer.Option(None, "--jobs", help="Parallel sandboxes (default: the number of cores)."),
     timeout: float = typer.Option(10.0, "--timeout", help="Wall-clock seconds per cell and per test case."),
-    memory: int = typer.Option(2048, "--memory", help="Memory limit of the student process, MB."),
+    memory: int = typer.Option(2048, "--memory", help="Memory limit of one submission, all its processes together (a cgroup where usable), and of each process, MB."),
     budget: float = typer.Option(300.0, "--budget", help="Wall-clock seconds for one whole submission."),
     lang: str | None = LangOpt,
     resume: bool = typer.Option(True, "--resume/--no-resume", help="Skip notebooks already graded."),

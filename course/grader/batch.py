@@ -3,7 +3,7 @@
 :class:`GradingJob` is plain data (paths, ids, limits): any executor that can call
 :func:`grade_job` in a worker process can run a batch (:class:`LocalExecutor`, a local process
 pool, is the default; a distributed engine only needs the same ``run(jobs)`` method). Each
-worker owns one sandbox :class:`~course.grader.sandbox.Slot`, started in the worker's
+worker owns one sandbox :class:`~course.grader.slot.Slot`, started in the worker's
 initializer *before* any secret (variants, hidden cases, reference) is computed; the zygote is
 exec'ed by bubblewrap, so it inherits no memory of the worker at all.
 
@@ -19,6 +19,9 @@ import hashlib
 import hmac
 import json
 import multiprocessing as mp
+import multiprocessing.util
+import os
+import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -30,9 +33,10 @@ from typing import Any, Protocol
 from course.base.files import atomic_write
 
 from . import grading
+from .limits import Limits
 from .original import Original
 from .records import Record
-from .sandbox import Limits, SandboxError, Slot
+from .slot import SandboxError, Slot
 
 
 @dataclass(frozen=True)
@@ -101,13 +105,37 @@ _COURSES: dict[str, Any] = {}
 OriginalLoader = Callable[[Any, str, str], Original]
 
 
-def init_worker(slots: Any, limits: dict[str, Any], torch: bool) -> None:
-    """Process-pool initializer: take a slot number and start its sandbox zygote now, before
-    this worker computes any secret."""
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid: int | None) -> None:
+    """Have the kernel SIGKILL this process when its parent dies (``PR_SET_PDEATHSIG``: a
+    pool worker must not outlive ``course grade``, even one killed by SIGKILL); exit at once
+    if the parent ``parent_pid`` is already gone. The worker's sandbox then dies with it
+    (bubblewrap's ``--die-with-parent``, the zygote's control socket)."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if parent_pid is not None and os.getppid() != parent_pid:
+        os._exit(1)  # the parent died before the death signal was armed
+
+
+def init_worker(slots: Any, limits: dict[str, Any], torch: bool,
+                parent_pid: int | None = None) -> None:
+    """Process-pool initializer: die with the grader (``parent_pid``), take a slot number and
+    start its sandbox zygote now, before this worker computes any secret."""
     global _SLOT, _START_ERROR
+    die_with_parent(parent_pid)
     index = slots.get() if slots is not None else 0
     try:
         _SLOT = Slot(index, Limits(**limits), torch=torch)
+        mp.util.Finalize(_SLOT, _SLOT.close, exitpriority=10)  # when the pool shuts down
         _SLOT.start()
     except (SandboxError, OSError) as exc:  # retried by each job, which says why if it fails
         _START_ERROR = f"{type(exc).__name__}: {exc}"[:2000]
@@ -162,6 +190,7 @@ def grade_job(job: GradingJob) -> Record:
             cells, restored = grading.merge(original, read.nb)
             timeout = float(job.limits.get("timeout_s", 10.0))
             t0 = time.monotonic()
+            _SLOT.reset_usage()
             results, cell_report = grading.run_submission(_SLOT, cells, original, timeout)
             answer_cell = {c.question: c.id for c in original.cells if c.role == "answer" and c.question}
             questions = []
@@ -172,6 +201,10 @@ def grade_job(job: GradingJob) -> Record:
             rec = Record.graded(name, job.sha256, job.assignment, job.student, questions,
                                 restored=restored, cells=cell_report, protections=_SLOT.prot.to_json(),
                                 seconds=round(time.monotonic() - t0, 3))
+            if _SLOT.cgroups is not None:  # the submission's cgroup: peak of all its processes
+                peak = _SLOT.peak_bytes
+                rec.memory_peak_mb = round(peak / 2**20, 1) if peak is not None else None
+                rec.oom_kills = _SLOT.oom_kills
     except Exception as exc:  # noqa: BLE001 - one broken job never stops the batch
         rec = Record.error(name, job.sha256, job.assignment, job.student,
                            f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=5))
@@ -208,7 +241,7 @@ class LocalExecutor:
         for i in range(n):
             slots.put(i)
         with ProcessPoolExecutor(n, mp_context=ctx, initializer=init_worker,
-                                 initargs=(slots, self.limits, self.torch)) as pool:
+                                 initargs=(slots, self.limits, self.torch, os.getpid())) as pool:
             pending = {pool.submit(grade_job, j): j for j in jobs}
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)

@@ -6,17 +6,24 @@ sandbox and started as ``python child.py --zygote FD [--torch]``.
 
 Two levels:
 
-* the **zygote** (one per sandbox slot) imports NumPy (and PyTorch) *before* any job exists,
-  makes itself non-dumpable (no ptrace, no ``/proc/PID/mem`` for same-uid processes), becomes a
-  child subreaper, then waits on its control socket (``SOCK_SEQPACKET``, fd ``FD``) for
-  ``{"op": "fork", "limits": {...}}`` carrying one job socket (``SCM_RIGHTS``). It forks one
-  *job child* per submission and reports its exit; ``{"op": "clean"}`` kills every descendant
-  and wipes the writable places (``/tmp``, ``/dev/shm``, System V IPC) so that nothing is left
-  for the next student.
-* the **job child** closes the control socket, starts a new session, applies its resource
-  limits, sends the student's stdout/stderr to size-capped files, and serves framed requests on
-  the job socket: ``exec`` (one cell, in its own try/except), ``get`` (a variable), ``call``
-  (a sequence of calls; results stay in the child and only the requested ones are returned).
+* the **zygote** (one per sandbox slot) first installs the seccomp filter it is given
+  (``--seccomp FD``: no user namespaces, see ``course.grader.seccomp``), imports NumPy (and
+  PyTorch) *before* any job exists, makes itself non-dumpable (no ptrace, no ``/proc/PID/mem``
+  for same-uid processes), becomes a child subreaper, then waits on its control socket
+  (``SOCK_SEQPACKET``, fd ``FD``) for ``{"op": "fork", "limits": {...}}`` carrying one job
+  socket (``SCM_RIGHTS``). It forks one *job child* per submission; ``{"op": "end"}`` kills
+  every descendant and wipes the writable places (``/tmp``, ``/dev/shm``, System V IPC) so that
+  nothing is left for the next student. The control socket is also its parent watch: when the
+  grader's worker dies (even by SIGKILL) the socket reads end-of-file, and the zygote kills
+  every descendant and exits (the death signal of ``PR_SET_PDEATHSIG`` would not survive the
+  uid switch, and would kill the zygote before it could kill its tree).
+* the **job child** closes the control socket, asks for SIGKILL when the zygote dies, starts
+  a new session, applies its resource limits, sends the student's stdout/stderr to size-capped
+  files, says hello on the job socket (the kernel attaches its pid and uid: the grader moves it
+  into the submission's cgroup) and waits for the go-ahead before any student code runs; then
+  it serves framed requests on the job socket: ``exec`` (one cell, in its own try/except),
+  ``get`` (a variable), ``call`` (a sequence of calls; results stay in the child and only the
+  requested ones are returned).
 
 Wire format (see ``course.grader.protocol``): 4-byte big-endian length + UTF-8 JSON; arrays as
 ``{"$nd": base64, "dtype": "<f8", "shape": [...]}`` (numeric dtypes only); tensors are sent as
@@ -273,6 +280,7 @@ def _put_files(workdir: str, files: dict) -> dict:
 
 def job_child(job_fd: int, limits: dict) -> None:
     """Serve one submission on ``job_fd``; never returns."""
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the zygote forked us: die with it
     os.setsid()
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
@@ -293,6 +301,15 @@ def job_child(job_fd: int, limits: dict) -> None:
     sys.path[:] = [workdir] + [p for p in sys.path if p and p != os.getcwd() and p != "."]
     ns: dict = {"__name__": "__main__", "__builtins__": builtins}
     fd = job_fd
+    # hello, then nothing until the grader's go-ahead: it moves this process into the
+    # submission's cgroup in between, before any student code runs
+    try:
+        send_frame(fd, {"hello": True})
+        go = recv_frame(fd)
+    except (EOFError, OSError, ValueError):
+        os._exit(0)
+    if type(go) is not dict or go.get("op") != "go":
+        os._exit(0)
     while True:
         try:
             req = recv_frame(fd)
@@ -354,7 +371,46 @@ def _prctl(option: int, arg: int) -> None:
 
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
+PR_SET_SECCOMP = 22
 PR_SET_CHILD_SUBREAPER = 36
+PR_SET_NO_NEW_PRIVS = 38
+SECCOMP_MODE_FILTER = 2
+CLONE_NEWUSER = 0x10000000
+
+
+class _SockFprog(ctypes.Structure):
+    """``struct sock_fprog``: the length (in instructions) and address of a BPF program."""
+
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def install_seccomp(fd: int) -> str | None:
+    """Read a classic-BPF seccomp program (``struct sock_filter`` array) from ``fd`` until
+    end-of-file and install it on this process (inherited by every thread and child created
+    afterwards; it cannot be removed). None on success, else why not."""
+    chunks = []
+    while True:
+        b = os.read(fd, 65536)
+        if not b:
+            break
+        chunks.append(b)
+    os.close(fd)
+    prog = b"".join(chunks)
+    if not prog or len(prog) % 8 or len(prog) // 8 > 4096:
+        return f"malformed program ({len(prog)} bytes)"
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError as exc:
+        return f"no libc ({exc})"
+    buf = ctypes.create_string_buffer(prog, len(prog))
+    fprog = _SockFprog(len(prog) // 8, ctypes.cast(buf, ctypes.c_void_p))
+    ul = ctypes.c_ulong
+    if libc.prctl(PR_SET_NO_NEW_PRIVS, ul(1), ul(0), ul(0), ul(0)) != 0:
+        return f"PR_SET_NO_NEW_PRIVS: errno {ctypes.get_errno()}"
+    if libc.prctl(PR_SET_SECCOMP, ul(SECCOMP_MODE_FILTER), ul(ctypes.addressof(fprog)),
+                  ul(0), ul(0)) != 0:
+        return f"PR_SET_SECCOMP: errno {ctypes.get_errno()}"
+    return None
 
 
 def _descendants() -> list[int]:
@@ -475,9 +531,13 @@ def clean() -> None:
         os._exit(5)
 
 
-def zygote(ctl_fd: int, want_torch: bool) -> None:
+def zygote(ctl_fd: int, want_torch: bool, seccomp_fd: int | None = None) -> None:
     global np, torch
-    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # setuid cleared the one set by our parent
+    if seccomp_fd is not None:
+        why = install_seccomp(seccomp_fd)
+        if why is not None:
+            sys.stderr.write(f"seccomp filter not installed: {why}\n")
+            os._exit(6)
     import numpy
 
     np = numpy
@@ -500,8 +560,9 @@ def zygote(ctl_fd: int, want_torch: bool) -> None:
         try:
             msg, fds, _flags, _addr = socket.recv_fds(ctl, 65536, 4)
         except OSError:
-            os._exit(0)
-        if not msg:
+            msg = b""
+        if not msg:  # the grader is gone (or closed the slot): nothing of ours outlives it
+            clean()
             os._exit(0)
         req = _loads(msg.decode())
         op = req.get("op")
@@ -528,14 +589,25 @@ def zygote(ctl_fd: int, want_torch: bool) -> None:
 
 
 def main(argv: list[str]) -> None:
-    """``child.py --zygote FD --root DIR [--wipe-shared] [--torch]``."""
+    """``child.py --zygote FD --root DIR [--seccomp FD] [--wipe-shared] [--torch]``, or
+    ``child.py --probe-seccomp FD`` (install the filter, try ``unshare(CLONE_NEWUSER)``, print
+    the outcome as JSON)."""
     global ROOT, WIPE_SHARED
+    if len(argv) == 2 and argv[0] == "--probe-seccomp":
+        why = install_seccomp(int(argv[1]))
+        libc = ctypes.CDLL(None, use_errno=True)
+        r = libc.unshare(CLONE_NEWUSER) if why is None else 0
+        print(_dumps({"installed": why is None, "why": why, "unshare": r,
+                      "errno": ctypes.get_errno()}))
+        return
     if len(argv) >= 4 and argv[0] == "--zygote" and argv[2] == "--root":
         ROOT = argv[3]
         WIPE_SHARED = "--wipe-shared" in argv
-        zygote(int(argv[1]), "--torch" in argv)
+        sec = int(argv[argv.index("--seccomp") + 1]) if "--seccomp" in argv else None
+        zygote(int(argv[1]), "--torch" in argv, sec)
     else:
-        sys.stderr.write("usage: child.py --zygote FD --root DIR [--wipe-shared] [--torch]\n")
+        sys.stderr.write("usage: child.py --zygote FD --root DIR [--seccomp FD] [--wipe-shared] "
+                         "[--torch]\n")
         sys.exit(2)
 
 

@@ -39,7 +39,7 @@ from course.planning.plan import DrawnQuestion
 from . import protocol
 from .original import Original
 from .records import Item, QuestionResult
-from .sandbox import Gone, Slot
+from .slot import Gone, Slot
 
 MAX_NOTEBOOK_BYTES = 100 * 1024 * 1024
 MAX_CELL_CHARS = 200_000
@@ -167,6 +167,9 @@ def _gone_text(reason: str) -> dict[str, str]:
     if reason == "exited":
         return _t("le processus s'est terminé (exit, plantage ou mémoire épuisée)",
                   "the process ended (exit, crash or out of memory)")
+    if reason == "memory":
+        return _t("mémoire épuisée : la remise (tous ses processus ensemble) a dépassé sa limite",
+                  "out of memory: the submission (all its processes together) exceeded its limit")
     return _t("réponse invalide du processus élève", "invalid reply from the student process")
 
 

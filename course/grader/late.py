@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from course.base.i18n import Text
@@ -93,5 +93,5 @@ def iso(t: float | None, like: datetime | None = None) -> str:
     """POSIX seconds as ISO 8601, in the time zone of ``like`` (the due date) when given."""
     if t is None:
         return ""
-    tz = like.tzinfo if like is not None and like.tzinfo is not None else timezone.utc
+    tz = like.tzinfo if like is not None and like.tzinfo is not None else UTC
     return datetime.fromtimestamp(t, tz).isoformat(timespec="minutes")

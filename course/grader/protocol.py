@@ -39,8 +39,12 @@ class ProtocolError(Exception):
 
 
 @dataclass(frozen=True)
-class Limits:
-    """Decoding limits (bytes of one message, nesting depth, array elements, string length)."""
+class DecodeLimits:
+    """Limits of the decoder on one message from the child: ``max_bytes`` (bytes of the JSON
+    body), ``max_depth`` (nesting levels), ``max_elements`` (array elements, all arrays of the
+    message together), ``max_string`` (characters of one string), ``max_items`` (list and dict
+    entries, all together). Not the resource limits of a submission
+    (:class:`course.grader.limits.Limits`)."""
 
     max_bytes: int = 32 * 1024 * 1024
     max_depth: int = 32
@@ -49,7 +53,7 @@ class Limits:
     max_items: int = 100_000
 
 
-DEFAULT_LIMITS = Limits()
+DEFAULT_DECODE_LIMITS = DecodeLimits()
 
 
 # --------------------------------------------------------------------------- values
@@ -83,7 +87,7 @@ def encode_value(x: Any, *, torch_arrays: bool = False, depth: int = 0) -> Any:
 
 
 class _Decoder:
-    def __init__(self, limits: Limits):
+    def __init__(self, limits: DecodeLimits):
         self.limits = limits
         self.items = 0
         self.elements = 0
@@ -146,12 +150,12 @@ class _Decoder:
         return arr
 
 
-def decode_value(x: Any, limits: Limits = DEFAULT_LIMITS) -> Any:
+def decode_value(x: Any, limits: DecodeLimits = DEFAULT_DECODE_LIMITS) -> Any:
     """Validate and rebuild one JSON-parsed value (arrays decoded, limits enforced)."""
     return _Decoder(limits).value(x, 0)
 
 
-def loads(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Any:
+def loads(data: bytes, limits: DecodeLimits = DEFAULT_DECODE_LIMITS) -> Any:
     """Parse one message body (bytes) under ``limits``; raises :class:`ProtocolError`."""
     if len(data) > limits.max_bytes:
         raise ProtocolError(f"message larger than {limits.max_bytes} bytes")
@@ -203,7 +207,7 @@ def send_frame(fd: int, payload: bytes) -> None:
         raise ChannelClosed(f"cannot write to the child ({exc.__class__.__name__})") from None
 
 
-def recv_frame(fd: int, timeout: float, limits: Limits = DEFAULT_LIMITS) -> bytes:
+def recv_frame(fd: int, timeout: float, limits: DecodeLimits = DEFAULT_DECODE_LIMITS) -> bytes:
     """Read one frame within ``timeout`` seconds (wall clock), never more than ``max_bytes``."""
     deadline = time.monotonic() + timeout
     header = _read(fd, 4, deadline)

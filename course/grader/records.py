@@ -93,6 +93,9 @@ class Record:
     submitted_at: float | None = None
     time_source: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: the submission's memory peak (all its processes, from its cgroup) and OOM kills
+    memory_peak_mb: float | None = None
+    oom_kills: int | None = None
     version: int = RECORD_VERSION
     mac: str | None = None
 
@@ -145,7 +148,8 @@ class Record:
                    list(d.get("restored", [])), dict(d.get("cells", {})),
                    dict(d.get("protections", {})), d.get("seconds"), d.get("traceback"),
                    d.get("source", ""), d.get("submitted_at"), d.get("time_source"),
-                   list(d.get("notes", [])), d.get("version", 0), d.get("mac"))
+                   list(d.get("notes", [])), d.get("memory_peak_mb"), d.get("oom_kills"),
+                   d.get("version", 0), d.get("mac"))
 
     def handed_in(self, source: str, submitted_at: float | None, time_source: str | None,
                   notes: list[str] | tuple[str, ...]) -> Record:

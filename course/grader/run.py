@@ -29,8 +29,9 @@ from .batch import (
     record_key,
     write_record,
 )
+from .limits import Limits
+from .protections import protections, root_refusal, unsafe_root_refused
 from .records import RECORD_VERSION, Record
-from .sandbox import Limits, protections, root_refusal, unsafe_root_refused
 
 LOADER = "course.grader.original:load_original"
 

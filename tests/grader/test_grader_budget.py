@@ -6,8 +6,8 @@ import json
 
 import grader_fixture as F
 
+from course.grader.limits import Limits
 from course.grader.run import grade_folder
-from course.grader.sandbox import Limits
 from course.planning.config import load_course
 
 LOOP = "while True:\n    pass\n"

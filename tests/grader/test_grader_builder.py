@@ -8,8 +8,8 @@ import grader_fixture as F
 import nbformat
 
 from course.documents.notebooks import build_notebook
+from course.grader.limits import Limits
 from course.grader.run import grade_folder
-from course.grader.sandbox import Limits
 from course.planning.config import load_course
 
 

@@ -23,9 +23,10 @@ import pytest
 
 from course.base.errors import CourseError
 from course.documents.notebooks import build_notebook
-from course.grader import sandbox
+from course.grader import protections as prot_mod
+from course.grader.limits import Limits
 from course.grader.run import grade_folder
-from course.grader.sandbox import Limits, SandboxError, Slot
+from course.grader.slot import Gone, SandboxError, Slot
 from course.planning.config import load_course
 
 NOBODY = 65534
@@ -34,8 +35,8 @@ CAN_DROP = os.geteuid() == 0 and shutil.which("setpriv") is not None
 
 @pytest.fixture
 def no_bwrap(monkeypatch):
-    monkeypatch.setenv(sandbox.NO_BWRAP_ENV, "1")
-    return sandbox.protections()
+    monkeypatch.setenv(prot_mod.NO_BWRAP_ENV, "1")
+    return prot_mod.protections()
 
 
 def test_no_bwrap_is_reported(no_bwrap):
@@ -63,17 +64,18 @@ def test_root_without_bwrap_refuses_to_run_student_code_as_root(no_bwrap, tmp_pa
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root can accept running student code as root")
 def test_root_without_bwrap_accepted_explicitly_still_grades(no_bwrap, tmp_path, monkeypatch):
-    monkeypatch.setenv(sandbox.UNSAFE_ROOT_ENV, "1")
+    monkeypatch.setenv(prot_mod.UNSAFE_ROOT_ENV, "1")
     with Slot(0, Limits(timeout_s=2)) as slot, slot.session() as s:
         s.request({"op": "exec", "source": "import os\nuid = os.getuid()"})
         assert s.request({"op": "get", "name": "uid"})["value"] == 0  # visibly unsafe
-        with pytest.raises(sandbox.Gone, match="timeout"):
+        with pytest.raises(Gone, match="timeout"):
             s.request({"op": "exec", "source": "while True: pass"}, timeout=0.5)
 
 
 def _grade_as_nobody(tmp: Path, env_extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp), "MPLCONFIGDIR": str(tmp / ".mpl"),
-           "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8", "COLUMNS": "200", **env_extra}
+           "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8", "COLUMNS": "200",
+           "PYTHONPATH": str(F.REPO), **env_extra}  # this checkout, not the installed copy
     # The interpreter must be one the user can run: where it lives under root's home (pyenv
     # here), an outer mount namespace shows only that folder of /root (as a per-user install
     # would be); the grader then runs exactly as an ordinary user.
@@ -108,7 +110,7 @@ def test_unprivileged_grader_grades_and_says_what_is_missing(bwrap):
             os.chown(d, NOBODY, NOBODY)
             for f in files:
                 os.chown(os.path.join(d, f), NOBODY, NOBODY)
-        r = _grade_as_nobody(tmp, {} if bwrap else {sandbox.NO_BWRAP_ENV: "1"})
+        r = _grade_as_nobody(tmp, {} if bwrap else {prot_mod.NO_BWRAP_ENV: "1"})
         assert r.returncode == 0, r.stdout + r.stderr
         rows = {row["student"]: row for row in csv.DictReader(open(tmp / "hw" / "grades.csv"))}
         assert (rows["s1"]["status"], float(rows["s1"]["total"])) == ("graded", 7.0)
@@ -131,7 +133,7 @@ def test_unprivileged_grader_grades_and_says_what_is_missing(bwrap):
 
 
 def test_a_sandbox_that_cannot_start_gives_a_clear_error_per_notebook(tmp_path, monkeypatch):
-    monkeypatch.setattr(Slot, "command", lambda self, fd: ["/nonexistent/python"])
+    monkeypatch.setattr(Slot, "command", lambda self, fd, seccomp_fd=None: ["/nonexistent/python"])
     cp = F.make_course(tmp_path, ["s1"])
     F.write(tmp_path / "hw" / "submissions", "hwt-s1.ipynb", F.notebook(load_course(cp), "s1"))
     s = grade_folder(tmp_path / "hw", course_path=cp, loader="grader_fixture:load", jobs=1)

@@ -18,8 +18,8 @@ import pytest
 
 from course.base.errors import CourseError
 from course.grader.batch import sign_record
+from course.grader.limits import Limits
 from course.grader.run import grade_folder
-from course.grader.sandbox import Limits
 from course.planning.config import load_course
 from course.planning.secret import SECRET_NAME
 

@@ -19,7 +19,7 @@ def _child_numpy():
     yield
 
 
-def roundtrip(x, limits=protocol.DEFAULT_LIMITS):
+def roundtrip(x, limits=protocol.DEFAULT_DECODE_LIMITS):
     return protocol.loads(json.dumps(child.encode(x)).encode(), limits)
 
 
@@ -78,7 +78,7 @@ def test_decoder_rejects_malformed(msg):
 
 
 def test_size_and_element_limits():
-    lim = protocol.Limits(max_bytes=1000, max_elements=10, max_string=5, max_items=20)
+    lim = protocol.DecodeLimits(max_bytes=1000, max_elements=10, max_string=5, max_items=20)
     with pytest.raises(ProtocolError):
         protocol.loads(b"[" + b"1," * 600 + b"1]", lim)
     with pytest.raises(ProtocolError):

@@ -15,9 +15,10 @@ import json
 import grader_fixture as F
 import pytest
 
-from course.grader import sandbox
+from course.grader import slot as slot_mod
+from course.grader.limits import Limits
+from course.grader.protections import protections
 from course.grader.run import grade_folder
-from course.grader.sandbox import Limits
 from course.planning.config import load_course
 
 # Code that earns q1 honestly; attacks append it only when the attack succeeded.
@@ -211,19 +212,17 @@ def test_no_harm_to_the_machine(batch):
     assert not (batch["root"] / "hw" / "submissions" / "results.json").exists()
     assert not any(p.name == "pwned" for p in batch["root"].rglob("*"))
     import os
-    import tempfile
     assert not os.path.exists("/tmp/pwned")
-    if sandbox.protections().uid_drop:
+    if protections().uid_drop:
         # every sandbox uid that no live grader holds (another test may be grading right now,
         # under a uid it claimed) must have no process left
         import fcntl
-        lock_dir = (sandbox.LOCK_DIR if os.access("/run", os.W_OK)
-                    else os.path.join(tempfile.gettempdir(), "course-grader-uids"))
+        lock_dir = slot_mod.lock_dir()
         for k in range(16):
-            uid = sandbox.DEFAULT_UID_BASE + k
+            uid = slot_mod.DEFAULT_UID_BASE + k
             path = os.path.join(lock_dir, f"uid-{uid}.lock")
             if not os.path.exists(path):
-                assert sandbox._uid_processes(uid) == []
+                assert slot_mod.uid_processes(uid) == []
                 continue
             fd = os.open(path, os.O_RDWR)
             try:
@@ -231,7 +230,7 @@ def test_no_harm_to_the_machine(batch):
             except OSError:
                 continue  # held by a grader that is running now
             else:
-                assert sandbox._uid_processes(uid) == [], uid
+                assert slot_mod.uid_processes(uid) == [], uid
             finally:
                 os.close(fd)
     assert batch["summary"]["notebooks"] == len(ATTACKS) + len(FAULTS) + len(HONEST) + 2

@@ -21,17 +21,21 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import grader_fixture as F
 import pytest
 
+from course.grader import slot as slot_mod
+from course.grader.limits import Limits
 from course.grader.original import Original
+from course.grader.protections import protections
 from course.grader.run import grade_folder
-from course.grader.sandbox import Limits
 from course.planning.config import load_course
 from course.planning.layout import Cell
 from course.planning.plan import DrawnQuestion, PlannedQuestion, exercise_variant
@@ -210,6 +214,64 @@ ATTACKS.update({
     "z-spy-late": {"q1": SPY},
 })
 
+# --- nested user namespaces (kernel attack surface): each earns q1 only if the kernel let it
+# create one (or, for setns, looked at the request at all); the seccomp filter answers EPERM
+USERNS = r"""
+import ctypes, mmap, os, platform
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+NEWUSER, SIGCHLD = 0x10000000, 17
+X86 = platform.machine() == 'x86_64'
+def machine_code(hex_bytes):  # run raw x86-64 instructions, return rax
+    m = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+    m.write(bytes.fromhex(hex_bytes))
+    return ctypes.CFUNCTYPE(ctypes.c_long)(ctypes.addressof(ctypes.c_char.from_buffer(m)))()
+"""
+CLONE_NEWUSER = (USERNS + "r = libc.syscall(56 if X86 else 220, NEWUSER | SIGCHLD, 0, 0, 0, 0)\n"
+                 "if r == 0:\n    os._exit(0)  # the child, in a new user namespace\n"
+                 "if r > 0:\n    os.waitpid(r, 0)\n")
+# fork, threads, subprocess, multiprocessing: what honest code (and a DataLoader) does must work
+ORDINARY = r"""
+import concurrent.futures, multiprocessing, os, subprocess, threading
+ok = []
+t = threading.Thread(target=ok.append, args=('thread',)); t.start(); t.join()
+with concurrent.futures.ThreadPoolExecutor(3) as ex:
+    ok += ['pool'] if list(ex.map(abs, [-1, -2, -3])) == [1, 2, 3] else []
+pid = os.fork()
+if pid == 0:
+    os._exit(7)
+ok += ['fork'] if os.waitpid(pid, 0)[1] >> 8 == 7 else []
+ok += ['subprocess'] if subprocess.run(['true']).returncode == 0 else []
+with multiprocessing.get_context('fork').Pool(2) as p:
+    ok += ['mp'] if p.map(abs, [-4, -5]) == [4, 5] else []
+""" + _if("len(ok) == 5")
+ATTACKS.update({
+    "userns-unshare": {"q1": USERNS + _if("libc.unshare(NEWUSER) == 0")},
+    "userns-clone": {"q1": CLONE_NEWUSER + _if("r > 0")},
+    "userns-clone3": {"q1": USERNS + "r = libc.syscall(435, 0, 0)\nerr = ctypes.get_errno()\n"
+                            + _if("r != -1 or err != 38")},  # anything but ENOSYS: reached clone3
+    "userns-setns": {"q1": USERNS + "fd = os.open('/proc/self/ns/user', os.O_RDONLY)\n"
+                           "r = libc.setns(fd, 0)\nerr = ctypes.get_errno()\n"
+                           + _if("r == 0 or err != 1")},  # EINVAL: the kernel looked at it
+    # unshare(CLONE_NEWUSER) through the i386 calling convention (int 0x80, call 310): other
+    # numbers, which a filter checking x86_64 numbers only would let through
+    "userns-i386-abi": {"q1": USERNS + _if("X86 and machine_code('b836010000' 'bb00000010' 'cd80' 'c3') == 0")},
+    # ... and through the x32 numbers (bit 30 set: 0x40000000 + 272)
+    "userns-x32-abi": {"q1": USERNS + _if("X86 and machine_code('48c7c010010040' '48c7c700000010' '0f05' 'c3') == 0")},
+    "ordinary-processes": {"q1": ORDINARY, "expect": (3.0, 0.0, 0.0)},
+    # --- leaving the submission's cgroup (its memory and process limits): move into another
+    # one, or mount a cgroup file system of one's own
+    "cgroup-escape": {"q1": "import ctypes, glob, os\nT = os.environ.get('TMPDIR', '/tmp')\nmoved = False\n"
+                            "for p in glob.glob('/sys/fs/cgroup/**/cgroup.procs', recursive=True) "
+                            "+ ['/sys/fs/cgroup/cgroup.procs', '/proc/1/root/sys/fs/cgroup/cgroup.procs']:\n"
+                            "    try:\n        open(p, 'w').write(str(os.getpid())); moved = True\n"
+                            "    except OSError:\n        pass\n"
+                            "os.makedirs(T + '/cg', exist_ok=True)\n"
+                            "libc = ctypes.CDLL(None, use_errno=True)\n"
+                            "mounted = any(libc.mount(b'none', (T + '/cg').encode(), fs, 0, None) == 0 "
+                            "for fs in (b'cgroup2', b'cgroup'))\n" + _if("moved or mounted")},
+})
+
 HONEST = ["honest-a", "honest-b", "honest-c"]
 BAD_NAMES = {"csv-formula": "=HYPERLINK(\"evil\")+cmd|' -c calc'!A0.ipynb"}
 
@@ -372,3 +434,98 @@ def test_suite_covers_new_ground():
     assert not set(ATTACKS) & set(first.ATTACKS)
     assert len(ATTACKS) >= 30
     assert Path(__file__).name == "test_grader_redteam2.py"
+
+
+# ----------------------------------------------------------------------------- memory per submission
+# 8 children of 256 MiB each (every page written) under --memory 1024: RLIMIT_AS allows each
+# one, so without a cgroup per submission they take 2 GiB of the host together. The attack
+# earns q1 only if every child held its memory; its q2 is honest (the attack may cost q1 only).
+FORK_MEMORY = r"""
+import os, time
+kids = []
+for i in range(8):
+    pid = os.fork()
+    if pid == 0:
+        try:
+            block = b'x' * (256 * 1024 * 1024)
+            time.sleep(1.0)
+            os._exit(0)
+        finally:
+            os._exit(1)
+    kids.append(pid)
+held = all(os.waitpid(k, 0)[1] == 0 for k in kids)
+""" + _if("held")
+
+
+class SandboxMemory(threading.Thread):
+    """Samples, every ``every_s`` seconds, the summed PSS (MiB) of this test's sandbox
+    processes: descendants of this process whose uid is a sandbox uid (the zygote, the job
+    child and what it forked). ``peak_mib`` is the largest sum seen."""
+
+    def __init__(self, every_s: float = 0.02):
+        super().__init__(daemon=True)
+        self.every_s = every_s
+        self.peak_mib = 0.0
+        self.done = threading.Event()
+
+    @staticmethod
+    def _status(pid: str) -> tuple[int, int] | None:
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                fields = dict(line.split(":", 1) for line in f if ":" in line)
+            return int(fields["PPid"]), int(fields["Uid"].split()[0])
+        except (OSError, KeyError, ValueError):
+            return None
+
+    def sample(self) -> float:
+        procs = {}
+        for name in os.listdir("/proc"):
+            if name.isdigit() and (st := self._status(name)) is not None:
+                procs[int(name)] = st
+        mine, frontier = set(), {os.getpid()}
+        while frontier:
+            frontier = {p for p, (pp, _) in procs.items() if pp in frontier} - mine
+            mine |= frontier
+        total = 0
+        for p in mine:
+            if procs[p][1] >= slot_mod.DEFAULT_UID_BASE:
+                try:
+                    with open(f"/proc/{p}/smaps_rollup") as f:
+                        total += next(int(ln.split()[1]) for ln in f if ln.startswith("Pss:"))
+                except (OSError, StopIteration, ValueError):
+                    pass
+        return total / 1024
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            self.peak_mib = max(self.peak_mib, self.sample())
+            time.sleep(self.every_s)
+
+
+@pytest.mark.skipif(not protections().uid_drop or not protections().cgroup,
+                    reason="needs a cgroup per submission and a sandbox uid (root, cgroup v1/v2)")
+def test_forked_children_share_one_memory_limit(tmp_path):
+    cp = F.make_course(tmp_path, ["s1", "s2"])
+    course = load_course(cp)
+    sub = tmp_path / "hw" / "submissions"
+    F.write(sub, "hwt-s1.ipynb", F.notebook(course, "s1", q1=FORK_MEMORY,
+                                             extra=[{"id": "q3-answer", "source": "pass\n"}]))
+    F.write(sub, "hwt-s2.ipynb", F.notebook(course, "s2", extra=[{"id": "q3-answer",
+                                                                  "source": _q3_answer(course, "s2")}]))
+    watch = SandboxMemory()
+    watch.start()
+    try:
+        grade_folder(tmp_path / "hw", course_path=cp, jobs=1, loader="test_grader_redteam2:load",
+                     limits=Limits(timeout_s=20.0, memory_mb=1024, nproc=24))
+    finally:
+        watch.done.set()
+        watch.join()
+    rows = {r["student"]: r for r in csv.DictReader(open(tmp_path / "hw" / "grades.csv"))}
+    bomb = json.loads((tmp_path / "hw" / ".grader" / "hwt-s1.json").read_text())
+    # no undeserved point, and only the attacking question lost: q2 is graded normally
+    assert (float(rows["s1"]["q1"]), float(rows["s1"]["q2"])) == (0.0, 4.0), rows["s1"]
+    # the next submission is graded normally
+    assert (rows["s2"]["status"], float(rows["s2"]["total"])) == ("graded", 9.0), rows["s2"]
+    # the host saw at most the limit (plus the zygote and page-sharing slack), not 8 x 256 MiB
+    assert watch.peak_mib < 1024 + 128, watch.peak_mib
+    assert bomb["oom_kills"] >= 1 and bomb["memory_peak_mb"] <= 1024, bomb

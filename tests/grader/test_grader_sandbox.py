@@ -7,10 +7,13 @@ import os
 import numpy as np
 import pytest
 
-from course.grader import protocol, sandbox
-from course.grader.sandbox import Gone, Limits, Slot
+from course.grader import protocol
+from course.grader import slot as slot_mod
+from course.grader.limits import Limits
+from course.grader.protections import protections
+from course.grader.slot import Gone, Slot
 
-PROT = sandbox.protections()
+PROT = protections()
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +21,7 @@ def slot():
     s = Slot(7, Limits(timeout_s=2.0, cpu_s=10, memory_mb=512, nproc=16, fsize_mb=1, tmpfs_mb=8))
     s.start()
     yield s
-    s.stop()
+    s.close()
 
 
 def run(slot, *sources, get=None):
@@ -31,7 +34,9 @@ def run(slot, *sources, get=None):
 
 def test_protections_report_is_explicit():
     rows = PROT.items("en")
-    assert {r[0] for r in rows} >= {"bubblewrap", "network", "unprivileged uid", "rlimits"}
+    assert {r[0] for r in rows} >= {"bubblewrap", "network", "unprivileged uid", "rlimits",
+                                    "cgroup", "no user namespaces", "parent death"}
+    assert [r[0] for r in PROT.items("fr")] == [r[0] for r in rows]
     assert all(isinstance(r[1], bool) for r in rows)
     if os.geteuid() == 0:
         assert PROT.uid_drop or PROT.notes  # a root grader without uid drop says why
@@ -87,7 +92,7 @@ def test_file_size_limit(slot):
 
 @pytest.mark.skipif(not PROT.bwrap, reason="bubblewrap unavailable here (reported by protections())")
 def test_namespace_view(slot):
-    repo = os.path.dirname(os.path.dirname(sandbox.__file__))
+    repo = os.path.dirname(os.path.dirname(slot_mod.__file__))
     src = (f"import os, socket\nroot = sorted(os.listdir('/'))\nrepo = os.path.exists({repo!r} + '/course.yml')\n"
            "try:\n    import course\n    imp = True\nexcept ImportError:\n    imp = False\n"
            "try:\n    socket.create_connection(('1.1.1.1', 53), timeout=1); net = 'yes'\n"
@@ -112,7 +117,7 @@ def test_unprivileged_uid_and_escaped_daemon_is_swept(slot):
     with slot.session() as s:
         s.request({"op": "exec", "source": src})
         assert s.request({"op": "get", "name": "uid"})["value"] == slot.uid
-    assert sandbox._uid_processes(slot.uid) == [slot.zygote_pid]
+    assert slot_mod.uid_processes(slot.uid) == [slot.zygote_pid]
 
 
 def test_fork_bomb_is_contained(slot):
@@ -123,3 +128,36 @@ def test_fork_bomb_is_contained(slot):
     if PROT.uid_drop:
         assert out[-1]["value"] < 16
     assert run(slot, "ok = 1", get="ok")[-1]["value"] == 1
+
+
+@pytest.mark.skipif(not PROT.cgroup, reason="no usable cgroup here (reported by protections())")
+def test_the_job_child_is_in_its_cgroup_before_student_code_and_all_of_it_is_swept(slot):
+    with slot.session() as s:
+        assert s.cgroup is not None and s.cgroup.procs() == [s.pid]  # before any request
+        s.request({"op": "exec", "source": "import subprocess\n"
+                                           "subprocess.Popen(['sleep', '300'], start_new_session=True)"})
+        inside = s.cgroup.procs()
+        folders = s.cgroup.folders
+    assert len(inside) == 2 and s.pid in inside  # the daemon was born in the cgroup
+    assert not any(os.path.exists(d) for d in folders)  # removed after the session
+    assert all(not os.path.exists(f"/proc/{p}") or open(f"/proc/{p}/stat").read().split()[2] == "Z"
+               for p in inside)
+    assert slot.peak_bytes is not None and slot.peak_bytes < 512 * 2**20
+
+
+def test_the_protections_table_says_what_limits_a_submission():
+    lim = Limits(memory_mb=1024, nproc=20, host_mb=4096)
+    for lang in ("en", "fr"):
+        rows = {name: (on, text) for name, on, text in PROT.items(lang, lim)}
+        on, text = rows["cgroup"]
+        assert on == bool(PROT.cgroup)
+        if PROT.cgroup:
+            assert PROT.cgroup in text and "1024" in text and "20" in text
+        else:
+            assert "RLIMIT_NPROC" in text and "4 x 1024" in text and "4096" in text
+        assert rows["no user namespaces"][0] == PROT.userns_denied
+        assert rows["parent death"][0] == PROT.parent_death
+    assert lim.processes_without_cgroup() == 4
+    assert lim.child_limits(cuda=False, cgroup=False)["nproc"] == 5  # + the zygote
+    assert lim.child_limits(cuda=False, cgroup=True)["nproc"] == 20
+    assert Limits(memory_mb=16384, host_mb=8192).processes_without_cgroup() == 1

@@ -21,8 +21,8 @@ import torch
 from course.documents.notebooks import build_notebook
 from course.generator.coding.registry import get_coding
 from course.generator.coding.torch_models import TRAIN_TIME_S
+from course.grader.limits import Limits
 from course.grader.run import grade_folder
-from course.grader.sandbox import Limits
 from course.planning.config import load_course
 from course.planning.layout import data_filename
 
@@ -111,10 +111,33 @@ def test_untrained_model_gets_architecture_and_forward_only(graded):
     assert rec["cells"][f"{cnn['id']}-answer"]["ok"]  # the data file was in the working folder
 
 
+DATALOADER = """
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+torch.set_num_threads(2)
+ds = TensorDataset(torch.arange(64.0).reshape(32, 2), torch.arange(32))
+seen = sorted(int(i) for _, y in DataLoader(ds, batch_size=4, num_workers=2) for i in y)
+prod = float((torch.ones(128, 128) @ torch.ones(128, 128)).sum())
+"""
+
+
+def test_dataloader_workers_and_threads_work_in_the_sandbox():
+    """Worker processes (fork), intra-op threads: the seccomp filter (clone3 -> ENOSYS, clone
+    without CLONE_NEWUSER allowed) and the cgroup (pids, memory) let honest PyTorch code run."""
+    from course.grader.slot import Slot
+
+    with Slot(0, Limits(timeout_s=60.0, memory_mb=2048), torch=True) as slot, slot.session() as s:
+        r = s.request({"op": "exec", "source": DATALOADER})
+        assert r["ok"], r
+        assert s.request({"op": "get", "name": "seen"})["value"] == list(range(32))
+        assert s.request({"op": "get", "name": "prod"})["value"] == 128.0 ** 3
+
+
 @pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU")
 def test_cuda_is_visible_in_the_sandbox():
-    from course.grader.sandbox import Slot, protections
+    from course.grader.protections import protections
+    from course.grader.slot import Slot
 
     assert protections().cuda
     with Slot(0, Limits(timeout_s=60.0, memory_mb=4096), torch=True) as slot, slot.session() as s:
