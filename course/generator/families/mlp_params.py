@@ -15,7 +15,8 @@ from course.base.errors import ParameterError
 from course.reference.conventions import dense_params, mlp_params
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
-from ..checks import ArrayCheck, IntCheck
+from ..checks import IntCheck
+from ..precision import DECIMALS, array_check
 
 
 class MlpParams(Family):
@@ -59,9 +60,10 @@ class MlpParams(Family):
         parts = {
             "total": Part(total, IntCheck(), {"fr": "nombre total de paramètres",
                                               "en": "total number of parameters"}, mis),
-            "weights": Part(weights, ArrayCheck(rtol=0, atol=0),
+            "weights": Part(weights, array_check(None),
                             {"fr": "nombre de poids par couche", "en": "weights per layer"}),
-            "biases": Part(biases, ArrayCheck(rtol=0, atol=0),
+            "biases": Part(biases, array_check(None),
                            {"fr": "nombre de biais par couche", "en": "biases per layer"}),
         }
-        return Solution(parts, {"pairs": [list(p) for p in pairs]})
+        return Solution(parts, {"pairs": [list(p) for p in pairs],
+                                DECIMALS: {"weights": None, "biases": None}})
