@@ -28,6 +28,12 @@ Parameter counts
 
 Layout and notation
 -------------------
+- Layer count (002, "Réseau de neurones à 2 couches (par convention)"): the input layer is not
+  counted; a network with layer sizes n[0..L] has L layers (L - 1 hidden and one output):
+  :func:`mlp_depth`.
+- Notation (001): ``x_j^(i)`` is feature j of example i; ``a_j^[l](i)`` is the activation of
+  neuron j of layer l for example i (``[l]`` a layer, ``(i)`` an example, the subscript a
+  neuron or a feature).
 - Images are NCHW, like PyTorch, unless an exercise says otherwise.
 - The MLP uses the course's notation (001): ``X`` is ``n[0] x m`` (one example per
   column), ``W[l]`` is ``n[l] x n[l-1]``, ``b[l]`` is ``n[l] x 1`` broadcast over columns,
@@ -131,6 +137,15 @@ def mlp_params(layers: list[int] | tuple[int, ...], bias: bool = True) -> int:
     for n in layers:
         _check_positive("layer size", n)
     return sum(dense_params(a, b, bias) for a, b in zip(layers[:-1], layers[1:]))
+
+
+def mlp_depth(layers: list[int] | tuple[int, ...]) -> int:
+    """The number of layers of an MLP with sizes n[0..L], the input layer not counted (002)."""
+    if len(layers) < 2:
+        raise ParameterError("layers", "needs at least an input and an output layer")
+    for n in layers:
+        _check_positive("layers", n)
+    return len(layers) - 1
 
 
 def conv2d_params(kh: int, kw: int, c_in: int, filters: int, bias: bool = True) -> int:
