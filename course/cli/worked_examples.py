@@ -14,9 +14,15 @@ Choices documented here:
 - the backprop activity of 003 gives no learning rate; we use ``eta = 1`` (the value of the
   perceptron examples of the same handout; 003's generic slide suggests ``eta = 0.001``,
   with which the updated weights only move in the 4th decimal);
-- 004 does not print its data set, only the trajectory of (a, b); we use the noise-free data
-  ``x = 0, 1, ..., 10``, ``y = 3 x + 0.5`` (the targets a = 3.0, b = 0.5 of 004), so the
-  numbers differ from the slides' illustrative trajectory while following the same rule.
+- 004 does not print its data set, only the trajectory of (a, b) (a: 0.58, 1.50, 2.10, ...,
+  3.13; b: 0.25, 0.35, ..., 0.50, gamma = 0.01). The data cannot be recovered: one step of
+  004's rule depends on the data only through mean(x), mean(x^2), mean(xy) and mean(y), and for
+  no values of these four (so for no data set) does the trajectory from (0.58, 0.25) with
+  gamma = 0.01 round to the printed one -- the best possible fit still misses a printed value by
+  0.008 > 0.005 (found by a grid over mean(x), mean(x^2) with the exact minimax fit of the two
+  other moments; the closest small integer data sets reproduce 15 of the 18 printed values). The
+  slides' trajectory is illustrative. We use the noise-free data ``x = 0, 1, ..., 10``,
+  ``y = 3 x + 0.5`` (004's targets a = 3.0, b = 0.5) and say so in the explanation.
 """
 
 from __future__ import annotations
@@ -71,6 +77,9 @@ LENET5_002 = [("input", None, 1), ("C1 conv 5x5", 5, 6), ("S2 pool 2x2", 2, 6),
 
 #: 004: initial a, b, learning rate and the targets a = 3.0, b = 0.5.
 LINREG_004 = {"a0": 0.58, "b0": 0.25, "lr": 0.01, "a_star": 3.0, "b_star": 0.5}
+#: 004's printed trajectory (2 decimals), which no data set reproduces (see the module docstring)
+LINREG_004_PRINTED = {"a": [0.58, 1.50, 2.10, 2.48, 2.73, 2.89, 2.99, 3.06, 3.10, 3.13],
+                      "b": [0.25, 0.35, 0.40, 0.43, 0.46, 0.47, 0.48, 0.49, 0.49, 0.50]}
 
 
 def _num(v: Any) -> Any:
@@ -243,10 +252,18 @@ def _linreg_example(lang: str) -> dict[str, Any]:
         "explanation": _t(lang,
                           "L = 1/(2n) sum (y* - (a x + b))^2 ; dL/da = (1/n) sum (a x + b - y*) x, "
                           "dL/db = (1/n) sum (a x + b - y*) ; a -= gamma dL/da, b -= gamma dL/db. "
-                          "004 n'imprime pas ses données : on prend y = 3x + 0.5 sans bruit.",
+                          "004 n'imprime pas ses données, et elles ne peuvent pas être retrouvées : "
+                          "aucun jeu de données ne redonne, avec gamma = 0.01 depuis (0.58, 0.25), la "
+                          "trajectoire imprimée (a : 0.58, 1.50, 2.10, ..., 3.13), qui est illustrative. "
+                          "On prend donc y = 3x + 0.5 sans bruit (les cibles a = 3.0, b = 0.5 de 004) : "
+                          "les nombres diffèrent de ceux des diapositives, la règle est la même.",
                           "L = 1/(2n) sum (y* - (a x + b))^2; dL/da = (1/n) sum (a x + b - y*) x, "
                           "dL/db = (1/n) sum (a x + b - y*); a -= gamma dL/da, b -= gamma dL/db. "
-                          "004 does not print its data: we use noise-free y = 3x + 0.5."),
+                          "004 does not print its data, and they cannot be recovered: no data set "
+                          "gives, with gamma = 0.01 from (0.58, 0.25), the printed trajectory (a: 0.58, "
+                          "1.50, 2.10, ..., 3.13), which is illustrative. We therefore use noise-free "
+                          "y = 3x + 0.5 (004's targets a = 3.0, b = 0.5): the numbers differ from the "
+                          "slides', the rule is the same."),
     }
 
 

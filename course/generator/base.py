@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -28,6 +29,12 @@ __all__ = ["LANGS", "Text"]  # re-exported: families and templates name them fro
 
 class Degenerate(Exception):
     """Raised by ``solve`` (or checked by ``generate``) for a draw that must be redrawn."""
+
+
+#: True while :meth:`Family.generate` draws: :mod:`course.generator.precision` then treats a
+#: wrong value that the asked precision cannot tell from the answer as a degenerate draw; with
+#: explicit parameters (:meth:`Family.variant`) it only leaves that misconception out.
+DRAWING: ContextVar[bool] = ContextVar("drawing", default=False)
 
 
 # --------------------------------------------------------------------------- parameters
@@ -458,11 +465,14 @@ class Family:
         last: Exception | None = None
         for _ in range(self.max_tries):
             params = self.draw(rng, c)
+            token = DRAWING.set(True)
             try:
                 v = self.variant(params, seed)
             except Degenerate as exc:
                 last = exc
                 continue
+            finally:
+                DRAWING.reset(token)
             if any(p.check.accepts(m.value, p.answer) for p in v.parts.values() for m in p.misconceptions):
                 last = Degenerate("a misconception gives the right answer")
                 continue

@@ -4,6 +4,8 @@ Each family has one template per language, ``templates/families/<id>.<lang>.md.j
 with two blocks, ``statement`` and ``solution``. Templates receive ``params``,
 ``answer``, ``parts`` (name -> answer), ``ctx`` (the family's intermediate values) and
 ``lang``; they only format (DESIGN.md rule 3). Undefined variables are errors.
+A value asked with ``d`` decimals is printed with ``| fix(d)`` (all ``d`` decimals kept)
+and the statement says the precision with ``asked(d, lang)`` (:mod:`.precision`).
 
 Markdown subset (so that the exam renderer can turn it into LaTeX): paragraphs,
 ``**bold**``, ``*italic*``, ``- `` bullet lists, ``1. `` numbered lists, pipe tables,
@@ -25,9 +27,18 @@ if TYPE_CHECKING:  # the checks use the formatting helpers below, and base.py us
     from .base import Variant
 
 
-def fmt(x: Any, decimals: int = 4) -> str:
-    """A number as the course writes it: integers plainly, floats with up to ``decimals``
-    decimals and no trailing zeros (``0.7``, ``-1``, ``0.0432``)."""
+
+def fmt(x: Any, decimals: int | None = 4, fixed: bool = False) -> str:
+    """A number as the course writes it, always with a decimal point (in both languages, as
+    the course material does: 0.70, 0.26).
+
+    By default integers plainly and floats with up to ``decimals`` decimals and no trailing
+    zeros (``0.7``, ``-1``, ``0.0432``). With ``fixed=True`` (a value *asked* with
+    ``decimals`` decimals, see :mod:`course.generator.precision`), floats keep exactly
+    ``decimals`` decimals (``0.9610``, ``2.0000``); integers stay plain. ``decimals=None`` (an
+    exact value) writes up to 6 decimals, no trailing zeros."""
+    if decimals is None:
+        decimals, fixed = 6, False
     if isinstance(x, bool):
         return str(x)
     if isinstance(x, int):
@@ -35,10 +46,13 @@ def fmt(x: Any, decimals: int = 4) -> str:
     if isinstance(x, float):
         if not math.isfinite(x):
             return str(x)
-        s = f"{x:.{decimals}f}".rstrip("0").rstrip(".")
+        s = f"{x:.{decimals}f}"
+        if fixed:
+            return s[1:] if s.startswith("-") and float(s) == 0 else s
+        s = s.rstrip("0").rstrip(".")
         return "0" if s in ("-0", "") else s
     if isinstance(x, (list, tuple)):
-        return "(" + ", ".join(fmt(v, decimals) for v in x) + ")"
+        return "(" + ", ".join(fmt(v, decimals, fixed) for v in x) + ")"
     return str(x)
 
 
@@ -57,18 +71,25 @@ def math_number(x: Any) -> str:
     return fmt(x, 4)
 
 
-def bmatrix(rows: Any, decimals: int = 4) -> str:
+def fix(x: Any, decimals: int | None = 4) -> str:
+    """A value asked with ``decimals`` decimals, printed with all of them (``0.9610``);
+    ``decimals=None`` (an exact value) prints it as :func:`fmt` does."""
+    return fmt(x, decimals, fixed=True)
+
+
+def bmatrix(rows: Any, decimals: int | None = 4, fixed: bool = False) -> str:
     """A LaTeX ``bmatrix`` of a vector (column) or a matrix (list of rows)."""
     if rows and not isinstance(rows[0], (list, tuple)):
         rows = [[v] for v in rows]
-    body = r" \\ ".join(" & ".join(fmt(v, decimals) for v in row) for row in rows)
+    body = r" \\ ".join(" & ".join(fmt(v, decimals, fixed) for v in row) for row in rows)
     return r"\begin{bmatrix} " + body + r" \end{bmatrix}"
 
 
-def mdtable(header: list[Any], rows: list[list[Any]], decimals: int = 4) -> str:
+def mdtable(header: list[Any], rows: list[list[Any]], decimals: int | None = 4,
+            fixed: bool = False) -> str:
     """A Markdown pipe table."""
     def cell(v: Any) -> str:
-        return fmt(v, decimals) if isinstance(v, (int, float)) else str(v)
+        return fmt(v, decimals, fixed) if isinstance(v, (int, float)) else str(v)
     lines = ["| " + " | ".join(cell(h) for h in header) + " |",
              "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
@@ -91,9 +112,11 @@ def template_environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(fmt=fmt, bmatrix=bmatrix, shape=shape)
-    env.globals.update(mdtable=mdtable, fmt=fmt, bmatrix=bmatrix, zip=zip, range=range,
-                       enumerate=enumerate, len=len, abs=abs, round=round)
+    env.filters.update(fmt=fmt, fix=fix, bmatrix=bmatrix, shape=shape)
+    from .precision import asked  # precision uses the checks, which use the helpers above
+
+    env.globals.update(mdtable=mdtable, fmt=fmt, fix=fix, bmatrix=bmatrix, asked=asked, zip=zip,
+                       range=range, enumerate=enumerate, len=len, abs=abs, round=round)
     return env
 
 

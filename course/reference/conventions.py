@@ -28,6 +28,12 @@ Parameter counts
 
 Layout of each module
 ---------------------
+- Layer count (002, "Réseau de neurones à 2 couches (par convention)"): the input layer is not
+  counted; a network with layer sizes n[0..L] has L layers (L - 1 hidden and one output):
+  :func:`mlp_depth`.
+- Notation (001): ``x_j^(i)`` is feature j of example i; ``a_j^[l](i)`` is the activation of
+  neuron j of layer l for example i (``[l]`` a layer, ``(i)`` an example, the subscript a
+  neuron or a feature).
 - Dense layers and MLPs (:mod:`~course.reference.dense`), activations and losses: the
   course's column layout (001). ``X = A[0]`` is ``n[0] x m`` (one example per column),
   ``W[l]`` is ``n[l] x n[l-1]``, ``b[l]`` is ``n[l] x 1`` broadcast over the columns,
@@ -228,6 +234,22 @@ def mlp_params(layers: list[int] | tuple[int, ...], bias: bool = True) -> int:
     for n in layers:
         _check_positive("layer size", n)
     return sum(dense_params(a, b, bias) for a, b in zip(layers[:-1], layers[1:]))
+
+
+def mlp_depth(layers: list[int] | tuple[int, ...]) -> int:
+    """The number of layers of an MLP, the input layer not counted (002).
+
+    Inputs:
+    - layers: the sizes n[0], ..., n[L].
+
+    Returns:
+    - L: the number of layers (hidden and output).
+    """
+    if len(layers) < 2:
+        raise ParameterError("layers", "needs at least an input and an output layer")
+    for n in layers:
+        _check_positive("layers", n)
+    return len(layers) - 1
 
 
 def conv2d_params(kh: int, kw: int, c_in: int, filters: int, bias: bool = True) -> int:

@@ -11,7 +11,7 @@
   scheme       distribution                      variance
   ============ ================================= ==========================
   ``zeros``    all 0 (001, idea 1: symmetric!)   0
-  ``uniform``  U[-1, 1] (001, idea 3)            1/3
+  ``uniform``  U[-r, r], r = 1 (001, idea 3)     r^2 / 3 (1/3 for 001's [-1, 1])
   ``xavier``   N(0, 1/n[l-1]) (001, for tanh)    1 / fan_in
   ``he``       N(0, 2/n[l-1]) (001, for ReLU)    2 / fan_in
   ``glorot``   N(0, 2/(fan_in + fan_out))        2 / (fan_in + fan_out)
@@ -19,6 +19,9 @@
 
   "xavier" follows the course's slide (variance 1/n[l-1]); Glorot and Bengio's original
   normal form (Keras' ``glorot_normal``, PyTorch's ``xavier_normal_``) is ``glorot``.
+  ``preactivation_variance``: the variance of ``z = sum_i w_i x_i`` for ``fan_in`` independent
+  zero-mean inputs of variance ``input_var``, independent of the weights (and biases 0):
+  ``fan_in Var(w) input_var`` -- why Xavier and He divide by ``n[l-1]``.
 - Hyper-parameter grids (001): the number of configurations is the product of the numbers of
   choices (4 x 5 x 3 = 60).
 """
@@ -80,13 +83,14 @@ def _check_fans(fan_in: int, fan_out: int) -> None:
             raise ParameterError(name, f"must be a positive integer, got {v!r}")
 
 
-def init_variance(scheme: str, fan_in: int, fan_out: int) -> float:
+def init_variance(scheme: str, fan_in: int, fan_out: int, limit: float = 1.0) -> float:
     """The variance of one weight under ``scheme`` (the module table, 001).
 
     Inputs:
     - scheme: "zeros", "uniform", "xavier", "he" or "glorot".
     - fan_in: n[l-1].
     - fan_out: n[l].
+    - limit: the ``r`` of the uniform scheme U[-r, r] (001: r = 1).
 
     Returns:
     - variance: a float.
@@ -95,7 +99,9 @@ def init_variance(scheme: str, fan_in: int, fan_out: int) -> float:
     if scheme == "zeros":
         return 0.0
     if scheme == "uniform":
-        return 1.0 / 3.0  # (b - a)^2 / 12 with [a, b] = [-1, 1]
+        if not (isinstance(limit, (int, float)) and math.isfinite(limit) and limit > 0):
+            raise ParameterError("limit", f"must be a positive number, got {limit!r}")
+        return (2.0 * limit) ** 2 / 12.0  # (b - a)^2 / 12 with [a, b] = [-r, r]
     if scheme == "xavier":
         return 1.0 / fan_in
     if scheme == "he":
@@ -105,7 +111,8 @@ def init_variance(scheme: str, fan_in: int, fan_out: int) -> float:
     raise ParameterError("scheme", f"unknown initialisation {scheme!r} (known: {', '.join(INIT_SCHEMES)})")
 
 
-def init_weights(scheme: str, fan_in: int, fan_out: int, rng: np.random.Generator) -> Array:
+def init_weights(scheme: str, fan_in: int, fan_out: int, rng: np.random.Generator,
+                 limit: float = 1.0) -> Array:
     """A weight matrix W[l] drawn under ``scheme`` (the module table, 001).
 
     Inputs:
@@ -113,17 +120,33 @@ def init_weights(scheme: str, fan_in: int, fan_out: int, rng: np.random.Generato
     - fan_in: n[l-1].
     - fan_out: n[l].
     - rng: the generator the weights are drawn from.
+    - limit: the ``r`` of the uniform scheme U[-r, r].
 
     Returns:
     - W: (fan_out, fan_in), the course's ``n[l] x n[l-1]``.
     """
-    var = init_variance(scheme, fan_in, fan_out)
+    var = init_variance(scheme, fan_in, fan_out, limit)
     shape = (int(fan_out), int(fan_in))
     if scheme == "zeros":
         return np.zeros(shape)
     if scheme == "uniform":
-        return rng.uniform(-1.0, 1.0, size=shape)
+        return rng.uniform(-limit, limit, size=shape)
     return rng.normal(0.0, math.sqrt(var), size=shape)
+
+
+def preactivation_variance(scheme: str, fan_in: int, fan_out: int, limit: float = 1.0,
+                           input_var: float = 1.0) -> float:
+    """``Var(z)`` for ``z = sum_i w_i x_i`` over ``fan_in`` independent inputs of mean 0 and
+    variance ``input_var``, independent of the weights: ``fan_in Var(w) input_var``.
+
+    Inputs:
+    - scheme, fan_in, fan_out, limit: as in :func:`init_variance`.
+    - input_var: the variance of each input.
+
+    Returns:
+    - variance: a float.
+    """
+    return float(fan_in) * init_variance(scheme, fan_in, fan_out, limit) * float(input_var)
 
 
 def hyperparam_grid(choices: dict[str, list]) -> tuple[int, list[dict[str, Any]]]:

@@ -243,6 +243,29 @@ def gd_update(params: dict[str, Any], grads: dict[str, Any], lr: float) -> dict[
     return out
 
 
+def collapse_linear(params: dict[str, Any]) -> tuple[Array, Array]:
+    """001: with identity activations an MLP collapses into one linear layer,
+    ``Z[L] = W' X + b'`` with ``W' = W[L] ... W[1]`` and ``b' = W[L] (... (W[2] b[1] + b[2]) ...) + b[L]``
+    (for 2 layers ``W' = W[2] W[1]``, ``b' = W[2] b[1] + b[2]``).
+
+    Inputs:
+    - params: ``{"W1": (n1, n0), "b1": (n1, 1), ..., "WL", "bL"}``.
+
+    Returns a tuple of:
+    - W: (nL, n0), the product of the weights.
+    - b: (nL, 1), the collapsed bias.
+    """
+    L = _n_layers(params)
+    W = np.asarray(params["W1"], dtype=np.float64)
+    b = np.asarray(params["b1"], dtype=np.float64).reshape(-1, 1)
+    for l in range(2, L + 1):
+        Wl = np.asarray(params[f"W{l}"], dtype=np.float64)
+        if Wl.shape[1] != W.shape[0]:
+            raise ParameterError(f"W{l}", f"needs {W.shape[0]} columns, got shape {Wl.shape}")
+        W, b = Wl @ W, Wl @ b + np.asarray(params[f"b{l}"], dtype=np.float64).reshape(-1, 1)
+    return W, b
+
+
 def mlp_loss(AL: Any, Y: Any, loss: str) -> float:
     """The mean loss of an output ``A[L]`` against ``Y`` (see :mod:`course.reference.losses`).
 
@@ -261,4 +284,4 @@ def mlp_loss(AL: Any, Y: Any, loss: str) -> float:
 
 __all__ = ["ACTIVATIONS", "DenseCache", "DenseGrads", "MLPCache", "MLPLayerCache",
            "dense_forward", "dense_backward", "mlp_shapes", "mlp_init", "mlp_forward",
-           "mlp_backward", "gd_update", "mlp_loss"]
+           "mlp_backward", "gd_update", "mlp_loss", "collapse_linear"]

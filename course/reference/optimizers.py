@@ -10,6 +10,10 @@ start with ``state = {}``. The update rules are PyTorch's (torch.optim, no weigh
 - Adagrad: ``s += g^2``, ``w -= lr g / (sqrt(s) + eps)`` (eps = 1e-10, PyTorch's default).
 - RMSprop: ``s = rho s + (1 - rho) g^2``, ``w -= lr g / (sqrt(s) + eps)``. PyTorch calls rho
   ``alpha`` (default 0.99); Keras calls it ``rho`` (default 0.9); eps = 1e-8 like PyTorch.
+- Adadelta (003 names it, "Adaptive Learning Rate Method"; Zeiler 2012, torch.optim.Adadelta):
+  ``s = rho s + (1 - rho) g^2``, ``delta = sqrt(u + eps) / sqrt(s + eps) g``,
+  ``u = rho u + (1 - rho) delta^2``, ``w -= lr delta`` (``s`` and ``u`` start at 0; PyTorch's
+  defaults lr = 1, rho = 0.9, eps = 1e-6; Keras' rho = 0.95, eps = 1e-7, lr = 0.001).
 - Adam (003): ``m = beta1 m + (1 - beta1) g``, ``v = beta2 v + (1 - beta2) g^2``,
   ``m_hat = m / (1 - beta1^t)``, ``v_hat = v / (1 - beta2^t)``,
   ``w -= lr m_hat / (sqrt(v_hat) + eps)``. 003 prints ``m / (1 - beta1)`` (a slip: the
@@ -132,6 +136,32 @@ def rmsprop_step(w: Any, g: Any, state: State, lr: float, rho: float = 0.9,
     g = _arr(g)
     s = rho * _arr(state.get("s", 0.0)) + (1 - rho) * g * g
     return _arr(w) - lr * g / (np.sqrt(s) + eps), {"s": s}
+
+
+def adadelta_step(w: Any, g: Any, state: State, lr: float = 1.0, rho: float = 0.9,
+                  eps: float = 1e-6) -> tuple[Array, State]:
+    """Adadelta as torch.optim.Adadelta (003): ``s = rho s + (1 - rho) g^2``,
+    ``delta = sqrt(u + eps) / sqrt(s + eps) g``, ``u = rho u + (1 - rho) delta^2``,
+    ``w -= lr delta``.
+
+    Inputs:
+    - w: weights, any shape.
+    - g: their gradient, the shape of w.
+    - state: ``{"s", "u"}`` (empty before the first step).
+    - lr, rho, eps: PyTorch's names and defaults.
+
+    Returns a tuple of:
+    - w: the new weights.
+    - state: ``{"s", "u", "delta"}`` (``delta``: the last step, for display).
+    """
+    _check_lr(lr)
+    _check_unit("rho", rho)
+    g = _arr(g)
+    s = rho * _arr(state.get("s", 0.0)) + (1 - rho) * g * g
+    u_old = _arr(state.get("u", 0.0))
+    delta = np.sqrt(u_old + eps) / np.sqrt(s + eps) * g
+    u = rho * u_old + (1 - rho) * delta * delta
+    return _arr(w) - lr * delta, {"s": s, "u": u, "delta": delta}
 
 
 def adam_step(w: Any, g: Any, state: State, lr: float = 1e-3, beta1: float = 0.9,

@@ -123,6 +123,22 @@ def perceptron_predict(X: Any, w: Any, b: float) -> Array:
     return heaviside(np.asarray(X, dtype=np.float64) @ np.asarray(w, dtype=np.float64) + b)
 
 
+def perceptron_accuracy(X: Any, d: Any, w: Any, b: float) -> float:
+    """The share of observations that the perceptron ``f(X w + b)`` classifies as d (003).
+
+    Inputs:
+    - X: (n, p), one observation per row.
+    - d: (n,) desired classes in {0, 1}.
+    - w: (p,) weights.
+    - b: the bias.
+
+    Returns:
+    - accuracy: a float in [0, 1].
+    """
+    pred = perceptron_predict(X, w, b)
+    return float(np.mean(pred == np.asarray(d, dtype=np.float64)))
+
+
 _INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
 
 #: Truth tables in 003's order (x1, x2) = (0,0), (0,1), (1,0), (1,1): name -> (X, d).

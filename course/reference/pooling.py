@@ -6,7 +6,9 @@ padding needed for ``ceil(H / s)`` outputs, the extra row/column at the bottom/r
 or an explicit int / pair (PyTorch's symmetric padding, at most half the pool size).
 
 Padded cells never win a max (they hold ``-inf``) and are not counted in an average
-(TensorFlow's ``avg_pool`` with 'same', PyTorch's ``count_include_pad=False``).
+(TensorFlow's ``avg_pool`` with 'same', PyTorch's ``count_include_pad=False``);
+``avgpool_forward(..., count_include_pad=True)`` counts them as zeros instead (PyTorch's
+default ``nn.AvgPool2d(count_include_pad=True)``: every window is divided by ``kh kw``).
 Output sizes: :func:`course.reference.conventions.pool_output_size` (003: valid
 ``floor((H - P) / s) + 1``, same ``floor((H - 1) / s) + 1``).
 
@@ -146,10 +148,11 @@ def maxpool_backward(dout: np.ndarray, cache: MaxPoolCache) -> np.ndarray:
 
 def avgpool_forward(
     x: np.ndarray, size: StrideArg, stride: StrideArg | None = None,
-    padding: PaddingArg = "valid",
+    padding: PaddingArg = "valid", count_include_pad: bool = False,
 ) -> tuple[np.ndarray, AvgPoolCache]:
-    """Average pooling over the real (non-padded) cells of each window (TensorFlow's 'same',
-    PyTorch's ``count_include_pad=False``).
+    """Average pooling over the real (non-padded) cells of each window (Keras, TensorFlow's
+    'same', PyTorch's ``count_include_pad=False``); with ``count_include_pad=True``, over all
+    ``kh kw`` cells, padded zeros included (PyTorch's default).
 
     Inputs:
     - x: (N, C, H, W) input, NCHW.
@@ -157,13 +160,16 @@ def avgpool_forward(
     - stride: an int or a pair; None means the pool size (Keras ``strides=None``).
     - padding: 'valid', 'same' (Keras: extra row at the bottom, see conventions.py), or an
       int / pair of at most half the pool size (PyTorch).
+    - count_include_pad: count the padded cells in each window's mean (PyTorch's default).
 
     Returns a tuple of:
     - out: (N, C, H', W'), sizes from conventions.pool_output_size.
     - cache: AvgPoolCache(xpad_shape, size, stride, pads, counts).
     """
     x, k, s, pads, xpad, inside = _prepare(x, size, stride, padding, 0.0)
-    counts = _windows(inside, k, s).sum(axis=(-2, -1))  # (H', W') real cells per window
+    if count_include_pad:
+        inside = np.ones(xpad.shape[2:])
+    counts = _windows(inside, k, s).sum(axis=(-2, -1))  # (H', W') cells counted per window
     out = _windows(xpad, k, s).sum(axis=(-2, -1)) / counts
     return out, AvgPoolCache(xpad.shape, k, s, pads, counts)
 

@@ -9,7 +9,8 @@ Weights use the Keras layout, one row per input: ``Wx`` (D, g H) (Keras ``kernel
 
 Simple RNN (003): ``h_t = tanh(U x_t + W h_{t-1} + b_h)`` (Keras ``SimpleRNN``,
 PyTorch ``nn.RNN`` with ``b = b_ih + b_hh``). The output layer ``y_t = tanh(V h_t + b_y)``
-of the course is a dense layer on ``h_t`` and is not part of the cell.
+of the course is a dense layer on ``h_t``, not part of the cell: :func:`rnn_output` (``V`` in
+the same row layout, (H, O): ``y = tanh(h_t @ V + b_y)``).
 
 LSTM (003), gate order i, f, g, o (Keras ``LSTM`` and PyTorch ``nn.LSTM`` both use it)::
 
@@ -129,6 +130,25 @@ def rnn_cell_forward(
     b = _as("b", b, (hidden,))
     h = _ACT[activation][0](x_t @ Wx + h_prev @ Wh + b)
     return h, RNNCellCache(x_t, h_prev, Wx, Wh, h, activation)
+
+
+def rnn_output(h_t: np.ndarray, V: np.ndarray, b_y: np.ndarray) -> np.ndarray:
+    """003's output unit ``y_t = tanh(V h_t + b_y)``, in the row layout ``tanh(h_t @ V + b_y)``.
+
+    Inputs:
+    - h_t: (N, H) hidden states.
+    - V: (H, O) output weights.
+    - b_y: (O,) output biases.
+
+    Returns:
+    - y_t: (N, O).
+    """
+    h_t = np.atleast_2d(np.asarray(h_t, dtype=np.float64))
+    V = np.asarray(V, dtype=np.float64)
+    if V.ndim != 2 or V.shape[0] != h_t.shape[1]:
+        raise ParameterError("V", f"expected shape ({h_t.shape[1]}, O), got {V.shape}")
+    b_y = _as("b_y", b_y, (V.shape[1],))
+    return np.tanh(h_t @ V + b_y)
 
 
 def rnn_cell_backward(dout: Array, cache: RNNCellCache) -> RNNCellGrads:

@@ -190,12 +190,13 @@ def _torch_optimizer(name: str, p, lr: float):
             "momentum": lambda: torch.optim.SGD([p], lr=lr, momentum=0.9),
             "adagrad": lambda: torch.optim.Adagrad([p], lr=lr, eps=1e-7),
             "rmsprop": lambda: torch.optim.RMSprop([p], lr=lr, alpha=0.9, eps=1e-7),
+            "adadelta": lambda: torch.optim.Adadelta([p], lr=lr, rho=0.9, eps=1e-7),
             "adam": lambda: torch.optim.Adam([p], lr=lr, betas=(0.9, 0.999), eps=1e-7)}[name]()
 
 
-@pytest.mark.parametrize("name", ["sgd", "momentum", "adagrad", "rmsprop", "adam"])
+@pytest.mark.parametrize("name", ["sgd", "momentum", "adagrad", "rmsprop", "adadelta", "adam"])
 def test_optimizer_step_matches_torch_optim(name: str) -> None:
-    lr = 0.1
+    lr = 1.0 if name == "adadelta" else 0.1
     v = fam("optimizer-step").variant({"optimizer": name, "w": W0, "grads": GRADS, "lr": lr})
     p = torch.tensor(W0, dtype=torch.float64, requires_grad=True)
     o = _torch_optimizer(name, p, lr)

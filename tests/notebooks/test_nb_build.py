@@ -159,7 +159,10 @@ def _forms(x: float) -> set[str]:
     out = {repr(x)}
     for d in (4, 5, 6, 8):
         s = f"{x:.{d}f}".rstrip("0").rstrip(".")
-        if _significant(float(s)):  # 0.99995 -> "1" at 4 decimals: not a telling form
+        digits = s.lstrip("-").replace(".", "").lstrip("0")
+        # a telling form keeps 3 significant digits: 0.99995 -> "1" or 0.000101 -> "0.0001" at
+        # 4 decimals could be any number of the notebook (a tolerance, a round input)
+        if _significant(float(s)) and len(digits) >= 3:
             out.add(s)
     return out
 

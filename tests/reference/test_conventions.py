@@ -177,3 +177,16 @@ def test_dense_and_mlp_params_match_torch():
     mlp = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Linear(3, 1))
     assert cv.mlp_params([2, 3, 1]) == sum(p.numel() for p in mlp.parameters()) == 13  # 001
     assert cv.dense_params(4, 5) == sum(p.numel() for p in torch.nn.Linear(4, 5).parameters())
+
+
+def test_mlp_depth_does_not_count_the_input_layer():
+    """002: "Réseau de neurones à 2 couches (par convention) : une couche cachée à 6 neurones,
+    une couche de sortie à 2 neurones ; la couche d'entrée n'est pas comptée"."""
+    from course.base.errors import ParameterError
+    from course.reference.conventions import mlp_depth
+
+    assert mlp_depth([4, 6, 2]) == 2
+    assert mlp_depth([2, 3, 1]) == len([m for m in torch.nn.Sequential(
+        torch.nn.Linear(2, 3), torch.nn.Sigmoid(), torch.nn.Linear(3, 1)) if isinstance(m, torch.nn.Linear)])
+    with pytest.raises(ParameterError):
+        mlp_depth([3])

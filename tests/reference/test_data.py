@@ -15,6 +15,7 @@ from course.reference.data import (
     hyperparam_grid,
     init_variance,
     init_weights,
+    preactivation_variance,
     zscore_apply,
     zscore_fit,
 )
@@ -54,6 +55,25 @@ def test_init_variances_empirically(scheme: str, expected) -> None:
     assert W.var() == pytest.approx(var, rel=0.03, abs=1e-12)
     if scheme == "uniform":
         assert W.min() >= -1 and W.max() <= 1
+
+
+@pytest.mark.parametrize("scheme", ["uniform", "xavier", "he", "glorot"])
+@pytest.mark.parametrize("limit", [1.0, 0.2])
+def test_preactivation_variance_empirically(scheme: str, limit: float) -> None:
+    """Var(z) for z = W x with unit-variance inputs: n[l-1] Var(w) (torch.nn.init for the weights)."""
+    fan_in, fan_out = 64, 2000
+    torch.manual_seed(1)
+    w = torch.empty(fan_out, fan_in, dtype=torch.float64)
+    {"uniform": lambda: torch.nn.init.uniform_(w, -limit, limit),
+     "xavier": lambda: torch.nn.init.normal_(w, 0.0, (1.0 / fan_in) ** 0.5),
+     "he": lambda: torch.nn.init.kaiming_normal_(w, nonlinearity="relu"),
+     "glorot": lambda: torch.nn.init.xavier_normal_(w)}[scheme]()
+    x = torch.randn(fan_in, 4000, dtype=torch.float64)
+    z = w @ x
+    expected = preactivation_variance(scheme, fan_in, fan_out, limit)
+    assert z.var().item() == pytest.approx(expected, rel=0.05)
+    if scheme == "uniform":
+        assert init_variance("uniform", fan_in, fan_out, limit) == pytest.approx(limit ** 2 / 3)
 
 
 def test_glorot_and_he_match_torch_std() -> None:

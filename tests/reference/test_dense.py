@@ -166,3 +166,25 @@ def test_bad_shapes_name_the_parameter() -> None:
         D.mlp_backward(np.zeros((1, 2)), cache)
     with pytest.raises(ParameterError, match="dout"):
         D.dense_backward(np.zeros((3, 3)), cache.layers[0].linear)
+
+
+@pytest.mark.parametrize("layers", [[2, 3, 1], [4, 5, 2], [3, 4, 4, 2]])
+def test_collapse_linear_matches_torch_linear_stack(layers) -> None:
+    """001: with identity activations, Z[L] = (W[2] W[1]) X + (W[2] b[1] + b[2])."""
+    rng = np.random.default_rng(len(layers))
+    params = {}
+    mods = []
+    for l, (a, b) in enumerate(zip(layers[:-1], layers[1:]), start=1):
+        params[f"W{l}"], params[f"b{l}"] = rng.normal(size=(b, a)), rng.normal(size=(b, 1))
+        lin = torch.nn.Linear(a, b, dtype=torch.float64)
+        with torch.no_grad():
+            lin.weight.copy_(torch.tensor(params[f"W{l}"]))
+            lin.bias.copy_(torch.tensor(params[f"b{l}"][:, 0]))
+        mods.append(lin)
+    W, b = D.collapse_linear(params)
+    X = rng.normal(size=(layers[0], 5))
+    ref = torch.nn.Sequential(*mods)(torch.tensor(X.T)).detach().numpy().T
+    np.testing.assert_allclose(W @ X + b, ref, rtol=1e-12, atol=1e-12)
+    assert W.shape == (layers[-1], layers[0]) and b.shape == (layers[-1], 1)
+    if layers == [2, 3, 1]:  # 001: W[2]W[1] is 1 x 2, W[2]b[1] + b[2] is 1 x 1
+        assert W.shape == (1, 2) and b.shape == (1, 1)

@@ -61,6 +61,13 @@ def test_rmsprop(seed, shape, lr, rho) -> None:
               torch.optim.RMSprop, lr=lr, alpha=rho, eps=1e-8)
 
 
+@given(seed=seeds, shape=shapes, lr=st.sampled_from([0.1, 1.0, 2.0]), rho=st.sampled_from([0.9, 0.95]),
+       eps=st.sampled_from([1e-6, 1e-7]))
+def test_adadelta(seed, shape, lr, rho, eps) -> None:
+    _run_both(seed, shape, 6, lambda w, g, s: O.adadelta_step(w, g, s, lr, rho=rho, eps=eps),
+              torch.optim.Adadelta, lr=lr, rho=rho, eps=eps)
+
+
 @given(seed=seeds, shape=shapes, lr=lrs, b1=st.sampled_from([0.8, 0.9]),
        b2=st.sampled_from([0.99, 0.999]), eps=st.sampled_from([1e-8, 1e-7]))
 def test_adam(seed, shape, lr, b1, b2, eps) -> None:

@@ -81,3 +81,22 @@ def test_bad_inputs() -> None:
         perceptron_train(X, d, [0, 0, 0], 0)
     with pytest.raises(ParameterError, match="eta"):
         perceptron_train(X, d, [0, 0], 0, eta=0)
+
+
+def test_perceptron_accuracy_of_the_003_activity() -> None:
+    """003's activity (its data and printed weights b = -0.3, w1 = 0.2, w2 = 2 w1, w3 = -0.1):
+    the Heaviside outputs, recomputed with PyTorch, misclassify observation 1 (so the weights
+    cannot have been stable over the last 10 iterations)."""
+    import torch
+
+    from course.reference.perceptron import perceptron_accuracy, perceptron_predict
+
+    X = [[2, 0.8, 1.2], [0.7, 1.9, 0.1], [1.4, 3.3, 0.8], [2.1, 2.5, 0.9], [1.1, 2.9, 2],
+         [1.7, 3, 0.5], [1.8, 2.9, 2], [0.4, 3, 1.5], [2.1, 2.8, 1.4], [1.6, 0.3, 2.7]]
+    d = [1, 0, 1, 0, 0, 1, 1, 0, 1, 1]  # Oui = 1, Non = 0
+    w, b = [0.2, 2 * 0.2, -0.1], -0.3
+    ref = (torch.tensor(X, dtype=torch.float64) @ torch.tensor(w, dtype=torch.float64) + b >= 0).double()
+    pred = perceptron_predict(X, w, b)
+    np.testing.assert_array_equal(pred, ref.numpy())
+    assert pred[1] != d[1]  # observation 1 (Non) is classified Oui
+    assert perceptron_accuracy(X, d, w, b) == float((ref == torch.tensor(d)).double().mean())

@@ -121,3 +121,22 @@ def test_bad_input_names_the_parameter():
         maxpool_forward(np.zeros((1, 1, 3, 3)), 0)
     with pytest.raises(ParameterError, match="padding"):  # PyTorch: at most half the pool
         avgpool_forward(np.zeros((1, 1, 3, 3)), 2, padding=2)
+
+
+@pytest.mark.parametrize("k, p, h", [(2, 1, 5), (3, 1, 4), (3, 1, 6)])
+def test_count_include_pad_matches_torch_default(k, p, h):
+    rng = np.random.default_rng(k * 10 + h)
+    x = rng.normal(size=(1, 2, h, h))
+    ours, _ = avgpool_forward(x, k, k, p, count_include_pad=True)
+    ref = F.avg_pool2d(torch.tensor(x), k, k, p, count_include_pad=True).numpy()
+    np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-12)
+    excl, _ = avgpool_forward(x, k, k, p)
+    ref_excl = F.avg_pool2d(torch.tensor(x), k, k, p, count_include_pad=False).numpy()
+    np.testing.assert_allclose(excl, ref_excl, rtol=1e-12, atol=1e-12)
+
+
+def test_count_include_pad_with_same_divides_by_the_window_size():
+    x = np.arange(25.0).reshape(1, 1, 5, 5)  # same, 2x2, stride 2: one zero row/column at the end
+    out, _ = avgpool_forward(x, 2, 2, "same", count_include_pad=True)
+    np.testing.assert_allclose(out[0, 0, -1, -1], 24.0 / 4)
+    np.testing.assert_allclose(avgpool_forward(x, 2, 2, "same")[0][0, 0, -1, -1], 24.0)

@@ -288,3 +288,18 @@ def test_bad_input_names_the_parameter():
                              np.zeros(3), activation="sigmoid")
     with pytest.raises(ParameterError, match="cell"):
         rec.from_torch_layout("transformer", *[np.zeros((1, 1))] * 4)
+
+
+def test_rnn_output_matches_torch_linear_tanh():
+    """003: y_t = tanh(V h_t + b_y), a dense layer on h_t (row layout: h_t @ V + b_y)."""
+    rng = np.random.default_rng(3)
+    h, V, b_y = rng.normal(size=(2, 3)), rng.normal(size=(3, 2)), rng.normal(size=2)
+    lin = torch.nn.Linear(3, 2, dtype=torch.float64)
+    with torch.no_grad():
+        lin.weight.copy_(torch.tensor(V.T))
+        lin.bias.copy_(torch.tensor(b_y))
+    ref = torch.tanh(lin(torch.tensor(h))).detach().numpy()
+    np.testing.assert_allclose(rec.rnn_output(h, V, b_y), ref, rtol=1e-12)
+    with pytest.raises(ParameterError) as exc:
+        rec.rnn_output(h, V.T, b_y)
+    assert exc.value.name == "V"

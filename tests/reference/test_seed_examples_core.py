@@ -123,3 +123,38 @@ def test_004_linreg_first_step_follows_the_formulas() -> None:
     ga, gb = np.mean(r * x), np.mean(r)  # 004: (1/n) sum (aX + b - y*) X and (1/n) sum (...)
     assert rows[0][:3] == [0, 0.58, 0.25]
     assert rows[1][1] == round(0.58 - 0.01 * ga, 4) and rows[1][2] == round(0.25 - 0.01 * gb, 4)
+
+
+def test_004_printed_trajectory_cannot_be_recovered() -> None:
+    """004's (a, b) trajectory (gamma = 0.01 from (0.58, 0.25)) depends on the data only through
+    mean(x), mean(x^2), mean(xy), mean(y). For each (mean(x^2), mean(x)) of a grid over the only
+    basin of good fits, the states are affine in (mean(xy), mean(y)), and the exact minimax fit of
+    those two (a Chebyshev problem: its optimum is where 3 residuals are equal in size) still
+    misses some printed value by more than the 0.005 of rounding. So no data set reproduces the
+    printed trajectory, as the worked example says."""
+    import itertools
+
+    from course.cli.worked_examples import LINREG_004, LINREG_004_PRINTED
+
+    a, b, lr = np.array(LINREG_004_PRINTED["a"]), np.array(LINREG_004_PRINTED["b"]), LINREG_004["lr"]
+    triples = np.array(list(itertools.combinations(range(18), 3)))
+
+    def best_miss(sxx: float, sx: float) -> float:
+        M = np.array([[1 - lr * sxx, -lr * sx], [-lr * sx, 1 - lr]])
+        c, D, G, H = np.array([LINREG_004["a0"], LINREG_004["b0"]]), np.zeros((2, 2)), [], []
+        for k in range(1, 10):  # state_k = c_k + D_k (mean(xy), mean(y))
+            c, D = M @ c, M @ D + lr * np.eye(2)
+            G += [D[0], D[1]]
+            H += [c[0] - a[k], c[1] - b[k]]
+        G, H = np.array(G), np.array(H)
+        best = np.inf
+        for s2, s3 in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
+            s = np.array([1, s2, s3], dtype=float)
+            A = np.concatenate([G[triples], -np.broadcast_to(s[:, None], (len(triples), 3, 1))], axis=2)
+            ok = np.abs(np.linalg.det(A)) > 1e-12
+            u = np.linalg.solve(A[ok], -H[triples][ok][..., None])[..., 0][:, :2]
+            best = min(best, float(np.abs(u @ G.T + H).max(axis=1).min()))
+        return best
+
+    misses = [best_miss(sxx, sx) for sxx in np.arange(32.0, 39.01, 0.5) for sx in np.arange(2.5, 4.51, 0.25)]
+    assert min(misses) > 0.0075 > 0.005

@@ -6,11 +6,16 @@ leaky ReLU at z = 0 is 1 (003: "1 si Y >= 0"), Heaviside gives f(0) = 1, the der
 softplus is the sigmoid. ``alpha`` is leaky ReLU's slope (default 0.01, PyTorch) or ELU's
 scale (default 1.0, Keras/PyTorch); ``alpha=auto`` takes that default.
 
-Parts: ``value`` f(z) and ``derivative`` f'(z) (FloatCheck, 4 decimals asked); Heaviside has
-only ``value`` (its derivative is 0 wherever it exists and is never back-propagated).
+Parts: ``value`` f(z) and ``derivative`` f'(z) (4 decimals asked, :mod:`..precision`);
+Heaviside has only ``value``, 0 or 1, asked exactly (its derivative is 0 wherever it exists
+and is never back-propagated).
+
+Draws: each branch of a piecewise function (ReLU, leaky ReLU, ELU, Heaviside: z < 0 and
+z >= 0, the boundary z = 0 included in the second) is drawn with probability at least 0.3;
+smooth functions (sigmoid, tanh, softplus) take z in [-3, 3].
 Misconceptions (each computed by running the mistaken formula): sigmoid derivative written as
 sigma(z) or as z(1 - z); tanh derivative without the square; ReLU's derivative 0 at z = 0 (PyTorch's
-autograd convention, not the course's); leaky ReLU / ELU treated as ReLU; ELU without the
+autograd convention, not the course's) or 1 for z < 0; leaky ReLU / ELU treated as ReLU; ELU without the
 ``- 1`` or its derivative without ``+ alpha``; softplus with log10 or the derivative's sign
 flipped; Heaviside with f(0) = 0; the value given for the derivative.
 """
@@ -26,12 +31,15 @@ from course.base.errors import ParameterError
 from course.reference import activations as act
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
-from ..checks import FloatCheck
+from ..precision import DECIMALS, float_check, misconceptions
 from ._params import finite_float, one_decimal
 
 FUNCTIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "heaviside")
+PIECEWISE = ("relu", "leaky_relu", "elu", "heaviside")
 DEFAULT_ALPHA = {"leaky_relu": 0.01, "elu": 1.0}
-CHECK = FloatCheck(rtol=1e-3, atol=2e-4)  # 4 decimals, intermediate values rounded too (tanh(2.1))
+DECIMALS_ASKED = 4
+#: probability of the boundary z = 0, where the course's convention matters
+P_ZERO = {"heaviside": 0.4, "relu": 0.15, "leaky_relu": 0.15, "elu": 0.15}
 
 
 def _t(fr: str, en: str) -> dict[str, str]:
@@ -71,9 +79,13 @@ class Activation(Family):
         function = c.choice(rng, "function", list(FUNCTIONS))
         if "z" in c.raw:
             z = c.float(rng, "z", -3.0, 3.0, 1)
-        elif function in ("relu", "leaky_relu", "elu", "heaviside") and \
-                rng.random() < (0.4 if function == "heaviside" else 0.15):
-            z = 0.0  # the boundary case, where the course's convention matters
+        elif function in PIECEWISE:
+            # each branch in a fixed share of the draws: z < 0 with probability (1 - P_ZERO) / 2
+            r = rng.random()
+            if r < P_ZERO[function]:
+                z = 0.0  # the boundary case, where the course's convention matters
+            else:
+                z = one_decimal(rng, 0.1, 3.0) * (-1.0 if r < (1 + P_ZERO[function]) / 2 else 1.0)
         else:
             z = one_decimal(rng, -3.0, 3.0)
         alpha = "auto"
@@ -125,6 +137,9 @@ class Activation(Family):
                 vm.append(Misconception("kept-negative", z, _t(
                     "ReLU met les valeurs négatives à 0 : max(0, z).",
                     "ReLU sets negative values to 0: max(0, z).")))
+                dm.append(Misconception("derivative-one-for-negative", 1.0, _t(
+                    "pour z < 0, ReLU est constante (elle vaut 0) : sa dérivée est 0.",
+                    "for z < 0, ReLU is constant (it is 0): its derivative is 0.")))
             if z == 0:  # listed first: at z = 0 it coincides with "gave-the-value"
                 dm.insert(0, Misconception("derivative-zero-at-zero", 0.0, _t(
                     "dans le cours, f'(z) = 1 si z >= 0 (PyTorch prend 0 en z = 0, mais ce n'est "
@@ -167,10 +182,15 @@ class Activation(Family):
             vm.append(Misconception("heaviside-zero-at-zero", 0.0, _t(
                 "dans le cours, f(Y) = 1 si Y >= 0 : en 0 la marche vaut 1.",
                 "the course's step gives f(Y) = 1 for Y >= 0: at 0 it is 1.")))
-        if function == "heaviside":
-            parts = {"value": Part(value, CHECK, _t("valeur f(z)", "value f(z)"), tuple(vm))}
+        if function == "heaviside":  # 0 or 1: asked exactly
+            ctx[DECIMALS] = {"value": None}
+            parts = {"value": Part(value, float_check(None), _t("valeur f(z)", "value f(z)"),
+                                   misconceptions(value, vm, None))}
         else:
-            parts = {"value": Part(value, CHECK, _t("valeur f(z)", "value f(z)"), tuple(vm)),
-                     "derivative": Part(deriv, CHECK, _t("dérivée f'(z)", "derivative f'(z)"),
-                                        tuple(dm))}
+            d = DECIMALS_ASKED
+            ctx[DECIMALS] = {"value": d, "derivative": d}
+            parts = {"value": Part(value, float_check(d), _t("valeur f(z)", "value f(z)"),
+                                   misconceptions(value, vm, d)),
+                     "derivative": Part(deriv, float_check(d), _t("dérivée f'(z)", "derivative f'(z)"),
+                                        misconceptions(deriv, dm, d))}
         return Solution(parts, ctx)

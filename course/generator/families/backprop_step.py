@@ -16,9 +16,12 @@ By the chain rule (003): ``dE/dpsi_k = dE/df(Z) f'(Z) f(Y_k)`` with ``dE/df(Z) f
 ``dE/dw_ij = (f(Z) - y) psi_j f'(Y_j) x_i``; ``dE/db_j = (f(Z) - y) psi_j f'(Y_j)``;
 ``dE/db_out = f(Z) - y``.
 
-Parts (FloatCheck, 5 decimals asked): ``y_hat`` f(Z), ``loss`` E, then gradient and updated
-value of psi_k, w_ij, b_j and b_out. Misconceptions: forgot the sigmoid derivative (output
-f'(Z) or hidden f'(Y_j)), wrong sign of the update (w + eta dE/dw).
+Parts (FloatCheck, 5 decimals asked, :mod:`..precision`): ``y_hat`` f(Z), ``loss`` E, then
+gradient and updated value of psi_k, w_ij, b_j and b_out; ``context["before"]`` holds the
+values before the update, and a draw whose update is too small to be seen at 5 decimals is
+drawn again. Draws never give two hidden neurons the same output (they would be
+indistinguishable, their gradients equal). Misconceptions: forgot the sigmoid derivative
+(output f'(Z) or hidden f'(Y_j)), wrong sign of the update (w + eta dE/dw).
 """
 
 from __future__ import annotations
@@ -33,10 +36,11 @@ from course.reference.dense import gd_update, mlp_backward, mlp_forward, mlp_los
 from course.reference.losses import bce_loss, sigmoid_bce
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
-from ..checks import FloatCheck
+from ..precision import BEFORE, DECIMALS, float_check, misconceptions, require_separated
 from ._params import finite_float, float_list, float_matrix, one_decimal
 
-CHECK = FloatCheck(rtol=1e-3, atol=1e-5)
+DECIMALS_ASKED = 5
+CHECK = float_check(DECIMALS_ASKED)
 
 #: 003's activity (input data, not answers): weights w (3 x 4), psi (4), 3rd observation, y
 SEED_W = [[0.179, -0.186, -0.008, -0.448], [0.044, -0.028, -0.063, -0.131], [0.01, -0.035, -0.004, 0.088]]
@@ -59,6 +63,12 @@ NO_HID_DERIV = _t("la règle de chaînage passe par la dérivée de la sigmoïde
                   "f'(Y_j) = f(Y_j)(1 - f(Y_j)).")
 
 
+def _distinct_hidden(w: list[list[float]], x: list[float], b: list[float]) -> bool:
+    """Do the hidden neurons all have different pre-activations Y_j (hence outputs f(Y_j))?"""
+    y = np.array(x) @ np.array(w) + np.array(b)
+    return len({round(float(v), 9) for v in y}) == len(b)
+
+
 class BackpropStep(Family):
     id = "backprop-step"
     title = {"fr": "Une étape de rétropropagation du gradient (réseau sigmoïde, entropie croisée binaire)",
@@ -79,12 +89,15 @@ class BackpropStep(Family):
     def draw(self, rng: np.random.Generator, c: Constraints) -> dict[str, Any]:
         p = int(rng.integers(2, 4))
         k = int(rng.integers(2, 5))
-        w = [[one_decimal(rng, -1.0, 1.0) for _ in range(k)] for _ in range(p)]
-        psi = [one_decimal(rng, -1.0, 1.0) for _ in range(k)]
-        x = [float(v) for v in rng.integers(0, 4, size=p)]
-        if not any(x):
-            x[int(rng.integers(p))] = 1.0
-        b_hidden = [one_decimal(rng, -0.5, 0.5, nonzero=False) for _ in range(k)]
+        for _ in range(100):
+            w = [[one_decimal(rng, -1.0, 1.0) for _ in range(k)] for _ in range(p)]
+            psi = [one_decimal(rng, -1.0, 1.0) for _ in range(k)]
+            x = [float(v) for v in rng.integers(0, 4, size=p)]
+            if not any(x):
+                x[int(rng.integers(p))] = 1.0
+            b_hidden = [one_decimal(rng, -0.5, 0.5, nonzero=False) for _ in range(k)]
+            if _distinct_hidden(w, x, b_hidden):
+                break
         b_out = one_decimal(rng, -0.5, 0.5, nonzero=False)
         i = int(rng.integers(1, p + 1))
         while x[i - 1] == 0:  # a weight whose gradient is not trivially 0
@@ -144,19 +157,25 @@ class BackpropStep(Family):
             "b_out": (float(dE_df[0, 0]), NO_OUT_DERIV),
         }
         names = {"psi": f"ψ{pk}", "w": f"w{i}{j}", "b_hidden": f"b{j}", "b_out": "b_out"}
+        d = DECIMALS_ASKED
         parts: dict[str, Part] = {
             "y_hat": Part(fz, CHECK, _t("sortie f(Z)", "output f(Z)")),
             "loss": Part(loss, CHECK, _t("erreur E", "error E")),
         }
+        before: dict[str, float] = {}
         for key, (old, g, upd) in values.items():
             bad, why = wrong_grad[key]
             parts[f"grad_{key}"] = Part(g, CHECK, _t(f"∂E/∂{names[key]}", f"∂E/∂{names[key]}"),
-                                        (Misconception("forgot-sigmoid-derivative", bad, why),))
-            parts[f"{key}_new"] = Part(upd, CHECK, _t(f"nouveau {names[key]}", f"new {names[key]}"), (
-                Misconception("wrong-sign", old + eta * g, SIGN),
-                Misconception("forgot-sigmoid-derivative", old - eta * bad, why)))
+                                        misconceptions(g, [Misconception("forgot-sigmoid-derivative", bad, why)], d))
+            require_separated(old, upd, d, f"{names[key]} before the update")
+            before[f"{key}_new"] = old
+            parts[f"{key}_new"] = Part(upd, CHECK, _t(f"nouveau {names[key]}", f"new {names[key]}"),
+                                       misconceptions(upd, [
+                                           Misconception("wrong-sign", old + eta * g, SIGN),
+                                           Misconception("forgot-sigmoid-derivative", old - eta * bad, why)], d))
         ctx = {"p": p, "k": k, "i": i, "j": j, "pk": pk, "Y": Yh, "fY": fY, "fpY": fpY, "Z": float(ZL[0, 0]),
                "fz": fz, "fpz": fz * (1 - fz), "dE_df": float(dE_df[0, 0]), "delta": delta,
                "b_hidden": bh, "old": {kk: v[0] for kk, v in values.items()},
-               "grad": {kk: v[1] for kk, v in values.items()}, "new": {kk: v[2] for kk, v in values.items()}}
+               "grad": {kk: v[1] for kk, v in values.items()}, "new": {kk: v[2] for kk, v in values.items()},
+               DECIMALS: {kk: d for kk in parts}, BEFORE: before}
         return Solution(parts, ctx)

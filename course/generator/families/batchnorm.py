@@ -15,6 +15,13 @@ Parts: ``mean``, ``var`` (per neuron), ``y`` (m x k, after scale and shift),
 ``moving_mean``, ``moving_var`` (updated).
 Misconceptions: unbiased variance (m - 1), forgot eps, forgot the scale and shift,
 momentum on the wrong term of the moving average.
+
+Precision (:mod:`..precision`): ``mean``, ``var`` and ``y`` are asked to 4 decimals, the
+moving averages to 6 (with momentum 0.99 they move by 1 % of the gap to the batch statistic);
+``context["before"]`` holds the moving averages before the batch, and a draw whose update
+cannot be seen at 6 decimals is drawn again. A column so concentrated that its variance is
+below epsilon (epsilon then dominates the normalisation) is drawn only on purpose, in
+:data:`P_EPS_DOMINATED` of the draws (``context["special"]``).
 """
 
 from __future__ import annotations
@@ -27,8 +34,12 @@ from course.base.errors import ParameterError
 from course.reference.batchnorm import BatchNormState, batchnorm_forward, batchnorm_update_state
 from course.reference.conventions import BATCHNORM_EPSILON, BATCHNORM_MOMENTUM
 
-from ..base import Constraints, Degenerate, Family, Misconception, Param, Part, Solution, wrong_only
-from ..checks import ArrayCheck
+from ..base import Constraints, Degenerate, Family, Misconception, Param, Part, Solution
+from ..precision import BEFORE, DECIMALS, array_check, misconceptions, require_separated
+
+DECIMALS_ASKED = {"mean": 4, "var": 4, "y": 4, "moving_mean": 6, "moving_var": 6}
+#: share of the draws with one column whose variance is below epsilon, on purpose
+P_EPS_DOMINATED = 0.03
 
 
 def _vector(params: dict[str, Any], name: str, k: int) -> np.ndarray:
@@ -71,10 +82,20 @@ class BatchNorm(Family):
         if x is None:
             k = int(rng.choice([1, 1, 2, 2, 3]))
             m = int(rng.integers(3, 6)) if k == 1 else (int(rng.integers(3, 5)) if k == 2 else 3)
-            # small spreads (activations close together), so that eps visibly matters
-            centre = [round(float(rng.uniform(-1.0, 1.0)), 1) for _ in range(k)]
-            x = [[round(centre[j] + float(rng.uniform(-0.3, 0.3)), 2) for j in range(k)]
-                 for _ in range(m)]
+            # small spreads (activations close together), so that eps visibly matters; one
+            # column with a variance below eps only on purpose
+            eps_col = int(rng.integers(k)) if rng.random() < P_EPS_DOMINATED else -1
+            cols = []
+            for j in range(k):
+                centre = round(float(rng.uniform(-1.0, 1.0)), 1)
+                spread = 0.03 if j == eps_col else 0.3
+                for _ in range(100):
+                    col = [round(centre + float(rng.uniform(-spread, spread)), 2) for _ in range(m)]
+                    var = float(np.var(col))
+                    if (var < BATCHNORM_EPSILON) == (j == eps_col) and var > 0:
+                        break
+                cols.append(col)
+            x = [[cols[j][i] for j in range(k)] for i in range(m)]
         k = len(x[0]) if isinstance(x[0], list) else 1
         if rng.random() < 0.5:
             gamma, beta = [1.0], [0.0]
@@ -127,9 +148,8 @@ class BatchNorm(Family):
         y_unbiased = bn(st=BatchNormState(mean, var_unbiased), train=False)
         swapped = moving(1.0 - momentum)
 
-        vec = ArrayCheck(rtol=1e-3, atol=5e-4)
-        ycheck = ArrayCheck(rtol=2e-3, atol=2e-3)
-        mov = ArrayCheck(rtol=0.0, atol=2e-4)
+        dec = DECIMALS_ASKED
+        checks = {name: array_check(d) for name, d in dec.items()}
         t_unb = {"fr": "la variance du batch se calcule avec 1/m (variance biaisée), pas 1/(m - 1).",
                  "en": "the batch variance uses 1/m (biased variance), not 1/(m - 1)."}
         t_swap = {"fr": "moving = momentum x moving + (1 - momentum) x batch : le momentum "
@@ -145,29 +165,35 @@ class BatchNorm(Family):
                 "fr": "il reste l'étape 4 : multiplier par gamma et ajouter beta.",
                 "en": "step 4 is missing: multiply by gamma and add beta."}),
         ]
+        require_separated(mm, new_state.moving_mean, dec["moving_mean"], "moving_mean before the batch")
+        require_separated(mv, new_state.moving_var, dec["moving_var"], "moving_variance before the batch")
         parts = {
-            "mean": Part(mean, vec, {"fr": "moyenne du batch mean_B (par neurone)",
-                                     "en": "batch mean mean_B (per neuron)"}),
-            "var": Part(var, vec, {"fr": "variance du batch sigma_B (par neurone)",
-                                   "en": "batch variance sigma_B (per neuron)"},
-                        wrong_only(vec, var, [Misconception("unbiased-variance", var_unbiased, t_unb)])),
-            "y": Part(y, ycheck, {"fr": "sorties normalisées (après gamma et beta)",
-                                  "en": "normalised outputs (after gamma and beta)"},
-                      wrong_only(ycheck, y.tolist(), mistakes_y)),
-            "moving_mean": Part(new_state.moving_mean, mov,
+            "mean": Part(mean, checks["mean"], {"fr": "moyenne du batch mean_B (par neurone)",
+                                                "en": "batch mean mean_B (per neuron)"}),
+            "var": Part(var, checks["var"], {"fr": "variance du batch sigma_B (par neurone)",
+                                             "en": "batch variance sigma_B (per neuron)"},
+                        misconceptions(var, [Misconception("unbiased-variance", var_unbiased, t_unb)], dec["var"])),
+            "y": Part(y, checks["y"], {"fr": "sorties normalisées (après gamma et beta)",
+                                       "en": "normalised outputs (after gamma and beta)"},
+                      misconceptions(y, mistakes_y, dec["y"])),
+            "moving_mean": Part(new_state.moving_mean, checks["moving_mean"],
                                 {"fr": "nouvelle moving_mean", "en": "new moving_mean"},
-                                wrong_only(mov, new_state.moving_mean.tolist(), [
-                                    Misconception("momentum-swapped", swapped.moving_mean, t_swap)])),
-            "moving_var": Part(new_state.moving_var, mov,
+                                misconceptions(new_state.moving_mean, [
+                                    Misconception("momentum-swapped", swapped.moving_mean, t_swap)],
+                                    dec["moving_mean"])),
+            "moving_var": Part(new_state.moving_var, checks["moving_var"],
                                {"fr": "nouvelle moving_variance", "en": "new moving_variance"},
-                               wrong_only(mov, new_state.moving_var.tolist(), [
+                               misconceptions(new_state.moving_var, [
                                    Misconception("momentum-swapped", swapped.moving_var, t_swap),
-                                   Misconception("unbiased-variance", moving(unbiased=True).moving_var, t_unb)])),
+                                   Misconception("unbiased-variance", moving(unbiased=True).moving_var, t_unb)],
+                                   dec["moving_var"])),
         }
         ctx = {"m": m, "k": k, "x": x.tolist(), "labels": [f"$y_{j + 1}$" for j in range(k)],
                "rows": [[i + 1, *row] for i, row in enumerate(x.tolist())], "cols": x.T.tolist(), "gamma": gamma.tolist(),
                "beta": beta.tolist(), "std": np.sqrt(var + eps).tolist(), "x_hat": x_hat.T.tolist(),
                "y_cols": y.T.tolist(), "mm_old": mm.tolist(), "mv_old": mv.tolist(),
                "scaled": bool(np.any(gamma != 1) or np.any(beta != 0)),
-               "initial": bool(np.all(mm == 0) and np.all(mv == 1))}
+               "initial": bool(np.all(mm == 0) and np.all(mv == 1)),
+               DECIMALS: dict(dec), BEFORE: {"moving_mean": mm.tolist(), "moving_var": mv.tolist()},
+               "special": "eps-dominated-column" if bool(np.any(var < eps)) else None}
         return Solution(parts, ctx)

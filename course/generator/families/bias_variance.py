@@ -19,8 +19,10 @@ import numpy as np
 from course.base.errors import ParameterError
 from course.reference.metrics import bias_variance
 
-from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
-from ..checks import FloatCheck
+from ..base import Constraints, Family, Misconception, Param, Part, Solution
+from ..precision import DECIMALS, float_check, misconceptions
+
+DECIMALS_ASKED = 4
 
 
 class BiasVariance(Family):
@@ -55,7 +57,8 @@ class BiasVariance(Family):
         var_n = r["variance"] * (n - 1) / n  # MISCONCEPTION: divided by N
         bias_not_sq = float(np.mean(r["mean_prediction"] - ta))  # MISCONCEPTION: not squared
         mse = float(np.mean((pa - ta) ** 2))  # MISCONCEPTION: the MSE taken for Bias²
-        fc = FloatCheck(rtol=0, atol=2e-3)
+        dec = DECIMALS_ASKED
+        fc = float_check(dec)
         t_n = {"fr": "le cours divise la variance par N − 1 (variance non biaisée), pas par N.",
                "en": "the course divides the variance by N − 1 (unbiased variance), not by N."}
         t_sq = {"fr": "Biais² est la moyenne des carrés (Ȳ − desired_i)², pas la moyenne des écarts.",
@@ -68,15 +71,17 @@ class BiasVariance(Family):
             "mean_prediction": Part(r["mean_prediction"], fc, {"fr": "prédiction moyenne Ȳ",
                                                                 "en": "mean prediction Ȳ"}),
             "bias2": Part(r["bias2"], fc, {"fr": "biais²", "en": "bias²"},
-                          wrong_only(fc, r["bias2"], [Misconception("bias-not-squared", bias_not_sq, t_sq),
-                                                     Misconception("mse-for-bias", mse, t_mse)])),
+                          misconceptions(r["bias2"], [Misconception("bias-not-squared", bias_not_sq, t_sq),
+                                                      Misconception("mse-for-bias", mse, t_mse)], dec)),
             "variance": Part(r["variance"], fc, {"fr": "variance", "en": "variance"},
-                             wrong_only(fc, r["variance"], [Misconception("divided-by-n", var_n, t_n)])),
+                             misconceptions(r["variance"], [Misconception("divided-by-n", var_n, t_n)], dec)),
             "error": Part(r["error"], fc, {"fr": "erreur = biais² + variance", "en": "error = bias² + variance"},
-                          wrong_only(fc, r["error"], [Misconception("divided-by-n", r["bias2"] + var_n, t_n)])),
+                          misconceptions(r["error"], [Misconception("divided-by-n", r["bias2"] + var_n, t_n)],
+                                         dec)),
         }
         dev_t = (r["mean_prediction"] - ta).tolist()
         dev_p = (pa - r["mean_prediction"]).tolist()
         return Solution(parts, {"n": n, "dev_targets": dev_t, "dev_preds": dev_p,
                                 "sum_p": float(pa.sum()),
-                                "sq_t": [d * d for d in dev_t], "sq_p": [d * d for d in dev_p]})
+                                "sq_t": [d * d for d in dev_t], "sq_p": [d * d for d in dev_p],
+                                DECIMALS: {k: dec for k in parts}})

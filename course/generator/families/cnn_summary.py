@@ -45,7 +45,8 @@ from course.reference.conventions import (
 )
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
-from ..checks import ArrayCheck, IntCheck, TableCheck
+from ..checks import IntCheck
+from ..precision import DECIMALS, array_check, misconceptions, table_check
 
 Layer = dict[str, Any]
 
@@ -329,17 +330,17 @@ class CnnSummary(Family):
             mis_params.append(Misconception(key, [r["params"] for r in wrong], texts[key]))
             mis_total.append(Misconception(key, sum(r["params"] for r in wrong), texts[key]))
 
-        shapes_check = TableCheck(columns=("output shape",), rtol=0.0, atol=0.0)
-        params_check = ArrayCheck(rtol=0.0, atol=0.0)
+        shapes_check = table_check(None, ("output shape",))  # integers: exact
+        params_check = array_check(None)
         parts = {
             "shapes": Part(shapes, shapes_check,
                            {"fr": "forme de sortie de chaque couche (une ligne par couche)",
                             "en": "output shape of each layer (one row per layer)"},
-                           wrong_only(shapes_check, shapes, mis_shapes)),
+                           misconceptions(shapes, mis_shapes, None)),
             "params": Part(per_layer, params_check,
                            {"fr": "nombre de paramètres de chaque couche",
                             "en": "number of parameters of each layer"},
-                           wrong_only(params_check, per_layer, mis_params)),
+                           misconceptions(per_layer, mis_params, None)),
             "total": Part(total, IntCheck(),
                           {"fr": "nombre total de paramètres (Total params)",
                            "en": "total number of parameters (Total params)"},
@@ -357,5 +358,6 @@ class CnnSummary(Family):
                                       wrong_only(IntCheck(), trainable, [bn_all]))
         ctx = {"input": shape, "rows": rows, "has_bn": has_bn,
                "non_trainable": total - trainable,
-               "total_terms": [p for p in per_layer if p > 0]}
+               "total_terms": [p for p in per_layer if p > 0],
+               DECIMALS: {"shapes": None, "params": None}}
         return Solution(parts, ctx)

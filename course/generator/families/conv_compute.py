@@ -11,9 +11,15 @@ Parameters: ``x`` (a matrix H x W for one channel, or C x H x W), ``kernel`` (kh
 C x kh x kw, one filter), ``bias``, ``stride``, ``padding`` ('valid', 'same' (Keras) or
 an integer p: p rows/columns of zeros on each side, PyTorch).
 
-Parts: ``out`` (the H' x W' feature map, ArrayCheck).
+With ``padding='same'`` the input is padded with zeros so that the output has
+``ceil(H / stride)`` rows; when the total number of zero rows (columns) is odd, the extra one
+goes at the bottom (right), as TensorFlow/Keras do (:func:`course.reference.conv.resolve_padding`).
+The statement says so.
+
+Parts: ``out`` (the H' x W' feature map, ArrayCheck, exact: integer data).
 Misconceptions: flipped kernel (true convolution), forgot the bias, stride 1 instead of
-the given stride, no zero padding.
+the given stride, no zero padding, and with 'same' and an odd total padding, the padding
+split symmetrically ``(F - 1) / 2`` on every side, as PyTorch's ``padding=1`` (for F = 3) does.
 """
 
 from __future__ import annotations
@@ -30,8 +36,8 @@ from course.reference.conv import (
     resolve_padding,
 )
 
-from ..base import Constraints, Degenerate, Family, Misconception, Param, Part, Solution, wrong_only
-from ..checks import ArrayCheck
+from ..base import Constraints, Degenerate, Family, Misconception, Param, Part, Solution
+from ..precision import DECIMALS, array_check, misconceptions
 from ._params import positive_int
 
 
@@ -159,14 +165,27 @@ class ConvCompute(Family):
                       "glisser le filtre.",
                 "en": "the input must first be surrounded with zeros (padding) before sliding "
                       "the filter."}))
-        check = ArrayCheck(rtol=0.0, atol=1e-3)
+        top, bottom, left, right = resolve_padding(padding, (h, wd), (kh, kw), (stride, stride))
+        asymmetric = padding == "same" and (top != bottom or left != right)
+        if asymmetric and kh == kw and kh % 2 == 1:
+            sym = (kh - 1) // 2
+            mistakes.append(Misconception("symmetric-padding", feature_map(padding=sym), {
+                "fr": f"avec padding='same', Keras (TensorFlow) met la ligne ou la colonne de zéros "
+                      f"en trop en bas et à droite (ici {top} en haut, {bottom} en bas, {left} à "
+                      f"gauche, {right} à droite) ; vous avez complété symétriquement, {sym} de "
+                      f"chaque côté, comme le fait padding={sym} dans PyTorch.",
+                "en": f"with padding='same', Keras (TensorFlow) puts the extra row or column of zeros "
+                      f"at the bottom and on the right (here {top} on top, {bottom} at the bottom, "
+                      f"{left} on the left, {right} on the right); you padded symmetrically, {sym} "
+                      f"on every side, as PyTorch's padding={sym} does."}))
+        decimals = None  # integer data: the exact feature map
+        check = array_check(decimals)
         out_list = [[_plain_number(v) for v in row] for row in out]
         parts = {"out": Part(out_list, check, {"fr": "feature map de sortie",
                                                "en": "output feature map"},
-                             wrong_only(check, out_list, mistakes))}
+                             misconceptions(out_list, mistakes, decimals))}
 
         # Worked solution: the padded input and, for every output cell, the per-channel sums.
-        top, bottom, left, right = resolve_padding(padding, (h, wd), (kh, kw), (stride, stride))
         xpad = np.pad(x, ((0, 0), (top, bottom), (left, right)))
         cells = []
         for i in range(out.shape[0]):
@@ -178,6 +197,7 @@ class ConvCompute(Family):
                 cells.append({"i": i, "j": j, "terms": [_plain_number(t) for t in terms],
                               "value": out_list[i][j], "window": window.tolist(), "pairs": pairs})
         ctx = {"channels": ch, "x": x.tolist(), "kernel": w.tolist(), "xpad": xpad.tolist(),
+               DECIMALS: {"out": decimals}, "asymmetric": asymmetric,
                "pads": [top, bottom, left, right], "padded": bool(top or bottom or left or right),
                "out_shape": list(out.shape), "bias": _plain_number(bias), "cells": cells,
                "first_products": [[[_plain_number(a * b) for a, b in zip(wr, kr)]

@@ -9,6 +9,11 @@ with ``Ho = ceil((H - F + 1) / stride)`` ('valid') or ``ceil(H / stride)`` ('sam
 Parts: ``shape`` (``[Ho, Wo, filters]``, ShapeCheck) and ``params`` (IntCheck).
 Misconceptions: floor instead of ceil, 'same' read as "same size whatever the stride",
 depth = input channels instead of filters; forgot the bias, forgot the input channels.
+
+AlexNet's first convolution (002: a 224 x 224 x 3 image, 96 filters 11 x 11, stride 4) is
+drawn in :data:`P_ALEXNET` of the draws: the formula gives 54 x 54 x 96, while the figure
+prints 55 (the famous slip of the paper: 55 needs a 227 x 227 input, or a padding of 2 as in
+torchvision's AlexNet); the worked solution points it out, and 55 is a named misconception.
 """
 
 from __future__ import annotations
@@ -18,11 +23,17 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
-from course.reference.conventions import conv2d_params, conv_output_size
+from course.reference.conventions import conv2d_params, conv_output_size, general_output_size
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
 from ..checks import IntCheck, ShapeCheck
 from ._params import padding_param, positive_int
+
+#: share of the draws that ask AlexNet's first convolution (002)
+P_ALEXNET = 0.05
+ALEXNET_CONV1 = {"h": 224, "w": 224, "kernel": 11, "stride": 4, "padding": "valid", "channels": 3, "filters": 96}
+#: the input size that AlexNet's printed 55 needs
+ALEXNET_INPUT_FOR_55 = 227
 
 
 class ConvOutput(Family):
@@ -40,6 +51,8 @@ class ConvOutput(Family):
     }
 
     def draw(self, rng: np.random.Generator, c: Constraints) -> dict[str, Any]:
+        if not c.raw and rng.random() < P_ALEXNET:
+            return dict(ALEXNET_CONV1)
         h = c.int(rng, "h", 5, 64)
         square = rng.random() < 0.6  # most images in the course are square
         w = h if square and "w" not in c.raw else c.int(rng, "w", 5, 64)
@@ -90,6 +103,16 @@ class ConvOutput(Family):
         ]
         if pad == "valid":  # the 'same' misreading only exists with padding='same'
             shape_mis = [m for m in shape_mis if m.key != "same-ignores-stride"]
+        alexnet = {"h": h, "w": w, "kernel": k, "stride": s, "padding": pad, "channels": ch} == {
+            key: v for key, v in ALEXNET_CONV1.items() if key != "filters"}
+        if alexnet:
+            printed = conv_output_size(ALEXNET_INPUT_FOR_55, k, s, pad)
+            shape_mis.append(Misconception("alexnet-printed-55", [printed, printed, nf], {
+                "fr": f"la figure d'AlexNet imprime {printed} × {printed}, mais ce nombre suppose une entrée "
+                      f"{ALEXNET_INPUT_FOR_55} × {ALEXNET_INPUT_FOR_55} : avec {h} × {w}, la formule donne {ho}.",
+                "en": f"AlexNet's figure prints {printed} × {printed}, but that number needs a "
+                      f"{ALEXNET_INPUT_FOR_55} × {ALEXNET_INPUT_FOR_55} input: with {h} × {w} the formula "
+                      f"gives {ho}."}))
         params_mis = [
             Misconception("forgot-bias", conv2d_params(k, k, ch, nf, bias=False), {
                 "fr": "chaque filtre a aussi un biais : (F x F x C + 1) x n.",
@@ -115,5 +138,10 @@ class ConvOutput(Family):
             "ratio_h": span_h / s, "ratio_w": span_w / s,
             "exact_h": span_h % s == 0, "exact_w": span_w % s == 0,
             "weights_per_filter": conv2d_params(k, k, ch, 1, bias=False),
+            "alexnet": alexnet,
         }
+        if alexnet:
+            big = ALEXNET_INPUT_FOR_55
+            ctx.update(alex_input=big, alex_ratio=(big - k + 1) / s, alex_out=conv_output_size(big, k, s, pad),
+                       alex_torch=general_output_size(h, k, s, pad=2))
         return Solution(parts, ctx)

@@ -1,10 +1,12 @@
 """dropout: units dropped by a Dropout layer, units kept, inverted-dropout scale (003).
 
 003: a Dropout layer of rate ``p`` removes ``M = n x p`` of the ``n`` units of a layer at
-random at each training iteration; Keras and PyTorch use *inverted* dropout, scaling the
+random at each training iteration. Keras (and PyTorch) drop each unit independently with
+probability p, so the number dropped varies from one iteration to the next: ``M = n x p`` is
+its *expected* value, and the statement asks for that expected count; Keras and PyTorch use *inverted* dropout, scaling the
 kept units by ``1 / (1 - p)`` during training so that nothing changes at inference.
 Parts: ``dropped`` (M, from ``course.reference.optimizers.dropped_units``), ``kept``
-(n - M) and ``scale`` (1 / (1 - p)).
+(n - M), both expected counts, and ``scale`` (1 / (1 - p), 3 decimals asked).
 Misconceptions: used the keep probability 1 - p instead of the rate p (dropped and kept
 swapped; scale 1 / p); multiplied by the keep probability instead of dividing (the
 test-time scaling of the original, non-inverted dropout).
@@ -20,7 +22,8 @@ from course.base.errors import ParameterError
 from course.reference.optimizers import dropped_units, inverted_dropout_scale
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
-from ..checks import FloatCheck, IntCheck
+from ..checks import IntCheck
+from ..precision import DECIMALS, float_check, misconceptions
 
 RATES = [0.1, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.75]
 
@@ -53,7 +56,8 @@ class Dropout(Family):
         kept = n - dropped
         scale = inverted_dropout_scale(p)
         exact = abs(n * p - round(n * p)) < 1e-9
-        ic, fc = IntCheck(), FloatCheck(rtol=1e-3, atol=1e-3)
+        ic, dec = IntCheck(), 3
+        fc = float_check(dec)
         swap = {"fr": "le taux de dropout p est la proportion de neurones supprimés, pas "
                       "conservés : M = n × p.",
                 "en": "the dropout rate p is the fraction of units dropped, not kept: "
@@ -79,8 +83,8 @@ class Dropout(Family):
                          wrong_only(ic, kept, [Misconception("used-keep-probability", dropped, swap_kept)])),
             "scale": Part(scale, fc, {"fr": "facteur d'échelle des neurones conservés",
                                       "en": "scaling factor of the kept units"},
-                          wrong_only(fc, scale, ([Misconception("divided-by-rate", 1.0 / p, inv_p)]
-                                                if p > 0 else [])
-                                    + [Misconception("multiplied-by-keep", 1.0 - p, times)])),
+                          misconceptions(scale, ([Misconception("divided-by-rate", 1.0 / p, inv_p)]
+                                                 if p > 0 else [])
+                                         + [Misconception("multiplied-by-keep", 1.0 - p, times)], dec)),
         }
-        return Solution(parts, {"np": n * p, "exact": exact, "keep": 1.0 - p})
+        return Solution(parts, {"np": n * p, "exact": exact, "keep": 1.0 - p, DECIMALS: {"scale": dec}})

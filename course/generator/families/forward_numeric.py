@@ -7,7 +7,12 @@ from :func:`course.reference.dense.mlp_forward`.
 
 Parameters: ``W1`` (n1 x n0, rows ``1,2;3,4``), ``b1`` (n1 values), ``W2`` (n2 x n1), ``b2``
 (n2 values), ``x`` (n0 values), ``activations`` (g[1], g[2]; default relu,sigmoid).
-Parts (ArrayCheck, 4 decimals asked): ``z1``, ``a1``, ``z2``, ``y_hat``.
+Parts (ArrayCheck, 4 decimals asked, :mod:`..precision`): ``z1``, ``a1``, ``z2``, ``y_hat``.
+
+Draws: a ReLU hidden layer whose neurons are all inactive (a[1] = 0, so y_hat = g[2](b[2]))
+is drawn only on purpose, in :data:`P_DEAD` of the ReLU draws (``context["special"]`` says
+``"dead-hidden-layer"`` and the worked solution comments on it); otherwise such a draw is
+drawn again.
 Misconceptions (each by running the reference on the mistaken network): forgot the biases,
 forgot the hidden activation (a[1] = z[1]), forgot the output activation (y_hat = z[2]),
 W[1] transposed (when square).
@@ -24,10 +29,13 @@ from course.reference.activations import ACTIVATIONS
 from course.reference.dense import MLPLayerCache, mlp_forward
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
-from ..checks import ArrayCheck
+from ..precision import DECIMALS, array_check, misconceptions
 from ._params import float_list, float_matrix, one_decimal
 
-CHECK = ArrayCheck(rtol=1e-3, atol=2e-3)
+DECIMALS_ASKED = 4
+CHECK = array_check(DECIMALS_ASKED)
+#: share of the ReLU draws whose hidden layer is deliberately dead (every z[1] <= 0)
+P_DEAD = 0.03
 NAMES = tuple(n for n in ACTIVATIONS if n != "heaviside")
 
 
@@ -46,6 +54,14 @@ TRANSPOSED = _t("W[1] a une ligne par neurone caché : z_j = somme_i w_ji x_i (l
                 "W[1] has one row per hidden neuron: z_j = sum_i w_ji x_i (row j of W[1]).")
 
 
+def _dead(W1: list[list[float]], b1: list[float], x: list[int]) -> bool:
+    """Is every hidden ReLU inactive for this draw (z[1] <= 0, computed by the reference)?"""
+    _, cache = mlp_forward(np.array(x, dtype=float).reshape(-1, 1),
+                            {"W1": np.array(W1), "b1": np.array(b1).reshape(-1, 1),
+                             "W2": np.ones((1, len(b1))), "b2": np.zeros((1, 1))}, ["relu", "linear"])
+    return not np.any(cache.layers[0].A)
+
+
 class ForwardNumeric(Family):
     id = "forward-numeric"
     title = {"fr": "Passe en avant à la main dans un petit réseau dense",
@@ -62,14 +78,18 @@ class ForwardNumeric(Family):
     def draw(self, rng: np.random.Generator, c: Constraints) -> dict[str, Any]:
         n0 = int(rng.integers(2, 4))
         n1 = int(rng.integers(2, 4))
-        W1 = [[one_decimal(rng, -1.0, 1.0) for _ in range(n0)] for _ in range(n1)]
-        b1 = [one_decimal(rng, -0.5, 0.5, nonzero=False) for _ in range(n1)]
-        W2 = [[one_decimal(rng, -1.0, 1.0) for _ in range(n1)]]
-        b2 = [one_decimal(rng, -0.5, 0.5, nonzero=False)]
-        x = [int(v) for v in rng.integers(-2, 4, size=n0)]
         acts = c.value("activations", None) or [
             c.choice(rng, "activations", ["relu", "relu", "sigmoid", "tanh"]),
             ["sigmoid", "sigmoid", "linear"][int(rng.integers(3))]]
+        want_dead = acts[0] == "relu" and rng.random() < P_DEAD
+        for _ in range(100):
+            W1 = [[one_decimal(rng, -1.0, 1.0) for _ in range(n0)] for _ in range(n1)]
+            b1 = [one_decimal(rng, -0.5, 0.5, nonzero=False) for _ in range(n1)]
+            W2 = [[one_decimal(rng, -1.0, 1.0) for _ in range(n1)]]
+            b2 = [one_decimal(rng, -0.5, 0.5, nonzero=False)]
+            x = [int(v) for v in rng.integers(-2, 4, size=n0)]
+            if acts[0] != "relu" or _dead(W1, b1, x) == want_dead:
+                break
         return {"W1": W1, "b1": b1, "W2": W2, "b2": b2, "x": x, "activations": acts}
 
     def solve(self, params: dict[str, Any]) -> Solution:
@@ -108,11 +128,15 @@ class ForwardNumeric(Family):
             ym.append(Misconception("forgot-output-activation", z2, NO_OUT))
         if acts[0] != "linear":
             ym.append(Misconception("forgot-hidden-activation", lin[1].A[:, 0], NO_HIDDEN))
+        d = DECIMALS_ASKED
         parts = {
-            "z1": Part(z1, CHECK, _t("z[1]", "z[1]"), tuple(z1m)),
-            "a1": Part(a1, CHECK, _t("a[1]", "a[1]"), tuple(a1m)),
-            "z2": Part(z2, CHECK, _t("z[2]", "z[2]"), tuple(z2m)),
-            "y_hat": Part(y_hat, CHECK, _t("ŷ", "ŷ"), tuple(ym)),
+            "z1": Part(z1, CHECK, _t("z[1]", "z[1]"), misconceptions(z1, z1m, d)),
+            "a1": Part(a1, CHECK, _t("a[1]", "a[1]"), misconceptions(a1, a1m, d)),
+            "z2": Part(z2, CHECK, _t("z[2]", "z[2]"), misconceptions(z2, z2m, d)),
+            "y_hat": Part(y_hat, CHECK, _t("ŷ", "ŷ"), misconceptions(y_hat, ym, d)),
         }
+        dead = acts[0] == "relu" and not np.any(a1)
         return Solution(parts, {"n": [n0, n1, n2], "z1": z1, "a1": a1, "z2": z2, "y_hat": y_hat,
-                                "x": x[:, 0], "W1": W1, "W2": W2, "b1": b1[:, 0], "b2": b2[:, 0]})
+                                "x": x[:, 0], "W1": W1, "W2": W2, "b1": b1[:, 0], "b2": b2[:, 0],
+                                DECIMALS: {k: d for k in parts},
+                                "special": "dead-hidden-layer" if dead else None})

@@ -1,16 +1,24 @@
 """init-variance: variance, standard deviation and uniform bound of a weight initialisation (001).
 
 Schemes and variances are those of :func:`course.reference.data.init_variance` (001,
-"Initialisation des paramètres"): ``zeros`` (0), ``uniform`` on [-1, 1] (1/3), ``xavier`` as the
+"Initialisation des paramètres"): ``zeros`` (0), ``uniform`` on [-r, r] (r^2 / 3; 001's
+"entre -1 et 1" is r = 1, the ``limit`` parameter), ``xavier`` as the
 course's slide writes it, N(0, 1/n[l-1]) (variance 1 / fan_in, for tanh), ``he``
 N(0, 2/n[l-1]) (2 / fan_in, for ReLU), and ``glorot``, Glorot and Bengio's original
 2 / (fan_in + fan_out) (Keras' glorot_normal, PyTorch's xavier_normal_).
 
-Parts (FloatCheck, 4 significant digits asked): ``variance``; ``std`` = sqrt(variance);
-``bound``: the ``a`` of a uniform U[-a, a] with the same variance, sqrt(3 variance) (this is
-Keras' he_uniform ``sqrt(6 / fan_in)`` and glorot_uniform ``sqrt(6 / (fan_in + fan_out))``).
+Parts (FloatCheck, :mod:`..precision`): ``variance`` (6 decimals asked); ``std`` =
+sqrt(variance) (4 decimals); ``bound``: the ``a`` of a uniform U[-a, a] with the same variance,
+sqrt(3 variance) (this is Keras' he_uniform ``sqrt(6 / fan_in)`` and glorot_uniform
+``sqrt(6 / (fan_in + fan_out))``; 4 decimals); ``z_variance``: the variance of a neuron's
+pre-activation ``z = sum_i w_i x_i`` for n[l-1] independent inputs of mean 0 and variance 1
+(:func:`course.reference.data.preactivation_variance`, ``n[l-1] Var(w)``: 1 for Xavier, 2 for
+He, and n[l-1] r^2 / 3 for the uniform scheme, which is why the latter does not scale to wide
+layers; 4 decimals). So every scheme's answer depends on its parameters (the uniform scheme's
+through r and n[l-1]).
 Misconceptions: He and Xavier swapped, Glorot without its factor 2, std given for the variance
-(and the reverse), the bound taken equal to the std, U[-1, 1]'s variance without the square.
+(and the reverse), the bound taken equal to the std, U[-r, r]'s variance without the square,
+Var(z) without the factor n[l-1].
 """
 
 from __future__ import annotations
@@ -21,14 +29,16 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
-from course.reference.data import init_variance
+from course.reference.data import init_variance, preactivation_variance
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
-from ..checks import FloatCheck
+from ..precision import DECIMALS, float_check, misconceptions
 
 SCHEMES = ("zeros", "uniform", "xavier", "he", "glorot")
 FANS = [3, 4, 8, 10, 16, 20, 25, 32, 50, 64, 100, 128, 200, 256, 300, 512, 784]
-CHECK = FloatCheck(rtol=1e-3, atol=1e-6)
+#: r of the uniform scheme U[-r, r] (001: r = 1)
+LIMITS = [1.0, 1.0, 0.5, 0.2, 0.1]
+DECIMALS_ASKED = {"variance": 6, "std": 4, "bound": 4, "z_variance": 4}
 
 
 def _t(fr: str, en: str) -> dict[str, str]:
@@ -53,13 +63,15 @@ class InitVariance(Family):
         "fan_in": Param("int", "n[l-1], the number of inputs of the layer"),
         "fan_out": Param("int", "n[l], the number of neurons of the layer (needed for glorot; 0: not given)",
                          default=0),
+        "limit": Param("float", "r of the uniform scheme U[-r, r] (001: 1)", default=1.0),
     }
 
     def draw(self, rng: np.random.Generator, c: Constraints) -> dict[str, Any]:
         scheme = c.choice(rng, "scheme", ["uniform", "xavier", "xavier", "he", "he", "glorot"])
         fan_in = c.choice(rng, "fan_in", FANS)
         fan_out = c.choice(rng, "fan_out", FANS)
-        return {"scheme": scheme, "fan_in": int(fan_in), "fan_out": int(fan_out)}
+        limit = float(c.choice(rng, "limit", LIMITS)) if scheme == "uniform" else 1.0
+        return {"scheme": scheme, "fan_in": int(fan_in), "fan_out": int(fan_out), "limit": limit}
 
     def solve(self, params: dict[str, Any]) -> Solution:
         scheme = params["scheme"]
@@ -72,12 +84,22 @@ class InitVariance(Family):
             raise ParameterError("fan_out", f"must be a positive integer, got {fan_out!r}")
         if scheme == "glorot" and fan_out == 0:
             raise ParameterError("fan_out", "Glorot's initialisation needs fan_out (n[l])")
-        var = init_variance(scheme, fan_in, fan_out or 1)
+        limit = params["limit"]
+        if isinstance(limit, bool) or not isinstance(limit, (int, float)) or not 0 < limit <= 100:
+            raise ParameterError("limit", f"must be a positive number, got {limit!r}")
+        limit = float(limit)
+        var = init_variance(scheme, fan_in, fan_out or 1, limit)
         std = math.sqrt(var)
         bound = math.sqrt(3.0 * var)  # U[-a, a] has variance a^2 / 3
+        z_var = preactivation_variance(scheme, fan_in, fan_out or 1, limit)
         vm: list[Misconception] = []
         sm: list[Misconception] = []
         bm: list[Misconception] = []
+        zm: list[Misconception] = [Misconception("forgot-fan-in", var, _t(
+            "z additionne n[l-1] termes w_i x_i indépendants : leurs variances s'ajoutent, "
+            "Var(z) = n[l-1] × Var(w) × Var(x).",
+            "z adds up n[l-1] independent terms w_i x_i: their variances add up, "
+            "Var(z) = n[l-1] × Var(w) × Var(x)."))]
         if scheme in ("xavier", "he"):
             other = init_variance("he" if scheme == "xavier" else "xavier", fan_in, fan_out or 1)
             vm.append(Misconception("he-xavier-swapped", other, HE_XAVIER))
@@ -93,9 +115,13 @@ class InitVariance(Family):
                 "1/n[l-1] is the course's simplified form (xavier); Glorot averages both sides: "
                 "2 / (n[l-1] + n[l]).")))
         if scheme == "uniform":
-            vm.append(Misconception("forgot-square", 2.0 / 12.0, _t(
+            vm.append(Misconception("forgot-square", 2.0 * limit / 12.0, _t(
                 "la variance de U[a, b] est (b - a)² / 12 : il manque le carré.",
                 "the variance of U[a, b] is (b - a)² / 12: the square is missing.")))
+            zm.append(Misconception("std-instead-of-variance", fan_in * std, _t(
+                "ce sont les variances qui s'additionnent, pas les écarts types : "
+                "Var(z) = n[l-1] × Var(w).",
+                "variances add up, not standard deviations: Var(z) = n[l-1] × Var(w).")))
         if var not in (0.0, 1.0):
             vm.append(Misconception("std-for-variance", std, STD_FOR_VAR))
             sm.append(Misconception("variance-for-std", var, VAR_FOR_STD))
@@ -103,11 +129,19 @@ class InitVariance(Family):
             bm.append(Misconception("bound-is-std", std, _t(
                 "U[-a, a] a pour variance a²/3 : a = √3 × écart type, pas l'écart type.",
                 "U[-a, a] has variance a²/3: a = √3 × std, not the std.")))
+        dec = DECIMALS_ASKED
         parts = {
-            "variance": Part(var, CHECK, _t("variance des poids", "variance of the weights"), tuple(vm)),
-            "std": Part(std, CHECK, _t("écart type des poids", "standard deviation of the weights"), tuple(sm)),
-            "bound": Part(bound, CHECK, _t("borne a de la loi uniforme U[-a, a] de même variance",
-                                           "bound a of the uniform U[-a, a] with the same variance"), tuple(bm)),
+            "variance": Part(var, float_check(dec["variance"]), _t("variance des poids", "variance of the weights"),
+                             misconceptions(var, vm, dec["variance"])),
+            "std": Part(std, float_check(dec["std"]), _t("écart type des poids", "standard deviation of the weights"),
+                        misconceptions(std, sm, dec["std"])),
+            "bound": Part(bound, float_check(dec["bound"]), _t("borne a de la loi uniforme U[-a, a] de même variance",
+                                                               "bound a of the uniform U[-a, a] with the same variance"),
+                          misconceptions(bound, bm, dec["bound"])),
+            "z_variance": Part(z_var, float_check(dec["z_variance"]),
+                               _t("variance de la pré-activation z d'un neurone",
+                                  "variance of a neuron's pre-activation z"),
+                               misconceptions(z_var, zm if scheme != "zeros" else [], dec["z_variance"])),
         }
-        return Solution(parts, {"variance": var, "std": std, "bound": bound,
-                                "denominator": fan_in + fan_out})
+        return Solution(parts, {"variance": var, "std": std, "bound": bound, "z_variance": z_var,
+                                "limit": limit, "denominator": fan_in + fan_out, DECIMALS: dict(dec)})

@@ -5,8 +5,10 @@
 (``course.reference.linreg``). With ``loss=mse`` (``L = 1/n sum (...)^2``, no 1/2) every
 gradient is twice 004's, so a step with learning rate gamma is 004's step with 2 gamma.
 
-Parts: ``grad_a``, ``grad_b`` (gradients at the initial point) and ``a``, ``b`` (after
-``steps`` steps). Misconceptions: the factor 2 (forgot it with ``mse``; added it with 004's
+Parts (4 decimals asked, :mod:`..precision`): ``grad_a``, ``grad_b`` (gradients at the
+initial point) and ``a``, ``b`` (after ``steps`` steps); ``context["before"]`` holds the
+initial ``a`` and ``b``, and a draw whose steps move ``a`` or ``b`` by less than the asked
+precision can tell is drawn again (a student who did nothing must not be graded correct). Misconceptions: the factor 2 (forgot it with ``mse``; added it with 004's
 1/(2n) loss), the wrong sign (``a + gamma dL/da``: gradient ascent) and, for the gradients,
 the sign of the residual (``y* - (a x + b)``).
 """
@@ -20,10 +22,11 @@ import numpy as np
 from course.base.errors import ParameterError
 from course.reference.linreg import linreg_gd, linreg_loss_grad
 
-from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
-from ..checks import FloatCheck
+from ..base import Constraints, Family, Misconception, Param, Part, Solution
+from ..precision import BEFORE, DECIMALS, float_check, misconceptions, require_separated
 
 LOSSES = ("half_mse", "mse")
+DECIMALS_ASKED = 4
 
 
 
@@ -87,7 +90,8 @@ class LinregGd(Family):
         other = linreg_gd(x, y, a0, b0, lr=(1.0 if loss == "mse" else 2.0) * lr, steps=steps)
         asc_a, asc_b = _ascent(x, y, float(a0), float(b0), float(lr), steps, factor)
         ga, gb = factor * path[0].grad_a, factor * path[0].grad_b
-        fc = FloatCheck(rtol=2e-3, atol=2e-3)
+        dec = DECIMALS_ASKED
+        fc = float_check(dec)
         two = ({"fr": "avec L = (1/n) Σ (…)², la dérivée du carré fait apparaître un facteur 2 : "
                       "vous l'avez oublié.",
                 "en": "with L = (1/n) Σ (…)², differentiating the square brings a factor 2: "
@@ -104,20 +108,23 @@ class LinregGd(Family):
                  "en": "the residual is a·x + b − y*: with y* − (a·x + b) the gradient changes "
                        "sign."}
         k2 = "forgot-factor-2" if loss == "mse" else "extra-factor-2"
+        other_factor = 1.0 if loss == "mse" else 2.0
         last = path[-1]
+        require_separated(float(a0), last.a_new, dec, "a before the update")
+        require_separated(float(b0), last.b_new, dec, "b before the update")
         parts = {
             "grad_a": Part(ga, fc, {"fr": "∂L/∂a au point initial", "en": "∂L/∂a at the start"},
-                           wrong_only(fc, ga, [Misconception(k2, ga / factor * (1.0 if loss == "mse" else 2.0), two),
-                                              Misconception("residual-sign", -ga, resid)])),
+                           misconceptions(ga, [Misconception(k2, ga / factor * other_factor, two),
+                                               Misconception("residual-sign", -ga, resid)], dec)),
             "grad_b": Part(gb, fc, {"fr": "∂L/∂b au point initial", "en": "∂L/∂b at the start"},
-                           wrong_only(fc, gb, [Misconception(k2, gb / factor * (1.0 if loss == "mse" else 2.0), two),
-                                              Misconception("residual-sign", -gb, resid)])),
+                           misconceptions(gb, [Misconception(k2, gb / factor * other_factor, two),
+                                               Misconception("residual-sign", -gb, resid)], dec)),
             "a": Part(last.a_new, fc, {"fr": f"a après {steps} pas", "en": f"a after {steps} step(s)"},
-                      wrong_only(fc, last.a_new, [Misconception(k2, other[-1].a_new, two),
-                                                 Misconception("wrong-sign", asc_a, sign)])),
+                      misconceptions(last.a_new, [Misconception(k2, other[-1].a_new, two),
+                                                  Misconception("wrong-sign", asc_a, sign)], dec)),
             "b": Part(last.b_new, fc, {"fr": f"b après {steps} pas", "en": f"b after {steps} step(s)"},
-                      wrong_only(fc, last.b_new, [Misconception(k2, other[-1].b_new, two),
-                                                 Misconception("wrong-sign", asc_b, sign)])),
+                      misconceptions(last.b_new, [Misconception(k2, other[-1].b_new, two),
+                                                  Misconception("wrong-sign", asc_b, sign)], dec)),
         }
         xs = np.asarray(x, dtype=np.float64)
         ys = np.asarray(y, dtype=np.float64)
@@ -125,4 +132,6 @@ class LinregGd(Family):
                   "residuals": (s.a * xs + s.b - ys).tolist(),
                   "grad_a": factor * s.grad_a, "grad_b": factor * s.grad_b,
                   "a_new": s.a_new, "b_new": s.b_new} for s in path]
-        return Solution(parts, {"n": len(x), "steps": table, "factor": factor})
+        return Solution(parts, {"n": len(x), "steps": table, "factor": factor,
+                                DECIMALS: {k: dec for k in parts},
+                                BEFORE: {"a": float(a0), "b": float(b0)}})

@@ -12,7 +12,7 @@ Parameters are matrices with **one row per example** (``y_hat=0.9,0.2`` is one r
 values for mse/bce; for cce each row is one example's probability vector, ``y`` one-hot
 rows); the reference takes the course's ``n x m`` layout, so rows are transposed.
 
-Parts: ``loss`` (FloatCheck, 4 decimals asked). Misconceptions: forgot the minus sign,
+Parts: ``loss`` (FloatCheck, 4 decimals asked, :mod:`..precision`). Misconceptions: forgot the minus sign,
 sum instead of mean (m > 1), log10 instead of ln, MSE without the square or with 1/(2m).
 """
 
@@ -27,11 +27,12 @@ from course.base.errors import ParameterError
 from course.reference.losses import bce_loss, cce_loss, mse_loss
 
 from ..base import Constraints, Degenerate, Family, Misconception, Param, Part, Solution
-from ..checks import FloatCheck
+from ..precision import DECIMALS, float_check, misconceptions
 from ._params import float_matrix
 
 KINDS = ("mse", "bce", "cce")
-CHECK = FloatCheck(rtol=2e-3, atol=2e-4)
+DECIMALS_ASKED = 4
+CHECK = float_check(DECIMALS_ASKED)
 
 
 def _t(fr: str, en: str) -> dict[str, str]:
@@ -136,8 +137,10 @@ class Loss(Family):
         else:
             mis += [Misconception("forgot-minus", -loss, MINUS),
                     Misconception("log10", loss / math.log(10), LOG10)]
-        part = Part(loss, CHECK, _t("valeur de la perte", "value of the loss"), tuple(mis))
-        ctx = {"m": m, "terms": terms, "picked": picked, "sum": float(sum(terms))}
+        part = Part(loss, CHECK, _t("valeur de la perte", "value of the loss"),
+                    misconceptions(loss, mis, DECIMALS_ASKED))
+        ctx = {"m": m, "terms": terms, "picked": picked, "sum": float(sum(terms)),
+               DECIMALS: {"loss": DECIMALS_ASKED}}
         if kind == "mse":
             ctx["diffs"] = [float(d) for d in (y - y_hat)]
         return Solution({"loss": part}, ctx)

@@ -19,8 +19,10 @@ import numpy as np
 from course.base.errors import ParameterError
 from course.reference.metrics import metrics_from_confusion
 
-from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
-from ..checks import ArrayCheck, FloatCheck
+from ..base import Constraints, Family, Misconception, Param, Part, Solution
+from ..precision import DECIMALS, array_check, float_check, misconceptions
+
+DECIMALS_ASKED = 3
 
 
 class Metrics(Family):
@@ -53,8 +55,9 @@ class Metrics(Family):
                                        "(otherwise a precision or recall is 0/0)")
         m = metrics_from_confusion(arr.astype(int))
         mt = metrics_from_confusion(arr.T.astype(int))  # MISCONCEPTION: the matrix read transposed
-        fc = FloatCheck(rtol=0, atol=2e-3)
-        ac = ArrayCheck(rtol=0, atol=2e-3)
+        dec = DECIMALS_ASKED
+        fc = float_check(dec)
+        ac = array_check(dec)
         swap = {"fr": "précision = diagonale / somme de la colonne (classe prédite), rappel = "
                       "diagonale / somme de la ligne (classe désirée) : vous les avez inversés "
                       "(ou lu la matrice transposée).",
@@ -70,7 +73,7 @@ class Metrics(Family):
                        "global computation (which gives the accuracy back)."}
         def arr_part(key: str, label: dict[str, str], mis: list[Misconception]) -> Part:
             v = [float(x) for x in m[key]]
-            return Part(v, ac, label, wrong_only(ac, v, mis))
+            return Part(v, ac, label, misconceptions(v, mis, dec))
         parts = {
             "accuracy": Part(m["accuracy"], fc, {"fr": "accuracy", "en": "accuracy"}),
             "precision": arr_part("precision", {"fr": "précision par classe", "en": "precision per class"},
@@ -82,15 +85,16 @@ class Metrics(Family):
                                                     "en": "specificity per class"},
                                     [Misconception("transposed-matrix", mt["specificity"].tolist(), transp)]),
             "macro_precision": Part(m["macro_precision"], fc, {"fr": "précision macro", "en": "macro precision"},
-                                    wrong_only(fc, m["macro_precision"], [
+                                    misconceptions(m["macro_precision"], [
                                         Misconception("swapped-precision-recall", m["macro_recall"], swap),
-                                        Misconception("micro-average", m["accuracy"], micro)])),
+                                        Misconception("micro-average", m["accuracy"], micro)], dec)),
             "macro_recall": Part(m["macro_recall"], fc, {"fr": "rappel macro", "en": "macro recall"},
-                                 wrong_only(fc, m["macro_recall"], [
+                                 misconceptions(m["macro_recall"], [
                                      Misconception("swapped-precision-recall", m["macro_precision"], swap),
-                                     Misconception("micro-average", m["accuracy"], micro)])),
+                                     Misconception("micro-average", m["accuracy"], micro)], dec)),
             "macro_f1": Part(m["macro_f1"], fc, {"fr": "F1 macro", "en": "macro F1"},
-                             wrong_only(fc, m["macro_f1"], [Misconception("micro-average", m["accuracy"], micro)])),
+                             misconceptions(m["macro_f1"], [Misconception("micro-average", m["accuracy"], micro)],
+                                            dec)),
         }
         k = arr.shape[0]
         per_class = [{"c": i, "tp": float(m["tp"][i]), "fp": float(m["fp"][i]), "fn": float(m["fn"][i]),
@@ -101,4 +105,5 @@ class Metrics(Family):
         labels = ["non (0)", "oui (1)"] if k == 2 else [f"C{i + 1}" for i in range(k)]
         labels_en = ["no (0)", "yes (1)"] if k == 2 else labels
         return Solution(parts, {"k": k, "n": float(arr.sum()), "diag": float(np.trace(arr)),
-                                "classes": per_class, "labels": {"fr": labels, "en": labels_en}})
+                                "classes": per_class, "labels": {"fr": labels, "en": labels_en},
+                                DECIMALS: {k: dec for k in parts}})

@@ -6,7 +6,8 @@ the **population** one (divide by n; NumPy's, scikit-learn's StandardScaler's an
 Normalization layer's convention), as :mod:`course.reference.data` documents; the statement
 says so. Values come from :func:`course.reference.data.zscore_fit` / ``zscore_apply``.
 
-Parts (FloatCheck, 3 decimals asked): ``mean``, ``std``, ``z`` (the normalised new point).
+Parts (FloatCheck, 3 decimals asked, :mod:`..precision`): ``mean``, ``std``, ``z`` (the
+normalised new point).
 Misconceptions: sample standard deviation (divide by n - 1), statistics computed with the new
 point included (leakage), forgot to divide by the std, divided by the variance.
 """
@@ -21,10 +22,11 @@ from course.base.errors import ParameterError
 from course.reference.data import zscore_apply, zscore_fit
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
-from ..checks import FloatCheck
+from ..precision import DECIMALS, float_check, misconceptions
 from ._params import finite_float, float_list
 
-CHECK = FloatCheck(rtol=2e-3, atol=1e-3)
+DECIMALS_ASKED = 3
+CHECK = float_check(DECIMALS_ASKED)
 
 
 def _t(fr: str, en: str) -> dict[str, str]:
@@ -85,9 +87,10 @@ class Normalize(Family):
         parts = {
             "mean": Part(mu, CHECK, _t("moyenne d'entraînement", "training mean")),
             "std": Part(sigma, CHECK, _t("écart type d'entraînement", "training standard deviation"),
-                        (Misconception("sample-std", s_sample, SAMPLE),)),
+                        misconceptions(sigma, [Misconception("sample-std", s_sample, SAMPLE)], DECIMALS_ASKED)),
             "z": Part(z, CHECK, _t("valeur normalisée de la nouvelle donnée",
-                                   "normalised value of the new point"), tuple(zm)),
+                                   "normalised value of the new point"), misconceptions(z, zm, DECIMALS_ASKED)),
         }
         return Solution(parts, {"n": n, "sum": float(arr.sum()), "sq_devs": [float(v) for v in (arr - mu) ** 2],
-                                "var": sigma ** 2, "sum_sq": float(((arr - mu) ** 2).sum())})
+                                "var": sigma ** 2, "sum_sq": float(((arr - mu) ** 2).sum()),
+                                DECIMALS: {k: DECIMALS_ASKED for k in parts}})

@@ -1,12 +1,17 @@
-"""optimizer-step: weights after t steps of SGD, momentum, Adagrad, RMSprop or Adam (003).
+"""optimizer-step: weights after t steps of SGD, momentum, Adagrad, RMSprop, Adadelta or Adam (003).
 
 The gradients of the t steps are given (one row per step); the updates are those of
 ``course.reference.optimizers`` (PyTorch's rules; Adam with the bias correction
-``1 - beta^t``, 003's formulas otherwise). Part ``w``: the weights after the t steps.
-Misconceptions: the wrong sign (``w + lr ...``); for Adam, 003's printed bias correction
-``m / (1 - beta1)``, ``v / (1 - beta2)`` without the power t (a slip of the handout), and no
-bias correction at all; for momentum, forgot the velocity (plain SGD); for Adagrad/RMSprop,
-forgot the square root.
+``1 - beta^t``, 003's formulas otherwise; Adadelta as torch.optim.Adadelta, with ``rho`` and
+``eps``). Part ``w``: the weights after the t steps, 4 decimals asked (:mod:`..precision`);
+``context["before"]`` holds the initial weights, and a draw whose steps cannot be seen at
+4 decimals is drawn again.
+Misconceptions: the wrong sign (``w + lr ...``; the gradients are given, so the updates do
+not depend on w and flipping their sign gives ``2 w0 - w`` exactly); stopped after the first
+step (t > 1); for Adam, 003's printed bias correction ``m / (1 - beta1)``, ``v / (1 - beta2)``
+without the power t (a slip of the handout), and no bias correction at all; for momentum,
+forgot the velocity (plain SGD); for Adagrad/RMSprop, forgot the square root; for Adadelta,
+forgot the accumulator of past steps (``sqrt(u + eps)`` in the numerator: RMSprop's step).
 """
 
 from __future__ import annotations
@@ -18,12 +23,13 @@ import numpy as np
 from course.base.errors import ParameterError
 from course.reference import optimizers as opt
 
-from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
-from ..checks import ArrayCheck
+from ..base import Constraints, Family, Misconception, Param, Part, Solution
+from ..precision import BEFORE, DECIMALS, array_check, misconceptions, require_separated
 
-OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
+OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adadelta", "adam")
 LRS = {"sgd": [0.1, 0.5], "momentum": [0.1, 0.5], "adagrad": [0.1, 0.5],
-       "rmsprop": [0.01, 0.1], "adam": [0.01, 0.1]}
+       "rmsprop": [0.01, 0.1], "adadelta": [1.0], "adam": [0.01, 0.1]}
+DECIMALS_ASKED = 4
 
 
 
@@ -40,6 +46,8 @@ def _run(name: str, w: np.ndarray, grads: np.ndarray, hp: dict[str, float]) -> t
             w, state = opt.adagrad_step(w, g, state, hp["lr"], eps=hp["eps"])
         elif name == "rmsprop":
             w, state = opt.rmsprop_step(w, g, state, hp["lr"], rho=hp["rho"], eps=hp["eps"])
+        elif name == "adadelta":
+            w, state = opt.adadelta_step(w, g, state, hp["lr"], rho=hp["rho"], eps=hp["eps"])
         else:
             w, state = opt.adam_step(w, g, state, hp["lr"], beta1=hp["beta1"], beta2=hp["beta2"],
                                      eps=hp["eps"])
@@ -68,23 +76,26 @@ def _mistaken(name: str, w: np.ndarray, grads: np.ndarray, hp: dict[str, float],
         elif name in ("adagrad", "rmsprop"):  # forgot the square root
             s = s + g * g if name == "adagrad" else hp["rho"] * s + (1 - hp["rho"]) * g * g
             w = w - lr * g / (s + eps)
+        elif name == "adadelta":  # forgot the accumulator of past steps: RMSprop's step
+            s = hp["rho"] * s + (1 - hp["rho"]) * g * g
+            w = w - lr * g / np.sqrt(s + eps)
     return w
 
 
 class OptimizerStep(Family):
     id = "optimizer-step"
-    title = {"fr": "Optimiseurs : poids après t pas (SGD, momentum, Adagrad, RMSprop, Adam)",
-             "en": "Optimizers: weights after t steps (SGD, momentum, Adagrad, RMSprop, Adam)"}
+    title = {"fr": "Optimiseurs : poids après t pas (SGD, momentum, Adagrad, RMSprop, Adadelta, Adam)",
+             "en": "Optimizers: weights after t steps (SGD, momentum, Adagrad, RMSprop, Adadelta, Adam)"}
     params = {
-        "optimizer": Param("str", "sgd, momentum, adagrad, rmsprop or adam", choices=OPTIMIZERS),
+        "optimizer": Param("str", "sgd, momentum, adagrad, rmsprop, adadelta or adam", choices=OPTIMIZERS),
         "w": Param("floats", "initial weights"),
         "grads": Param("matrix", "gradients, one row per step (t rows), e.g. 0.5,-1;0.2,0.3"),
         "lr": Param("float", "learning rate"),
         "beta": Param("float", "momentum coefficient", default=0.9),
-        "rho": Param("float", "RMSprop decay rate (PyTorch's alpha)", default=0.9),
+        "rho": Param("float", "RMSprop / Adadelta decay rate (PyTorch's alpha for RMSprop)", default=0.9),
         "beta1": Param("float", "Adam beta1", default=0.9),
         "beta2": Param("float", "Adam beta2", default=0.999),
-        "eps": Param("float", "epsilon (Adagrad, RMSprop, Adam); 003 prints 1e-7", default=1e-7),
+        "eps": Param("float", "epsilon (Adagrad, RMSprop, Adadelta, Adam); 003 prints 1e-7", default=1e-7),
     }
 
     def draw(self, rng: np.random.Generator, c: Constraints) -> dict[str, Any]:
@@ -125,11 +136,17 @@ class OptimizerStep(Family):
         if not 0 < hp["eps"] < 1:
             raise ParameterError("eps", f"must lie in ]0, 1[, got {hp['eps']!r}")
         w, trace = _run(name, w0, grads, hp)
-        ac = ArrayCheck(rtol=1e-3, atol=2e-4)
+        dec = DECIMALS_ASKED
+        ac = array_check(dec)
         t = grads.shape[0]
         texts = {
             "wrong-sign": {"fr": "on descend le gradient : w = w − η … (vous avez ajouté la mise à jour).",
                            "en": "descend the gradient: w = w − η … (you added the update)."},
+            "stopped-after-one-step": {
+                "fr": f"ce sont les poids après le premier pas : il faut enchaîner les {t} pas, en "
+                      "gardant l'état de l'optimiseur (moyennes mobiles, accumulateurs) d'un pas au suivant.",
+                "en": f"these are the weights after the first step: chain all {t} steps, carrying the "
+                      "optimizer's state (moving averages, accumulators) from one step to the next."},
             "bias-correction-without-t": {
                 "fr": "la correction de biais d'Adam est m / (1 − β1^t) et v / (1 − β2^t), avec la "
                       "puissance t (le support imprime 1 − β1 : c'est une coquille).",
@@ -145,16 +162,24 @@ class OptimizerStep(Family):
                                       "the current gradient alone."},
             "forgot-sqrt": {"fr": "on divise par la racine carrée de l'accumulateur : √s + ε.",
                             "en": "divide by the square root of the accumulator: √s + ε."},
+            "forgot-delta-accumulator": {
+                "fr": "Adadelta multiplie le gradient par √(u + ε) / √(s + ε), où u est la moyenne "
+                      "mobile des carrés des pas précédents : sans √(u + ε), c'est le pas de RMSprop.",
+                "en": "Adadelta multiplies the gradient by √(u + ε) / √(s + ε), where u is the moving "
+                      "average of the squared previous steps: without √(u + ε), it is RMSprop's step."},
         }
-        wrong_sign = 2 * w0 - w  # w0 + (total update) : the same steps with the sign flipped
+        wrong_sign = 2 * w0 - w  # the gradients are given: the updates do not depend on w
         keys = {"adam": ["bias-correction-without-t", "no-bias-correction"],
                 "momentum": ["forgot-velocity"], "adagrad": ["forgot-sqrt"],
-                "rmsprop": ["forgot-sqrt"], "sgd": []}[name]
+                "rmsprop": ["forgot-sqrt"], "adadelta": ["forgot-delta-accumulator"], "sgd": []}[name]
         mis = [Misconception(k, _mistaken(name, w0, grads, hp, k).tolist(), texts[k]) for k in keys]
-        if name in ("sgd", "momentum"):  # linear in the gradients: the sign flip is exact
-            mis.append(Misconception("wrong-sign", wrong_sign.tolist(), texts["wrong-sign"]))
+        mis.append(Misconception("wrong-sign", wrong_sign.tolist(), texts["wrong-sign"]))
+        if t > 1:
+            mis.append(Misconception("stopped-after-one-step", trace[0]["w"], texts["stopped-after-one-step"]))
+        require_separated(w0.tolist(), w.tolist(), dec, "the weights before the steps")
         parts = {"w": Part(w.tolist(), ac, {"fr": f"poids après {t} pas", "en": f"weights after {t} steps"},
-                           wrong_only(ac, w.tolist(), mis))}
+                           misconceptions(w.tolist(), mis, dec))}
         mant, exp = f"{hp['eps']:.0e}".split("e")
         eps_tex = (f"10^{{{int(exp)}}}" if mant == "1" else f"{mant} \\times 10^{{{int(exp)}}}")
-        return Solution(parts, {"t": t, "trace": trace, "p": int(w0.size), "eps_tex": eps_tex})
+        return Solution(parts, {"t": t, "trace": trace, "p": int(w0.size), "eps_tex": eps_tex,
+                                DECIMALS: {"w": dec}, BEFORE: {"w": w0.tolist()}})

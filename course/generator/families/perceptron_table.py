@@ -12,6 +12,8 @@ included), ``converges`` (XOR never does: it is not linearly separable).
 003's example: ``course solve perceptron-table gate=or w=1,-1 b=0 eta=1`` reproduces its
 table, with iteration 9 corrected (003 prints f(0) = 0 there; the rule gives f(0) = 1).
 Misconception: f(0) = 0 (the same training run with a strict step, Y > 0).
+Every value is exact (:mod:`..precision`, ``decimals=None``); ``context["before"]`` holds the
+initial weights and bias (a run that ends where it started is drawn again).
 """
 
 from __future__ import annotations
@@ -24,7 +26,16 @@ from course.base.errors import ParameterError
 from course.reference.perceptron import LOGIC_GATES, perceptron_train
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
-from ..checks import ArrayCheck, BoolCheck, FloatCheck, IntCheck, TableCheck
+from ..checks import BoolCheck, IntCheck
+from ..precision import (
+    BEFORE,
+    DECIMALS,
+    array_check,
+    float_check,
+    misconceptions,
+    require_separated,
+    table_check,
+)
 
 GATES = tuple(LOGIC_GATES)
 SEED_EXAMPLE = {"gate": "or", "data": [], "w": [1.0, -1.0], "b": 0.0, "eta": 1.0}
@@ -142,17 +153,20 @@ class PerceptronTable(Family):
                     "f(0) = 1 (et non 0).",
               "en": "with the course's Heaviside function, f(Y) = 1 if Y ≥ 0: for Y = 0, "
                     "f(0) = 1 (not 0)."}
-        tc = TableCheck(columns=columns, rtol=0, atol=1e-6)
-        wc, bc, ic = ArrayCheck(rtol=0, atol=1e-6), FloatCheck(rtol=0, atol=1e-6), IntCheck()
+        tc = table_check(None, columns)  # exact values
+        wc, bc, ic = array_check(None), float_check(None), IntCheck()
         w_final = [_num(v) for v in r.w]
+        w_start = [_num(v) for v in w0]
+        require_separated(w_start, w_final, None, "the initial weights")
+        require_separated(_num(b0), _num(r.b), None, "the initial bias")
         parts = {
             "table": Part(table, tc, {"fr": "table des itérations", "en": "table of the iterations"},
-                          wrong_only(tc, table, [Misconception("heaviside-f0-is-0", s_rows, f0)])),
+                          misconceptions(table, [Misconception("heaviside-f0-is-0", s_rows, f0)], None)),
             "w": Part(w_final, wc, {"fr": "poids finaux", "en": "final weights"},
-                      wrong_only(wc, w_final, [Misconception("heaviside-f0-is-0",
-                                                            [_num(v) for v in s_w], f0)])),
+                      misconceptions(w_final, [Misconception("heaviside-f0-is-0",
+                                                             [_num(v) for v in s_w], f0)], None)),
             "b": Part(_num(r.b), bc, {"fr": "biais final", "en": "final bias"},
-                      wrong_only(bc, _num(r.b), [Misconception("heaviside-f0-is-0", _num(s_b), f0)])),
+                      misconceptions(_num(r.b), [Misconception("heaviside-f0-is-0", _num(s_b), f0)], None)),
             "epochs": Part(r.epochs, ic, {"fr": "nombre d'époques parcourues",
                                           "en": "number of epochs run"},
                            wrong_only(ic, r.epochs, [Misconception("heaviside-f0-is-0", s_epochs, f0)])),
@@ -172,4 +186,6 @@ class PerceptronTable(Family):
                                 "input_header": ["", *xs, "$d$"], "inputs": inputs,
                                 "gate": gate, "updates": updates, "zero_rows": zero_rows,
                                 "seed_example": is_seed, "epoch_starts": epoch_starts,
-                                "last_update": updates[-1] if updates else 0})
+                                "last_update": updates[-1] if updates else 0,
+                                DECIMALS: {"table": None, "w": None, "b": None},
+                                BEFORE: {"w": w_start, "b": _num(b0)}})

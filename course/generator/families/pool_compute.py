@@ -1,11 +1,16 @@
 """pool-compute: apply max or average pooling to a small matrix by hand (003, 002).
 
 Keras semantics (003 "Pooling layers": pool_size 2 x 2, stride = pool size by default,
-padding 'valid' or 'same'); with 'same', padded cells never win a max and are not
-counted in an average (TensorFlow). Values come from :mod:`course.reference.pooling`.
+padding 'valid' or 'same'); with 'same', the input is padded so that the output has
+``floor((H - 1) / s) + 1`` rows, an odd extra row (column) going at the bottom (right), and
+the padded cells never win a max and are not counted in an average (TensorFlow/Keras; PyTorch's
+``nn.AvgPool2d`` counts them as zeros by default, ``count_include_pad=True``). The statement
+says both conventions. Values come from :mod:`course.reference.pooling`.
 
-Parts: ``out`` (the pooled matrix, ArrayCheck; averages to 2 decimals).
-Misconceptions: max instead of average (or the reverse), stride 1 instead of the pool size.
+Parts: ``out`` (the pooled matrix, ArrayCheck; maxima exact, averages to 2 decimals).
+Misconceptions: max instead of average (or the reverse), stride 1 instead of the pool size;
+with 'same': for an average, the padded cells counted as zeros (PyTorch's default), and when
+the padding is odd, the extra row/column put at the top/left instead of the bottom/right.
 """
 
 from __future__ import annotations
@@ -18,8 +23,8 @@ from course.base.errors import ParameterError
 from course.reference.conv import resolve_padding
 from course.reference.pooling import avgpool_forward, maxpool_forward
 
-from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
-from ..checks import ArrayCheck
+from ..base import Constraints, Family, Misconception, Param, Part, Solution
+from ..precision import DECIMALS, array_check, misconceptions
 from ._params import padding_param, positive_int
 
 _POOL = {"max": maxpool_forward, "avg": avgpool_forward}
@@ -95,9 +100,27 @@ class PoolCompute(Family):
                       "pas de 1.",
                 "en": f"the window moves {s} pixels at a time (by default stride = pool_size), "
                       "not 1."}))
-        check = ArrayCheck(rtol=0.0, atol=0.006)
+        top, bottom, left, right = resolve_padding(pad, (h, w), (p, p), (s, s))
+        if mode == "avg" and pad == "same" and any((top, bottom, left, right)):
+            mistakes.append(Misconception("counted-padding", avgpool_forward(
+                xb, p, s, pad, count_include_pad=True)[0][0, 0], {
+                "fr": "avec padding='same', Keras ne compte pas les cases ajoutées dans la moyenne : "
+                      "on divise par le nombre de vraies cases de la fenêtre (PyTorch, avec "
+                      "count_include_pad=True par défaut, les compterait comme des zéros).",
+                "en": "with padding='same', Keras does not count the padded cells in the average: "
+                      "divide by the number of real cells of the window (PyTorch, with its default "
+                      "count_include_pad=True, would count them as zeros)."}))
+        if top != bottom or left != right:
+            # the extra padding on the other side: pool the flipped input, flip the result back
+            flipped = _POOL[mode](xb[:, :, ::-1, ::-1], p, s, pad)[0][0, 0][::-1, ::-1]
+            mistakes.append(Misconception("extra-padding-top-left", flipped, {
+                "fr": "quand le nombre de cases ajoutées est impair, Keras (TensorFlow) met la case "
+                      "supplémentaire en bas et à droite, pas en haut et à gauche.",
+                "en": "when the number of padded cells is odd, Keras (TensorFlow) puts the extra one "
+                      "at the bottom and on the right, not at the top and on the left."}))
+        decimals = 2 if mode == "avg" else None  # maxima of integers: exact
+        check = array_check(decimals)
         out_list = [[_number(v) for v in row] for row in out]
-        top, _bottom, left, _right = resolve_padding(pad, (h, w), (p, p), (s, s))
         cells = []
         for i in range(out.shape[0]):
             for j in range(out.shape[1]):
@@ -106,8 +129,10 @@ class PoolCompute(Family):
                 cells.append({"i": i, "j": j, "window": [_number(v) for v in window.ravel()],
                               "value": out_list[i][j]})
         ctx = {"stride": s, "stride_given": params["stride"] != 0, "out_shape": list(out.shape),
-               "cells": cells, "exact": bool(np.allclose(out, np.round(out, 2)))}
+               "cells": cells, "exact": bool(np.allclose(out, np.round(out, 2))),
+               "pads": [top, bottom, left, right], "padded": any((top, bottom, left, right)),
+               DECIMALS: {"out": decimals}}
         parts = {"out": Part(out_list, check, {"fr": "matrice de sortie du pooling",
                                                "en": "output matrix of the pooling"},
-                             wrong_only(check, out_list, mistakes))}
+                             misconceptions(out_list, mistakes, decimals))}
         return Solution(parts, ctx)

@@ -5,7 +5,10 @@
 of gradient descent on the regularised loss: ``w = w - eta (dE/dw + penalty gradient)``.
 (003's last line writes ``w - eta dE/dw + alpha sign(w) + ...`` - the penalty gradient must
 also be subtracted and multiplied by eta; the reference follows the derivation.)
-Parts: ``penalty`` (the term added to the loss) and ``w`` (after one step).
+Parts (4 decimals asked, :mod:`..precision`): ``penalty`` (the term added to the loss) and
+``w`` (after one step; ``context["before"]`` holds the weights before it). A draw where the
+step, or the penalty's share of it, is too small to be seen at 4 decimals is drawn again:
+the "forgot the penalty gradient" answer is then always rejected.
 Misconceptions: forgot the penalty gradient; the handout's last line (penalty gradient added,
 not multiplied by eta); L2 gradient without the factor 2; the other
 norm's penalty (L1 and L2 confused).
@@ -20,8 +23,17 @@ import numpy as np
 from course.base.errors import ParameterError
 from course.reference.optimizers import l1_grad, l1_penalty, l2_grad, l2_penalty, sgd_step
 
-from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
-from ..checks import ArrayCheck, FloatCheck
+from ..base import Constraints, Family, Misconception, Param, Part, Solution
+from ..precision import (
+    BEFORE,
+    DECIMALS,
+    array_check,
+    float_check,
+    misconceptions,
+    require_separated,
+)
+
+DECIMALS_ASKED = 4
 
 
 class Regularization(Family):
@@ -66,7 +78,8 @@ class Regularization(Family):
         total = np.asarray(grad, dtype=np.float64) + pg
         w_new = sgd_step(w, total, lr)
         no_pen = sgd_step(w, grad, lr)  # MISCONCEPTION: forgot the penalty's gradient
-        fc, ac = FloatCheck(rtol=1e-3, atol=1e-4), ArrayCheck(rtol=1e-3, atol=1e-4)
+        dec = DECIMALS_ASKED
+        fc, ac = float_check(dec), array_check(dec)
         forgot = {"fr": "la pénalité fait partie de la perte : son gradient s'ajoute à ∂E/∂w "
                         "dans la mise à jour.",
                   "en": "the penalty is part of the loss: its gradient adds to ∂E/∂w in the "
@@ -92,12 +105,14 @@ class Regularization(Family):
                           "calculé l'autre norme.",
                     "en": "L1 = α Σ |w_i| (absolute values), L2 = α Σ w_i² (squares): you "
                           "computed the other norm."}
+        require_separated(w, w_new.tolist(), dec, "the weights before the update")
         parts = {
             "penalty": Part(pen, fc, {"fr": "terme de pénalité", "en": "penalty term"},
-                            wrong_only(fc, pen, [Misconception("l1-l2-confused",
-                                                              other_penalty(w, alpha), confused)])),
+                            misconceptions(pen, [Misconception("l1-l2-confused",
+                                                               other_penalty(w, alpha), confused)], dec)),
             "w": Part(w_new.tolist(), ac, {"fr": "poids après un pas", "en": "weights after one step"},
-                      wrong_only(ac, w_new.tolist(), mis_w)),
+                      misconceptions(w_new.tolist(), mis_w, dec)),
         }
         return Solution(parts, {"penalty_grad": pg.tolist(), "total_grad": total.tolist(),
-                                "k": len(w)})
+                                "k": len(w), DECIMALS: {"penalty": dec, "w": dec},
+                                BEFORE: {"w": [float(v) for v in w]}})

@@ -10,10 +10,17 @@
   ``c~ = tanh(x Wx_c + r * (h_{t-1} Wh_c) + b_c)`` (003's form, a single bias),
   ``h_t = z * h_{t-1} + (1 - z) * c~``.
 
+- RNN output (003): ``y_t = tanh(V h_t + b_y)`` (``V`` H x O in the same row layout,
+  :func:`course.reference.recurrent.rnn_output`), asked when ``V`` is given (drawn RNN
+  variants always give it).
+
 Every value comes from the reference cells (their caches expose the gates).
-Parts: RNN ``h``; LSTM ``i``, ``f``, ``g``, ``o``, ``c``, ``h``; GRU ``z``, ``r``, ``n``, ``h``.
+Parts (4 decimals asked, :mod:`..precision`): RNN ``h`` (and ``y``); LSTM ``i``, ``f``, ``g``,
+``o``, ``c``, ``h``; GRU ``z``, ``r``, ``n``, ``h``. ``context["before"]`` holds h_{t-1} (and
+C_{t-1}): a step that leaves the state unchanged at 4 decimals is drawn again.
 Misconceptions: tanh/sigmoid swapped in a gate, forgot the recurrent term (RNN) or the
-activation, LSTM without the forget gate or with h = o * c, GRU with z and 1 - z swapped.
+activation, LSTM without the forget gate or with h = o * c, GRU with z and 1 - z swapped;
+for the RNN output, forgot the tanh, computed from h_{t-1}, or forgot b_y.
 """
 
 from __future__ import annotations
@@ -25,10 +32,17 @@ import numpy as np
 from course.base.errors import ParameterError
 from course.reference.activations import sigmoid as _sigmoid
 from course.reference.conventions import GATES
-from course.reference.recurrent import gru_cell_forward, lstm_cell_forward, rnn_cell_forward
+from course.reference.recurrent import (
+    gru_cell_forward,
+    lstm_cell_forward,
+    rnn_cell_forward,
+    rnn_output,
+)
 
-from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
-from ..checks import ArrayCheck
+from ..base import Constraints, Family, Misconception, Param, Part, Solution
+from ..precision import BEFORE, DECIMALS, array_check, misconceptions, require_separated
+
+DECIMALS_ASKED = 4
 
 _GATE_NAMES = {"rnn": ["h"], "lstm": ["i", "f", "g", "o"], "gru": ["z", "r", "n"]}
 _SIGMOID_GATES = {"i", "f", "o", "z", "r"}
@@ -60,6 +74,9 @@ class RnnStep(Family):
         "Wx": Param("matrix", "input weights D x gH (Keras kernel; gates i,f,g,o / z,r,c~)"),
         "Wh": Param("matrix", "recurrent weights H x gH (Keras recurrent_kernel)"),
         "b": Param("floats", "bias (gH values)"),
+        "V": Param("matrix", "RNN output weights H x O (y_t = tanh(V h_t + b_y)); empty: no output asked",
+                   default=[]),
+        "b_y": Param("floats", "RNN output bias (O values)", default=[]),
     }
 
     def draw(self, rng: np.random.Generator, c: Constraints) -> dict[str, Any]:
@@ -73,7 +90,8 @@ class RnnStep(Family):
 
         return {"cell": cell, "x": vals(d), "h_prev": vals(hdim),
                 "c_prev": vals(hdim, lo=-1.0, hi=1.0) if cell == "lstm" else [0.0],
-                "Wx": vals(d, g * hdim), "Wh": vals(hdim, g * hdim), "b": vals(g * hdim, lo=-0.5, hi=0.5)}
+                "Wx": vals(d, g * hdim), "Wh": vals(hdim, g * hdim), "b": vals(g * hdim, lo=-0.5, hi=0.5),
+                "V": vals(hdim, 1) if cell == "rnn" else [], "b_y": vals(1, lo=-0.5, hi=0.5) if cell == "rnn" else []}
 
     def solve(self, params: dict[str, Any]) -> Solution:
         cell = params["cell"]
@@ -99,7 +117,12 @@ class RnnStep(Family):
         pre_x = x @ Wx + b
         pre_h = h_prev @ Wh
         blocks = {name: slice(k * hdim, (k + 1) * hdim) for k, name in enumerate(_GATE_NAMES[cell])}
-        check = ArrayCheck(rtol=1e-3, atol=2e-3)
+        dec = DECIMALS_ASKED
+        check = array_check(dec)
+
+        def keep(value: Any, mistakes: list[Misconception]) -> tuple[Misconception, ...]:
+            return misconceptions(value, mistakes, dec)
+
         t_act = {"fr": "les portes utilisent la sigmoïde (valeurs entre 0 et 1) et la nouvelle "
                        "mémoire la tangente hyperbolique : vous avez échangé les deux.",
                  "en": "the gates use the sigmoid (values between 0 and 1) and the new memory the "
@@ -117,7 +140,7 @@ class RnnStep(Family):
             no_rec, _ = rnn_cell_forward(xb, np.zeros_like(hb), Wx, Wh, b)
             a = pre_x + pre_h
             pre["h"] = a.tolist()
-            parts["h"] = Part(h, check, lab("h_t"), wrong_only(check, h.tolist(), [
+            parts["h"] = Part(h, check, lab("h_t"), keep(h.tolist(), [
                 Misconception("forgot-recurrent", no_rec[0], {
                     "fr": "h_t dépend aussi de l'état précédent : il manque le terme h_{t-1} W_h.",
                     "en": "h_t also depends on the previous state: the term h_{t-1} W_h is missing."}),
@@ -130,6 +153,27 @@ class RnnStep(Family):
             ]))
             ctx_gates: dict[str, list[float]] = {}
             state = {"h": h.tolist()}
+            if params["V"]:
+                V = _array(params, "V", 2)
+                if V.shape[0] != hdim:
+                    raise ParameterError("V", f"expected {hdim} rows (one per unit), got {V.shape[0]}")
+                b_y = _array(params, "b_y", 1)
+                if b_y.size != V.shape[1]:
+                    raise ParameterError("b_y", f"expected {V.shape[1]} values, got {b_y.size}")
+                y = rnn_output(h[None], V, b_y)[0]
+                lin_y = h @ V + b_y
+                parts["y"] = Part(y, check, lab("y_t"), keep(y.tolist(), [
+                    Misconception("output-forgot-tanh", lin_y, {
+                        "fr": "la sortie du cours applique aussi tanh : y_t = tanh(V h_t + b_y).",
+                        "en": "the course's output also applies tanh: y_t = tanh(V h_t + b_y)."}),
+                    Misconception("output-from-previous-state", rnn_output(hb, V, b_y)[0], {
+                        "fr": "la sortie à l'instant t se calcule avec le nouvel état h_t, pas h_{t-1}.",
+                        "en": "the output at time t uses the new state h_t, not h_{t-1}."}),
+                    Misconception("output-forgot-bias", np.tanh(h @ V), {
+                        "fr": "il manque le biais de sortie b_y : y_t = tanh(V h_t + b_y).",
+                        "en": "the output bias b_y is missing: y_t = tanh(V h_t + b_y)."}),
+                ]))
+                state.update(y=y.tolist(), y_lin=lin_y.tolist(), V=V.tolist(), b_y=b_y.tolist())
         elif cell == "lstm":
             (h, c_new), cache = lstm_cell_forward(xb, hb, c_prev[None], Wx, Wh, b)
             gates = {k: getattr(cache.gates, k)[0] for k in ("i", "f", "g", "o")}
@@ -138,10 +182,10 @@ class RnnStep(Family):
                 a = pre_x[blocks[name]] + pre_h[blocks[name]]
                 pre[name] = a.tolist()
                 wrong = np.tanh(a) if name in _SIGMOID_GATES else _sigmoid(a)
-                parts[name] = Part(gates[name], check, lab(name + "_t"), wrong_only(
-                    check, gates[name].tolist(), [Misconception("activation-swapped", wrong, t_act)]))
+                parts[name] = Part(gates[name], check, lab(name + "_t"), keep(
+                    gates[name].tolist(), [Misconception("activation-swapped", wrong, t_act)]))
             i, f, gg, o = gates["i"], gates["f"], gates["g"], gates["o"]
-            parts["c"] = Part(c_new, check, lab("C_t"), wrong_only(check, c_new.tolist(), [
+            parts["c"] = Part(c_new, check, lab("C_t"), keep(c_new.tolist(), [
                 Misconception("forgot-forget-gate", c_prev + i * gg, {
                     "fr": "l'ancienne mémoire est d'abord multipliée par la porte d'oubli : "
                           "C_t = C_{t-1} f_t + i_t g_t.",
@@ -151,7 +195,7 @@ class RnnStep(Family):
                     "fr": "la nouvelle mémoire g_t passe par la porte d'entrée : i_t g_t.",
                     "en": "the new memory g_t goes through the input gate: i_t g_t."}),
             ]))
-            parts["h"] = Part(h, check, lab("h_t"), wrong_only(check, h.tolist(), [
+            parts["h"] = Part(h, check, lab("h_t"), keep(h.tolist(), [
                 Misconception("h-without-tanh", o * c_new, {
                     "fr": "h_t = o_t tanh(C_t) : il manque la tangente hyperbolique.",
                     "en": "h_t = o_t tanh(C_t): the hyperbolic tangent is missing."}),
@@ -166,13 +210,13 @@ class RnnStep(Family):
             for name in ("z", "r"):
                 a = pre_x[blocks[name]] + pre_h[blocks[name]]
                 pre[name] = a.tolist()
-                parts[name] = Part(gates[name], check, lab(name + "_t"), wrong_only(
-                    check, gates[name].tolist(), [Misconception("activation-swapped", np.tanh(a), t_act)]))
+                parts[name] = Part(gates[name], check, lab(name + "_t"), keep(
+                    gates[name].tolist(), [Misconception("activation-swapped", np.tanh(a), t_act)]))
             a_n = pre_x[blocks["n"]] + gates["r"] * pre_h[blocks["n"]]
             pre["n"] = a_n.tolist()
             pre["n_x"] = pre_x[blocks["n"]].tolist()
             pre["n_h"] = pre_h[blocks["n"]].tolist()
-            parts["n"] = Part(gates["n"], check, lab("c~_t"), wrong_only(check, gates["n"].tolist(), [
+            parts["n"] = Part(gates["n"], check, lab("c~_t"), keep(gates["n"].tolist(), [
                 Misconception("activation-swapped", _sigmoid(a_n), t_act),
                 Misconception("forgot-reset", np.tanh(pre_x[blocks["n"]] + pre_h[blocks["n"]]), {
                     "fr": "la porte de réinitialisation multiplie le terme récurrent : "
@@ -180,7 +224,7 @@ class RnnStep(Family):
                     "en": "the reset gate multiplies the recurrent term: r_t (U h_{t-1})."}),
             ]))
             z, n = gates["z"], gates["n"]
-            parts["h"] = Part(h, check, lab("h_t"), wrong_only(check, h.tolist(), [
+            parts["h"] = Part(h, check, lab("h_t"), keep(h.tolist(), [
                 Misconception("z-swapped", (1 - z) * h_prev + z * n, {
                     "fr": "h_t = z_t h_{t-1} + (1 - z_t) c_t (003, Keras) : z_t pondère l'ancien état.",
                     "en": "h_t = z_t h_{t-1} + (1 - z_t) c_t (003, Keras): z_t weighs the old state."}),
@@ -211,7 +255,13 @@ class RnnStep(Family):
                               "r": ctx_gates["r"][u] if name == "n" else None,
                               "a_x": pre["n_x"][u] if name == "n" else None,
                               "a_h": pre["n_h"][u] if name == "n" else None})
+        before = {"h": h_prev.tolist()}
+        if cell == "lstm":
+            before["c"] = c_prev.tolist()
+        for name, old in before.items():
+            require_separated(old, parts[name].answer.tolist(), dec, f"{name}_(t-1), the state before the step")
         ctx = {"d": d, "hdim": hdim, "pre": pre, "gates": ctx_gates, "state": state, "steps": items,
+               DECIMALS: {k: dec for k in parts}, BEFORE: before,
                "c_prev": c_prev.tolist(), "x": x.tolist(), "h_prev": h_prev.tolist(),
                "header": header, "rows": rows}
         return Solution(parts, ctx)

@@ -7,9 +7,15 @@ categorical cross-entropy of one example is ``L = -sum_c y_c ln(y_hat_c) = -ln(y
 :func:`course.reference.losses.softmax_cce`.
 
 Classes are numbered from 1 (the statement's convention). Parts: ``probs`` (ArrayCheck, 2
-decimals asked: absolute tolerance 0.006, so that 001's printed (0.70, 0.26, 0.04) is accepted;
-note that e^5 / (e^5 + e^4 + e^2) = 0.7054 and 001 truncates it to 0.70), ``predicted``
-(IntCheck), ``loss`` (FloatCheck, 3 decimals asked, computed from the exact probabilities).
+decimals asked, so one unit of the 2nd decimal by :mod:`..precision`'s rule: 001's printed
+(0.70, 0.26, 0.04) is accepted; note that e^5 / (e^5 + e^4 + e^2) = 0.7054 and 001 truncates it
+to 0.70), ``predicted`` (IntCheck), ``loss`` (FloatCheck, 3 decimals asked, computed from the
+exact probabilities: 2.30 is rejected for 2.341).
+
+Draws: distinct integer logits within a span of 6 (so that no probability is below 0.001),
+except in :data:`P_TIE` of the draws, where two classes other than the
+most probable one deliberately share a logit (``context["special"] = "repeated-z"``: equal
+logits give equal probabilities).
 Misconceptions: z normalised by its sum, exponentials not normalised; loss with log10, without
 the minus sign, or summed over every class.
 """
@@ -26,11 +32,15 @@ from course.reference.activations import softmax
 from course.reference.losses import softmax_cce
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
-from ..checks import ArrayCheck, FloatCheck, IntCheck
+from ..checks import IntCheck
+from ..precision import DECIMALS, array_check, float_check, misconceptions
 from ._params import float_list
 
-PROBS_CHECK = ArrayCheck(rtol=0.0, atol=0.006)
-LOSS_CHECK = FloatCheck(rtol=2e-2, atol=5e-3)
+DECIMALS_ASKED = {"probs": 2, "loss": 3}
+PROBS_CHECK = array_check(DECIMALS_ASKED["probs"])
+LOSS_CHECK = float_check(DECIMALS_ASKED["loss"])
+#: share of the draws with a deliberately repeated logit
+P_TIE = 0.04
 
 
 def _t(fr: str, en: str) -> dict[str, str]:
@@ -48,10 +58,11 @@ class Softmax(Family):
         z = c.value("z", None)
         if z is None:
             C = int(rng.integers(3, 6))
-            while True:
-                z = [int(v) for v in rng.integers(-2, 7, size=C)]
-                if sorted(z)[-1] != sorted(z)[-2]:  # a unique most probable class
-                    break
+            lo = int(rng.integers(-2, 1))  # distinct integers within a span of 6 (in [-2, 6]): no
+            z = [int(v) + lo for v in rng.choice(7, size=C, replace=False)]  # probability below 0.001
+            if rng.random() < P_TIE:  # two classes below the top one share a logit, on purpose
+                order = sorted(range(C), key=lambda j: z[j])
+                z[order[0]] = z[order[1]]
         target = c.int(rng, "target", 1, len(z))
         return {"z": z, "target": target}
 
@@ -91,9 +102,12 @@ class Softmax(Family):
                   "only the true class counts (y_c = 0 for the others): L = -ln(ŷ_c)."))]
         parts = {
             "probs": Part(probs, PROBS_CHECK, _t("probabilités ŷ (2 décimales)", "probabilities ŷ (2 decimals)"),
-                          tuple(pm)),
+                          misconceptions(probs, pm, DECIMALS_ASKED["probs"])),
             "predicted": Part(predicted, IntCheck(), _t("classe prédite", "predicted class")),
-            "loss": Part(loss, LOSS_CHECK, _t("entropie croisée", "cross-entropy"), tuple(lm)),
+            "loss": Part(loss, LOSS_CHECK, _t("entropie croisée", "cross-entropy"),
+                         misconceptions(loss, lm, DECIMALS_ASKED["loss"])),
         }
         return Solution(parts, {"C": C, "exps": exps, "total": total, "p_target": p_t,
-                                "rows": [[j + 1, z[j], exps[j], float(probs[j])] for j in range(C)]})
+                                "rows": [[j + 1, z[j], exps[j], float(probs[j])] for j in range(C)],
+                                DECIMALS: dict(DECIMALS_ASKED),
+                                "special": "repeated-z" if len(set(z)) < C else None})
