@@ -4,6 +4,7 @@ here, once."""
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import numpy as np
@@ -62,3 +63,9 @@ def python_literal(x: Any, np_name: str = "np") -> str:
     if isinstance(x, float) and not np.isfinite(x):
         return f"float({str(x)!r})"
     return repr(x)
+
+
+def printable(name: str) -> str:
+    """A name (a submitted file's) as printable UTF-8 text: lone surrogates of a name that is
+    not UTF-8, control and format characters each become ``?``."""
+    return "".join("?" if unicodedata.category(c) in ("Cc", "Cf", "Cs") else c for c in name)

@@ -227,7 +227,7 @@ def run_demo(course_path: Path, out: Path, *, students: int | None = None, lang:
 
     t = time.perf_counter()
     res.summary = grade_folder(hw, course_path=course_path, jobs=jobs, lang=lang,
-                               limits=Limits(timeout_s=timeout), resume=False)
+                               limits=Limits(timeout_s=timeout), resume=False, roster=roster)
     res.timings["grade"] = time.perf_counter() - t
     say(f"5. graded in {res.timings['grade']:.1f} s: {hw / 'grades.csv'}, {hw / 'report.html'}")
     return res

@@ -36,7 +36,8 @@ def print_protections(console: Console, lang: str) -> None:
 def grade_command(path: Path, *, course_path: Path | None, assignment: str | None, jobs: int | None,
                   timeout: float, memory: int, lang: str | None, resume: bool,
                   console: Console, err_console: Console, quiet: bool = False,
-                  budget: float = Limits.budget_s) -> dict[str, Any]:
+                  budget: float = Limits.budget_s, student: str | None = None,
+                  question: str | None = None, roster: Path | None = None) -> dict[str, Any]:
     if timeout <= 0:
         raise UsageError(f"--timeout must be > 0, got {timeout}")
     if budget < timeout:
@@ -61,7 +62,8 @@ def grade_command(path: Path, *, course_path: Path | None, assignment: str | Non
 
         s = grade_folder(path, course_path=course_path, assignment=assignment, jobs=jobs,
                          limits=limits, lang=lang, resume=resume, on_record=on_record,
-                         on_start=lambda n: bar.update(task, total=n))
+                         on_start=lambda n: bar.update(task, total=n), student=student,
+                         question=question, roster=roster)
     lang = lang or s.get("lang", "en")  # the course language
     print_protections(console, lang)
     print_summary(console, s, path, lang)
@@ -69,25 +71,36 @@ def grade_command(path: Path, *, course_path: Path | None, assignment: str | Non
 
 
 def print_summary(console: Console, s: dict[str, Any], path: Path, lang: str = "en") -> None:
-    """The summary table of a graded folder, then where grades.csv and report.html are."""
-    if lang == "fr":
-        t = Table("notebooks", "corrigés", "rejetés", "délais dépassés", "erreurs", "moyenne",
-                  title="Résumé")
-    else:
-        t = Table("notebooks", "graded", "rejected", "timeouts", "errors", "mean", title="Summary")
-    t.add_row(str(s["notebooks"]), str(s["graded"]), str(s["failed"]), str(s["timeouts"]),
-              str(s["errors"]), f"{s['mean']:g}")
+    """The summary table of a graded folder, the identities the intake mapped, the students
+    who handed nothing in, then where grades.csv and report.html are."""
+    fr = lang == "fr"
+    head = (("fichiers", "corrigés", "non corrigés", "en retard", "sans remise", "délais dépassés",
+             "erreurs", "moyenne", "médiane") if fr else
+            ("files", "graded", "not graded", "late", "missing", "timeouts", "errors", "mean", "median"))
+    t = Table(*head, title=f"{'Résumé' if fr else 'Summary'} ({s.get('assignment', '')}, "
+                           f"{'sur' if fr else 'out of'} {s.get('max_points', 0):g})")
+    t.add_row(str(s["notebooks"]), str(s["graded"]), str(s["failed"]), str(s.get("late", 0)),
+              str(len(s.get("missing", []))), str(s["timeouts"]), str(s["errors"]),
+              f"{s['mean']:g}", f"{s.get('median', 0):g}")
     console.print(t)
     for st, n in sorted(s["statuses"].items()):
         if st != "graded":
-            console.print(f"  {st}: {n}")
-    console.print(f"grades: {path / 'grades.csv'}\nreport: {s['report']}", highlight=False,
-                  soft_wrap=True)
+            console.print(f"  {st}: {n}", highlight=False)
+    for w in s.get("worksheets", []):
+        console.print(f"{'feuille de notes Moodle lue' if fr else 'Moodle grading worksheet read'}: "
+                      f"{escape(w)}", highlight=False, soft_wrap=True)
+    for who, sid in sorted(s.get("identities", {}).items()):
+        console.print(f"  {escape(who)} → {escape(sid)}", highlight=False, soft_wrap=True)
+    if s.get("missing"):
+        console.print(("sans remise : " if fr else "missing: ") + ", ".join(s["missing"]),
+                      highlight=False, soft_wrap=True)
+    console.print(f"grades: {s.get('grades', path / 'grades.csv')}\nreport: {s['report']}",
+                  highlight=False, soft_wrap=True)
 
 
 @app.command()
 def grade(
-    path: Path = typer.Argument(..., help="Assignment folder (PATH/submissions/, or notebooks in PATH)."),
+    path: Path = typer.Argument(..., help="Submissions: a folder (PATH/submissions/, or the files in PATH) or a zip."),
     assignment: str | None = typer.Option(None, "--assignment", help="Only grade this assignment id."),
     jobs: int | None = typer.Option(None, "--jobs", help="Parallel sandboxes (default: the number of cores)."),
     timeout: float = typer.Option(10.0, "--timeout", help="Wall-clock seconds per cell and per test case."),
@@ -95,12 +108,18 @@ def grade(
     budget: float = typer.Option(300.0, "--budget", help="Wall-clock seconds for one whole submission."),
     lang: str | None = LangOpt,
     resume: bool = typer.Option(True, "--resume/--no-resume", help="Skip notebooks already graded."),
+    student: str | None = typer.Option(None, "--student", help="Grade this student's files again (the others are resumed)."),
+    question: str | None = typer.Option(None, "--question", help="Grade this question again for everyone (e.g. q2, after a fix)."),
+    roster: Path | None = typer.Option(None, "--roster", help="A roster file to grade against instead of course.yml's (one section)."),
     course_path: Path | None = typer.Option(None, "--course", "-c", help="course.yml (default: found from PATH)."),
 ) -> None:
-    """Grade submitted notebooks in a sandbox: grades.csv, feedback, results/*.json, report.html."""
+    """Grade what students handed in (a folder of notebooks, Moodle or Canvas download archives,
+    grader.export() or otter zips) in a sandbox: grades.csv (every roster student), feedback,
+    results/*.json, report.html. Late penalties follow course.yml; PATH/overrides.csv adjusts."""
     grade_command(path, course_path=course_path, assignment=assignment, jobs=jobs, timeout=timeout,
                   memory=memory, lang=lang_of(lang) if lang else None, resume=resume,
-                  console=console, err_console=err_console, budget=budget)
+                  console=console, err_console=err_console, budget=budget, student=student,
+                  question=question, roster=roster)
 
 
 @app.command()

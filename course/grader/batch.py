@@ -26,7 +26,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -60,6 +60,9 @@ class GradingJob:
     submitted_at: float | None = None
     time_source: str | None = None
     notes: tuple[str, ...] = ()
+    #: grade only this question again, into ``base`` (the file's signed record, as JSON)
+    only_question: str | None = None
+    base: dict[str, Any] | None = None
 
 
 def record_key(course: Any) -> bytes:
@@ -68,7 +71,8 @@ def record_key(course: Any) -> bytes:
     return course.record_key
 
 
-def _record_mac(rec: dict[str, Any], key: bytes) -> str:
+def mac_of(rec: dict[str, Any], key: bytes) -> str:
+    """The HMAC-SHA256 (hex) of a JSON document without its ``mac`` key, canonicalised."""
     body = {k: v for k, v in rec.items() if k != "mac"}
     canon = json.dumps(json.loads(json.dumps(body, default=str)), sort_keys=True, separators=(",", ":"))
     return hmac.new(key, canon.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
@@ -80,14 +84,14 @@ def sign_record(rec: Record, key: bytes) -> None:
     archive extracted there, a shared folder): a forged record with the sha256 of the
     student's own notebook and full marks would otherwise be resumed as is."""
     rec.mac = None
-    rec.mac = _record_mac(rec.to_json(), key)
+    rec.mac = mac_of(rec.to_json(), key)
 
 
 def record_is_authentic(rec: Any, key: bytes) -> bool:
     """True if ``rec`` was signed by :func:`sign_record` with ``key``."""
     return (type(rec) is dict and type(rec.get("mac")) is str
             and hmac.compare_digest(rec["mac"].encode("utf-8", "surrogatepass"),
-                                    _record_mac(rec, key).encode("ascii")))
+                                    mac_of(rec, key).encode("ascii")))
 
 
 def file_sha256(path: Path) -> str:
@@ -187,6 +191,9 @@ def grade_job(job: GradingJob) -> Record:
             rec = Record.rejected(name, job.sha256, read.status, job.assignment, job.student, read.detail)
         else:
             original = _loader(job.loader)(_course(job.course_path), job.assignment, job.student)
+            if job.only_question is not None:  # the other questions keep their results
+                original = replace(original, questions=[q for q in original.questions
+                                                        if q.id == job.only_question])
             cells, restored = grading.merge(original, read.nb)
             timeout = float(job.limits.get("timeout_s", 10.0))
             t0 = time.monotonic()
@@ -201,6 +208,12 @@ def grade_job(job: GradingJob) -> Record:
             rec = Record.graded(name, job.sha256, job.assignment, job.student, questions,
                                 restored=restored, cells=cell_report, protections=_SLOT.prot.to_json(),
                                 seconds=round(time.monotonic() - t0, 3))
+            if job.base is not None and job.only_question is not None:
+                base = Record.from_json(job.base)
+                base.mac = None
+                base.questions = [questions[0] if q.id == job.only_question else q for q in base.questions]
+                base.seconds = rec.seconds
+                rec = base
             if _SLOT.cgroups is not None:  # the submission's cgroup: peak of all its processes
                 peak = _SLOT.peak_bytes
                 rec.memory_peak_mb = round(peak / 2**20, 1) if peak is not None else None

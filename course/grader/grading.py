@@ -67,6 +67,10 @@ STATUS_TEXT = {
                          "en": "another assignment than the one this run grades"},
     "superseded": {"fr": "remplacé par une remise plus récente du même étudiant",
                    "en": "superseded by a later submission of the same student"},
+    "rejected": {"fr": "refusé dans l'archive", "en": "refused in the archive"},
+    "corrupt-archive": {"fr": "archive illisible", "en": "unreadable archive"},
+    "late": {"fr": "corrigé, remis en retard", "en": "graded, handed in late"},
+    "missing": {"fr": "rien de remis", "en": "nothing handed in"},
     "error": {"fr": "erreur interne du correcteur", "en": "internal grader error"},
 }
 

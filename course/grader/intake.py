@@ -13,11 +13,16 @@ is never followed, and a hard link, a pipe or a device is never opened (``O_NOFO
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import re
 import stat
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
+from typing import Any
+
+from . import archives, lms
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
 #: Jupyter's and file managers' names for a copy of ``name.ipynb``
@@ -116,42 +121,239 @@ def safe_key(text: str) -> str:
     return key[:120]
 
 
-def folder_intake(path: Path, assignments: list[str], roster: list[str],
-                  only: str | None = None) -> list[Submission]:
-    """Every file handed in under ``path``: ``path/submissions/`` when it exists (every entry in
-    it), else the ``.ipynb`` entries of ``path`` itself (whose other files are the grader's own
-    outputs). Sorted by name."""
-    sub = path / "submissions"
-    folder = sub if sub.is_dir() else path
-    if not folder.is_dir():
-        from course.base.errors import UsageError
+#: how the time of a submission is known (recorded with it, shown in the gradebook)
+TIME_MTIME = "the file's modification time"
+TIME_ZIP = "the zip entry's time"
+TIME_WORKSHEET = "the Moodle grading worksheet"
+TIME_CANVAS_LATE = "Canvas's late marker"
+TIME_CANVAS_ON_TIME = "Canvas (no late marker)"
 
-        raise UsageError(f"PATH: {path} is not a folder")
-    names = sorted(n for n in os.listdir(folder) if not n.startswith("."))
-    if folder is path:
-        names = [n for n in names if n.endswith(".ipynb")]
-    roster_set = set(roster)
-    out: list[Submission] = []
-    keys: set[str] = set()
-    for n in names:
-        p = folder / n
-        key = safe_key(n[:-len(".ipynb")] if n.endswith(".ipynb") else n)
-        while key in keys:
-            key += "_"
-        keys.add(key)
+
+@dataclass
+class Intake:
+    """Everything taken in: the submissions, the worksheets read, and the identities mapped."""
+
+    submissions: list[Submission]
+    worksheets: list[str] = field(default_factory=list)
+    identities: dict[str, str] = field(default_factory=dict)
+
+
+class _Taker:
+    def __init__(self, root: Path, assignments: list[str], roster: list[str],
+                 people: dict[str, dict[str, str]], only: str | None, tz: Any) -> None:
+        self.root, self.assignments, self.roster_set = root, assignments, set(roster)
+        self.only, self.tz = only, tz
+        self.people = people
+        self.ids = lms.IdentityMap(people)
+        self.subs: list[Submission] = []
+        self.keys: set[str] = set()
+
+    def key(self, source: str) -> str:
+        k = safe_key(source[:-len(".ipynb")] if source.endswith(".ipynb") else source)
+        if len(k) >= 120 or k in self.keys:
+            k = k[:100] + "-" + hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+        self.keys.add(k)
+        return k
+
+    def add(self, source: str, name: str, data: bytes | None, status: str, detail: str = "",
+            assignment: str | None = None, student: str | None = None, when: float | None = None,
+            how: str | None = None, notes: list[str] | None = None) -> None:
+        self.subs.append(Submission(source, name, self.key(source), data if status == "ok" else None,
+                                    status, detail if status != "ok" else "", assignment, student,
+                                    when, how, notes or []))
+
+    # ----------------------------------------------------------------- plain files
+    def plain(self, source: str, name: str, data: bytes | None, status: str, detail: str,
+              when: float | None, how: str) -> None:
+        """A file whose owner comes from its name (a notebook, or a zip grader.export() made)."""
+        if status == "ok" and data is not None and name.endswith(".zip"):
+            self.export_zip(source, name, data, when, how, owner=None)
+            return
+        a, s, st, det = owner_from_name(name, self.assignments, self.roster_set, self.only)
+        if status != "ok":
+            st, det = status, detail
+        notes = [f"owner from {det}"] if st == "ok" and det else []
+        self.add(source, name, data, st, det, a, s, when, how, notes)
+
+    def export_zip(self, source: str, name: str, data: bytes, when: float | None, how: str,
+                   owner: tuple[str | None, str | None, list[str]] | None, depth: int = 1) -> None:
+        """A zip of one notebook (``grader.export()``, otter's export): the notebook inside."""
+        try:
+            entries = archives.read_zip(data)
+        except archives.ArchiveError as exc:
+            self.add(source, name, None, "corrupt-archive", str(exc))
+            return
+        notebooks = [e for e in entries if e.name.endswith(".ipynb") and "__MACOSX" not in e.name]
+        if not notebooks:
+            self.add(source, name, None, "not-notebook", "a zip without a notebook")
+            return
+        for e in notebooks:
+            inner = f"{source}!{e.name}"
+            base = e.name.replace("\\", "/").rsplit("/", 1)[-1]
+            if e.status != "ok":
+                self.add(inner, base, None, e.status, e.detail)
+            elif owner is not None:
+                a, s, notes = owner
+                self.add(inner, base, e.data, "ok" if s else "no-owner", "", a, s, when, how, notes)
+            else:  # the zip's own name says whose it is (hw3-alice.zip), else the notebook's
+                a, s, st, det = owner_from_name(name[:-len(".zip")] + ".ipynb", self.assignments,
+                                                self.roster_set, self.only)
+                if st != "ok":
+                    a, s, st, det = owner_from_name(base, self.assignments, self.roster_set, self.only)
+                self.add(inner, base, e.data, st, det, a, s, when, how,
+                         [f"owner from {det}"] if st == "ok" and det else [])
+
+    # ----------------------------------------------------------------- LMS archives
+    def lms_zip(self, source: str, name: str, data: bytes) -> None:
+        """A Moodle or Canvas "download all submissions" archive."""
+        try:
+            entries = archives.read_zip(data)
+        except archives.ArchiveError as exc:
+            self.add(source, name, None, "corrupt-archive", str(exc))
+            return
+        named = [(e, lms.parse_lms_name(e.name)) for e in entries]
+        for e, n in named:
+            src = f"{source}!{e.name}"
+            base = e.name.replace("\\", "/").rsplit("/", 1)[-1]
+            if n is None:
+                self.add(src, base, None, "no-owner", "an entry of no known layout")
+                continue
+            student, how = self.ids.owner(n)
+            assignment = self.assignment_of(n.original)
+            when, tsrc = self.lms_time(n, e)
+            notes = [f"{n.lms} {n.person} ({n.lms_id}) is {student} (by {how})"] if student else []
+            if e.status != "ok" or e.data is None:
+                self.add(src, base, None, e.status, e.detail, assignment, student)
+            elif student is None:
+                self.add(src, base, None, "no-owner", f"{n.lms} {n.person} ({n.lms_id}) is on no "
+                         "roster line (add an lms_id, email, login or name column)")
+            elif assignment is None:
+                self.add(src, base, None, "no-owner", "which assignment? run with --assignment")
+            elif n.original.endswith(".zip") or archives.is_zip(e.data):
+                self.export_zip(src, base, e.data, when, tsrc, (assignment, student, notes))
+            elif n.original.endswith(".ipynb"):
+                self.add(src, base, e.data, "ok", "", assignment, student, when, tsrc, notes)
+            else:
+                self.add(src, base, None, "not-notebook", "not a .ipynb file", assignment, student)
+
+    def assignment_of(self, original: str) -> str | None:
+        if self.only is not None:
+            return self.only
+        for aid in sorted(self.assignments, key=len, reverse=True):
+            if original.rsplit("/", 1)[-1].startswith(aid + "-"):
+                return aid
+        return self.assignments[0] if len(self.assignments) == 1 else None
+
+    def zip_time(self, e: archives.Entry) -> float | None:
+        return e.time.replace(tzinfo=self.tz).timestamp() if e.time is not None else None
+
+    def lms_time(self, n: lms.LmsName, e: archives.Entry) -> tuple[float | None, str]:
+        if n.lms == "canvas":
+            return None, TIME_CANVAS_LATE if n.late else TIME_CANVAS_ON_TIME
+        row = self.ids.worksheet.get(n.lms_id)
+        if row is not None and row.submitted is not None:
+            return row.submitted.timestamp(), TIME_WORKSHEET
+        t = self.zip_time(e)
+        return t, TIME_ZIP if t is not None else TIME_MTIME
+
+
+def take_in(path: Path, assignments: list[str], roster: list[str],
+            people: dict[str, dict[str, str]] | None = None, only: str | None = None,
+            tz: Any = None) -> Intake:
+    """Every file handed in at ``path``: a folder (``path/submissions/`` when it exists, else
+    the notebooks and zips of ``path`` itself, whose other files are the grader's outputs), or
+    one zip. In a folder: notebooks (owner from the name), zips made by ``grader.export()`` or
+    otter (the notebook inside), Moodle and Canvas download archives (:mod:`.lms`), folders a
+    Moodle archive was extracted into, and Moodle grading worksheets (.csv: read for the
+    identities and times, not graded). ``tz``: the time zone of naive times (the due date's)."""
+
+    tz = tz or UTC
+    t = _Taker(path, assignments, roster, people or {}, only, tz)
+    files: list[Path]
+    if path.is_file():
+        files, base = [path], path.parent
+    else:
+        sub = path / "submissions"
+        folder = sub if sub.is_dir() else path
+        if not folder.is_dir():
+            from course.base.errors import UsageError
+
+            raise UsageError(f"PATH: {path} is not a folder or a zip archive")
+        names = sorted(n for n in os.listdir(folder) if not n.startswith("."))
+        if folder is path:
+            names = [n for n in names if n.endswith((".ipynb", ".zip", ".csv"))
+                     and n not in ("grades.csv", "overrides.csv")]
+        files, base = [folder / n for n in names], folder
+    worksheets = []
+    for p in files:  # the worksheets first: they map identities and times
+        if p.suffix.lower() == ".csv" and p.is_file() and not p.is_symlink():
+            data, st, _ = read_regular(p)
+            rows = lms.read_worksheet(data.decode("utf-8-sig", "replace"), tz) if data else None
+            if rows is not None:
+                t.ids.worksheet.update(rows)
+                worksheets.append(str(p.relative_to(base)))
+    for p in files:
+        rel = str(p.relative_to(base))
+        if rel in worksheets:
+            continue
         try:
             mtime = os.lstat(p).st_mtime
         except OSError:
             mtime = None
-        a, s, status, detail = owner_from_name(n, assignments, roster_set, only)
-        data, rstatus, rdetail = read_regular(p)
-        if rstatus != "ok":  # an unreadable file is reported as such first
-            status, detail = rstatus, rdetail
-        notes = [f"owner from {detail}"] if status == "ok" and detail else []
-        out.append(Submission(str(p.relative_to(path)), n, key, data if status == "ok" else None,
-                              status, detail if status != "ok" else "", a, s, mtime,
-                              "file modification time", notes))
-    return out
+        if p.is_dir() and not p.is_symlink():
+            n = lms.parse_lms_name(p.name + "/x")
+            if n is None:
+                t.add(rel, p.name, None, "not-regular", "folder")
+                continue
+            for q in sorted(p.iterdir()):
+                data, st, det = read_regular(q)
+                n = lms.parse_lms_name(f"{p.name}/{q.name}")
+                assert n is not None
+                student, how = t.ids.owner(n)
+                src = f"{rel}/{q.name}"
+                if st != "ok":
+                    t.add(src, q.name, None, st, det)
+                elif student is None:
+                    t.add(src, q.name, None, "no-owner", f"{n.person} ({n.lms_id}) is on no roster line")
+                else:
+                    row = t.ids.worksheet.get(n.lms_id)
+                    when = row.submitted.timestamp() if row is not None and row.submitted else os.lstat(q).st_mtime
+                    how_t = TIME_WORKSHEET if row is not None and row.submitted else TIME_MTIME
+                    a = t.assignment_of(n.original)
+                    if q.name.endswith(".zip"):
+                        t.export_zip(src, q.name, data or b"", when, how_t, (a, student, []))
+                    elif q.name.endswith(".ipynb") and a is not None:
+                        t.add(src, q.name, data, "ok", "", a, student, when, how_t,
+                              [f"moodle {n.person} ({n.lms_id}) is {student} (by {how})"])
+                    else:
+                        t.add(src, q.name, None, "not-notebook" if a else "no-owner",
+                              "not a .ipynb file" if a else "which assignment? run with --assignment")
+            continue
+        data, st, det = read_regular(p)
+        if st == "ok" and data is not None and p.suffix.lower() == ".zip":
+            if any(lms.parse_lms_name(e) for e in _names(data)):
+                t.lms_zip(rel, p.name, data)
+            else:
+                t.plain(rel, p.name, data, st, det, mtime, TIME_MTIME)
+            continue
+        t.plain(rel, p.name, data, st, det, mtime, TIME_MTIME)
+    return Intake(t.subs, worksheets, dict(t.ids.used))
+
+
+def _names(data: bytes) -> list[str]:
+    import io
+    import zipfile
+
+    try:
+        return zipfile.ZipFile(io.BytesIO(data)).namelist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        return []
+
+
+def folder_intake(path: Path, assignments: list[str], roster: list[str],
+                  only: str | None = None) -> list[Submission]:
+    """:func:`take_in` without LMS identities (the notebooks' own names)."""
+    return take_in(path, assignments, roster, None, only).submissions
 
 
 def keep_latest(subs: list[Submission]) -> None:

@@ -6,19 +6,16 @@ made with matplotlib's Agg backend, embedded as PNG)."""
 from __future__ import annotations
 
 import base64
-import csv
 import html
 import io
-import json
-import unicodedata
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from course.base.files import atomic_write
+from course.base.plain import printable
 
-from .grading import STATUS_TEXT
-from .records import Record
+from .gradebook import Gradebook
 
 T = {
     "points": {"fr": "points", "en": "points"},
@@ -53,146 +50,6 @@ def totals(rec: dict[str, Any]) -> tuple[float, float]:
     return _r(sum(q["points"] for q in qs)), _r(sum(q["max_points"] for q in qs))
 
 
-def _csv_cell(x: Any) -> Any:
-    """A CSV cell that a spreadsheet shows as text: a file name is the student's choice, and
-    ``=HYPERLINK(...)``, ``+cmd|...``, ``-``, ``@`` at the start of a cell run as formulas
-    (CSV injection); such cells get a leading apostrophe (OWASP's advice)."""
-    if type(x) is str and x[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + x
-    return x
-
-
-def _file_name(name: str) -> str:
-    """A submitted file's name as printable UTF-8 text: a name that is not UTF-8 arrives with
-    lone surrogates (``os.listdir``), which no UTF-8 output can hold, and control characters
-    would reach the terminal; both become ``?``."""
-    return "".join("?" if unicodedata.category(c) in ("Cc", "Cf", "Cs") else c for c in name)
-
-
-def write_grades_csv(path: Path, records: list[dict[str, Any]], max_points: float) -> None:
-    qids = question_ids(records)
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["student", "file", *qids, "total", "percent", "status"])
-    for rec in sorted(records, key=lambda r: (r.get("student") or "", r["file"])):
-        by = {q["id"]: q["points"] for q in rec.get("questions", [])}
-        tot, _ = totals(rec)
-        pct = 100.0 * tot / max_points if max_points else 0.0
-        w.writerow([_csv_cell(c) for c in (rec.get("student") or "", rec["file"])]
-                   + [*[_r(by.get(q, 0.0)) for q in qids], tot, round(pct, 2), rec["status"]])
-    atomic_write(path, buf.getvalue())
-
-
-def gradescope(rec: dict[str, Any], lang: str) -> dict[str, Any]:
-    """Gradescope's results.json: score, tests (name, score, max_score, status, output)."""
-    tests = []
-    for q in rec.get("questions", []):
-        for it in q["items"]:
-            out = "" if it["ok"] else (it.get("why") or {}).get(lang, "")
-            tests.append({"name": f"{q['id']} - {it['name']}", "score": _r(it["points"]),
-                          "max_score": _r(it["max"]), "status": "passed" if it["ok"] else "failed",
-                          "output": out, "visibility": "visible"})
-    tot, mx = totals(rec)
-    res: dict[str, Any] = {"score": tot, "tests": tests, "visibility": "visible",
-                           "extra_data": {"status": rec["status"], "max_score": mx,
-                                          "restored_cells": rec.get("restored", [])}}
-    if rec["status"] != "graded":
-        res["output"] = STATUS_TEXT.get(rec["status"], {}).get(lang, rec["status"])
-    return res
-
-
-#: CommonMark's escapable ASCII punctuation: a backslash before each makes it a literal
-_MD_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
-
-
-def md_escape(text: str) -> str:
-    """Text a student controls (an exception message, a file name) as literal Markdown: every
-    ASCII punctuation character is backslash-escaped, so that no link, image, autolink, HTML
-    or emphasis of the student's survives in a feedback .md, whatever renders it."""
-    return "".join("\\" + c if c in _MD_PUNCT else c for c in text)
-
-
-def feedback_md(rec: dict[str, Any], lang: str) -> str:
-    tot, mx = totals(rec)
-    lines = [f"# {rec.get('assignment') or ''} - {rec.get('student') or md_escape(rec['file'])}", ""]
-    st = STATUS_TEXT.get(rec["status"], {}).get(lang, rec["status"])
-    lines += [f"**{T['status'][lang]}** : {st}" if lang == "fr" else f"**{T['status'][lang]}**: {st}",
-              "", f"**{T['total'][lang]}** : {tot:g} / {mx:g}" if lang == "fr"
-              else f"**{T['total'][lang]}**: {tot:g} / {mx:g}", ""]
-    if rec.get("restored"):
-        lines += [T["restored"][lang], "", *[f"- `{c}`" for c in rec["restored"]], ""]
-    for q in rec.get("questions", []):
-        title = (q.get("title") or {}).get(lang, q["id"])
-        lines += [f"## {q['id']} - {title} ({q['points']:g} / {q['max_points']:g} {T['points'][lang]})", ""]
-        cell = q.get("cell")
-        if cell and not cell.get("ok") and cell.get("why"):
-            lines += [f"- {T['cell'][lang]} : {md_escape(cell['why'][lang])}" if lang == "fr"
-                      else f"- {T['cell'][lang]}: {md_escape(cell['why'][lang])}"]
-        if cell and cell.get("magics"):
-            lines += [f"- {T['magics'][lang]} ({cell['magics']})"]
-        for it in q["items"]:
-            text = (it.get("text") or {}).get(lang, "")
-            name = it["name"] + (f" ({text})" if text else "")
-            if it["ok"]:
-                lines.append(f"- ✅ {name} : {T['passed'][lang]}" if lang == "fr"
-                             else f"- ✅ {name}: {T['passed'][lang]}")
-            else:
-                why = md_escape((it.get("why") or {}).get(lang, ""))
-                sep = " : " if lang == "fr" else ": "
-                extra = f" [{T['misconception'][lang]}{sep}{it['misconception']}]" if it.get("misconception") else ""
-                lines.append(f"- ❌ {name} : {why}{extra}" if lang == "fr" else f"- ❌ {name}: {why}{extra}")
-        lines.append("")
-    return "\n".join(lines)
-
-
-def md_to_html(md: str, title: str) -> str:
-    body = []
-    in_list = False
-    for line in md.split("\n"):
-        if line.startswith("- "):
-            if not in_list:
-                body.append("<ul>")
-                in_list = True
-            body.append(f"<li>{_inline(line[2:])}</li>")
-            continue
-        if in_list:
-            body.append("</ul>")
-            in_list = False
-        if line.startswith("## "):
-            body.append(f"<h2>{_inline(line[3:])}</h2>")
-        elif line.startswith("# "):
-            body.append(f"<h1>{_inline(line[2:])}</h1>")
-        elif line.strip():
-            body.append(f"<p>{_inline(line)}</p>")
-    if in_list:
-        body.append("</ul>")
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            "<style>body{font-family:sans-serif;max-width:50em;margin:2em auto}</style></head><body>"
-            + "\n".join(body) + "</body></html>\n")
-
-
-def _inline(text: str) -> str:
-    """One line of our Markdown as HTML: ``**bold**``, ```code```, and backslash escapes (a
-    student's text is escaped by :func:`md_escape`; its characters are shown, never obeyed)."""
-    out, bold, code, i = [], False, False, 0
-    while i < len(text):
-        c = text[i]
-        if c == "\\" and i + 1 < len(text) and text[i + 1] in _MD_PUNCT:
-            out.append(html.escape(text[i + 1]))
-            i += 2
-            continue
-        if text.startswith("**", i) and not code:
-            out.append("</b>" if bold else "<b>")
-            bold = not bold
-            i += 2
-            continue
-        if c == "`":
-            out.append("</code>" if code else "<code>")
-            code = not code
-        else:
-            out.append(html.escape(c))
-        i += 1
-    return "".join(out) + ("</code>" if code else "") + ("</b>" if bold else "")
 
 
 def _png(fig: Any) -> str:
@@ -227,8 +84,10 @@ def summary(records: list[dict[str, Any]]) -> dict[str, Any]:
             "mean": round(sum(tots) / len(tots), 3) if tots else 0.0}
 
 
-def write_report(path: Path, records: list[dict[str, Any]], protections: list[tuple[str, bool, str]],
-                 notes: list[str], lang: str, bench: dict[str, Any] | None = None) -> None:
+def write_report(path: Path, gb: Gradebook, protections: list[tuple[str, bool, str]],
+                 notes: list[str], lang: str, intake: dict[str, Any]) -> None:
+    """report.html of a gradebook."""
+    records = [r.to_json() for row in gb.rows for r in row.files] + [r.to_json() for r in gb.unowned]
     import matplotlib
 
     matplotlib.use("Agg")
@@ -286,7 +145,7 @@ def write_report(path: Path, records: list[dict[str, Any]], protections: list[tu
     rows = "".join(f"<tr><td>{html.escape(n)}</td><td>{'✅' if a else '❌'}</td><td>{html.escape(d)}</td></tr>"
                    for n, a, d in protections)
     note_html = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
-    status_rows = "".join(f"<tr><td>{html.escape(r.get('student') or '')}</td><td>{html.escape(r['file'])}</td>"
+    status_rows = "".join(f"<tr><td>{html.escape(r.get('student') or '')}</td><td>{html.escape(printable(r['file']))}</td>"
                           f"<td>{html.escape(r['status'])}</td><td>{totals(r)[0]:g}</td></tr>"
                           for r in sorted(records, key=lambda r: r["file"]))
     doc = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>report</title>"
@@ -300,22 +159,8 @@ def write_report(path: Path, records: list[dict[str, Any]], protections: list[tu
            f"<table>{rows}</table><ul>{note_html}</ul>"
            + "".join(f"<img src='data:image/png;base64,{i}'>" for i in imgs)
            + f"<h2>{'Remises' if fr else 'Submissions'}</h2><table><tr><th>student</th><th>file</th>"
-             f"<th>status</th><th>total</th></tr>{status_rows}</table></body></html>\n")
+             f"<th>status</th><th>total</th></tr>{status_rows}</table>"
+           + f"<h2>{'Sans remise' if fr else 'Missing'}</h2><p>{html.escape(', '.join(gb.missing) or '-')}</p>"
+           + "</body></html>\n")
     atomic_write(path, doc)
 
-
-def write_outputs(root: Path, typed: list[Record], lang: str,
-                  protections: list[tuple[str, bool, str]], notes: list[str]) -> dict[str, Any]:
-    """Write every output from the records; returns the summary."""
-    records = [r.to_json() | {"file": _file_name(r.file)} for r in typed]
-    max_points = max((totals(r)[1] for r in records if r["status"] == "graded"), default=0.0)
-    write_grades_csv(root / "grades.csv", records, max_points)
-    for rec in records:
-        key = rec.get("student") if rec["status"] not in ("duplicate", "mismatch", "no-metadata") else None
-        key = key or Path(rec["file"]).stem
-        atomic_write(root / "results" / f"{key}.json", json.dumps(gradescope(rec, lang), indent=1))
-        md = feedback_md(rec, lang)
-        atomic_write(root / "feedback" / f"{key}.md", md)
-        atomic_write(root / "feedback" / f"{key}.html", md_to_html(md, key))
-    write_report(root / "report.html", records, protections, notes, lang)
-    return summary(records)

@@ -167,7 +167,7 @@ def test_the_later_of_two_files_is_graded_and_says_why(batch) -> None:
     rows, recs = batch["rows"], batch["records"]
     assert rows["hwt-alice-Copy1.ipynb"]["status"] == "superseded"
     early = recs["hwt-alice-Copy1"]
-    assert "hwt-alice.ipynb" in early["detail"] and "file modification time" in early["detail"]
+    assert "hwt-alice.ipynb" in early["detail"] and "modification time" in early["detail"]
     assert any("hwt-alice-Copy1.ipynb" in n for n in recs["hwt-alice"]["notes"])
 
 

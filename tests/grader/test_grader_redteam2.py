@@ -371,7 +371,8 @@ def test_forged_magics_count_is_not_shown(batch):
 def test_file_names_cannot_inject_formulas_or_break_outputs(batch):
     hw = batch["root"] / "hw"
     lines = (hw / "grades.csv").read_text(encoding="utf-8").splitlines()
-    cells = [row[1] for row in csv.reader(lines[1:])]
+    rows = list(csv.reader(lines))
+    cells = [row[rows[0].index("file")] for row in rows[1:]]
     assert not any(c[:1] in "=+-@" for c in cells if c)
     assert "'" + BAD_NAMES["csv-formula"] in cells
     assert any(c == "hwt-?.ipynb" for c in cells)

@@ -1,0 +1,98 @@
+"""Reading submitted zip archives safely, in memory (nothing is ever extracted to disk).
+
+Every entry is judged before its bytes are read: a name that climbs out (``../``, an absolute
+path: zip-slip), a symbolic link or a special file, an entry or an archive too large, a
+compression ratio of a zip bomb, too many entries, and archives nested deeper than one level
+are each rejected with their reason; a corrupt archive is one reason for the whole file.
+"""
+
+from __future__ import annotations
+
+import io
+import stat
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+
+MAX_ENTRIES = 5000
+MAX_ENTRY_BYTES = 100 * 1024 * 1024
+MAX_TOTAL_BYTES = 1024 * 1024 * 1024
+MAX_RATIO = 200  # uncompressed / compressed, above which an entry is a bomb
+MAX_DEPTH = 1  # an archive inside an archive is read; one inside that is not
+
+
+class ArchiveError(Exception):
+    """The whole archive cannot be read (corrupt, not a zip, too many entries)."""
+
+
+@dataclass
+class Entry:
+    """One entry: its path inside the archive, its bytes (None when rejected), the status
+    ("ok" or why it is rejected) and the entry's time (naive: zip stores local time)."""
+
+    name: str
+    data: bytes | None
+    status: str
+    detail: str
+    time: datetime | None
+
+
+def _bad_name(name: str) -> str | None:
+    n = name.replace("\\", "/")
+    parts = [p for p in n.split("/") if p not in ("", ".")]
+    if n.startswith("/") or (len(n) > 1 and n[1] == ":") or ".." in parts:
+        return "its name climbs out of the archive (zip-slip)"
+    if any(ord(c) < 32 for c in n):
+        return "control characters in its name"
+    return None
+
+
+def read_zip(data: bytes) -> list[Entry]:
+    """The entries of a zip archive (folders left out), each read or rejected with its reason."""
+    try:
+        z = zipfile.ZipFile(io.BytesIO(data))
+        infos = z.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
+        raise ArchiveError(f"not a readable zip archive ({exc})") from None
+    if len(infos) > MAX_ENTRIES:
+        raise ArchiveError(f"{len(infos)} entries (at most {MAX_ENTRIES})")
+    out: list[Entry] = []
+    total = 0
+    for info in infos:
+        name = info.filename
+        if name.endswith("/"):
+            continue
+        try:
+            when: datetime | None = datetime(*info.date_time)
+        except ValueError:
+            when = None
+        mode = info.external_attr >> 16
+        why = _bad_name(name)
+        status = "not-regular" if why is None and mode and not stat.S_ISREG(mode) else "rejected"
+        if why is None and mode and not stat.S_ISREG(mode):
+            why = "a symbolic link" if stat.S_ISLNK(mode) else "a special file"
+        if why is None and info.file_size > MAX_ENTRY_BYTES:
+            why, status = f"{info.file_size} bytes (at most {MAX_ENTRY_BYTES})", "too-large"
+        if why is None and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            why, status = f"compressed {info.file_size // max(info.compress_size, 1)} to 1 (a zip bomb?)", "rejected"
+        if why is None and total + info.file_size > MAX_TOTAL_BYTES:
+            why, status = f"the archive holds more than {MAX_TOTAL_BYTES} bytes", "too-large"
+        if why is not None:
+            out.append(Entry(name, None, status, why, when))
+            continue
+        try:
+            with z.open(info) as f:
+                raw = f.read(MAX_ENTRY_BYTES + 1)
+        except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError) as exc:
+            out.append(Entry(name, None, "rejected", f"unreadable entry ({exc})", when))
+            continue
+        if len(raw) > MAX_ENTRY_BYTES:
+            out.append(Entry(name, None, "too-large", "larger than its header says", when))
+            continue
+        total += len(raw)
+        out.append(Entry(name, raw, "ok", "", when))
+    return out
+
+
+def is_zip(data: bytes) -> bool:
+    return data[:4] in (b"PK\x03\x04", b"PK\x05\x06")

@@ -1,0 +1,160 @@
+"""What the LMSs write when an instructor downloads every submission, and who each file is.
+
+- **Moodle** (assignment, "Download all submissions"): entries named
+  ``<Full name>_<participant id>_assignsubmission_file_<original name>``, or folders
+  ``<Full name>_<participant id>_assignsubmission_file`` holding the original files ("Download
+  submissions in folders"). The participant id is the one of the assignment's grading worksheet
+  ("Download grading worksheet", column ``Identifier`` = "Participant 12345"), which also gives
+  the student's e-mail and the submission's time ("Last modified (submission)").
+- **Canvas** (Assignments, "Download Submissions"): entries named
+  ``<login>_<user id>_<submission id>_<original name>``, with ``late`` after the login when the
+  submission came after the due date; the user id is Canvas's (the roster's ``lms_id``).
+
+:class:`IdentityMap` maps those identities to roster ids, in this order: the LMS user id
+(roster ``lms_id``), the e-mail (roster ``email``, through the worksheet), the login (roster
+``login``), then the name (roster ``name``, compared without accents, case or spaces). What it
+used is recorded for every file, and shown.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from course.planning.config import normal_name
+
+MOODLE_RE = re.compile(r"^(?P<name>.+?)_(?P<pid>\d+)_assign(?:submission|feedback)_(?P<plugin>[a-z]+)_(?P<rest>.*)$")
+CANVAS_RE = re.compile(r"^(?P<login>[a-z0-9-]+)_(?:(?P<late>late|LATE)_)?(?P<uid>\d+)_(?P<sub>\d+)_(?P<rest>.+)$")
+
+
+@dataclass(frozen=True)
+class LmsName:
+    """What an LMS's file name says: which LMS, the identity, the original file name, late."""
+
+    lms: str  # "moodle" | "canvas"
+    person: str  # the name (Moodle) or login (Canvas)
+    lms_id: str  # the participant id (Moodle) or user id (Canvas)
+    original: str
+    late: bool = False
+
+
+def parse_lms_name(path: str) -> LmsName | None:
+    """The LMS identity of an archive entry's path, or None when it follows no known layout."""
+    parts = [p for p in path.replace("\\", "/").split("/") if p]
+    for i, part in enumerate(parts):
+        m = MOODLE_RE.match(part)
+        if m:
+            rest = "/".join(([m.group("rest")] if m.group("rest") else []) + parts[i + 1:])
+            return LmsName("moodle", m.group("name"), m.group("pid"), rest or part)
+        folder = re.match(r"^(?P<name>.+?)_(?P<pid>\d+)_assign(?:submission|feedback)_[a-z]+$", part)
+        if folder and i < len(parts) - 1:
+            return LmsName("moodle", folder.group("name"), folder.group("pid"), "/".join(parts[i + 1:]))
+    m = CANVAS_RE.match(parts[-1]) if parts else None
+    if m:
+        return LmsName("canvas", m.group("login"), m.group("uid"), m.group("rest"),
+                       late=m.group("late") is not None)
+    return None
+
+
+# --------------------------------------------------------------------------- the worksheet
+#: the worksheet's columns in English and French Moodle
+_ID = ("identifier", "identifiant")
+_NAME = ("full name", "nom complet")
+_EMAIL = ("email address", "adresse de courriel", "adresse courriel", "email")
+_MODIFIED = ("last modified (submission)", "dernière modification (travail remis)",
+             "dernière modification (remise)")
+_MONTHS = {m: i + 1 for i, m in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+     "october", "november", "december"])}
+_MONTHS.update({m: i + 1 for i, m in enumerate(
+    ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+     "octobre", "novembre", "décembre"])})
+
+
+@dataclass(frozen=True)
+class WorksheetRow:
+    participant: str
+    name: str
+    email: str
+    submitted: datetime | None
+
+
+def parse_moodle_time(text: str, tz: tzinfo) -> datetime | None:
+    """Moodle's "Monday, 5 October 2026, 2:33 PM" or "lundi 5 octobre 2026, 14:33" (in ``tz``)."""
+    m = re.search(r"(\d{1,2})\s+([^\W\d_]+)\s+(\d{4}),?\s+(\d{1,2}):(\d{2})\s*([AaPp][Mm])?", text)
+    if not m:
+        return None
+    day, month, year, hour, minute, ampm = m.groups()
+    mon = _MONTHS.get(month.lower())
+    if mon is None:
+        return None
+    h = int(hour) % 12 + (12 if ampm and ampm.lower() == "pm" else 0) if ampm else int(hour)
+    return datetime(int(year), mon, int(day), h, int(minute), tzinfo=tz)
+
+
+def read_worksheet(text: str, tz: tzinfo) -> dict[str, WorksheetRow] | None:
+    """``{participant id: row}`` of a Moodle grading worksheet, or None when ``text`` is not one."""
+    rows = list(csv.reader(text.splitlines()))
+    if not rows:
+        return None
+    header = [c.strip().lower() for c in rows[0]]
+
+    def col(names: tuple[str, ...]) -> int | None:
+        return next((header.index(n) for n in names if n in header), None)
+
+    ci, cn, ce, cm = col(_ID), col(_NAME), col(_EMAIL), col(_MODIFIED)
+    if ci is None or (cn is None and ce is None):
+        return None
+    def cell(r: list[str], i: int | None) -> str:
+        return r[i].strip() if i is not None and i < len(r) else ""
+
+    out = {}
+    for r in rows[1:]:
+        pid = re.sub(r"\D", "", cell(r, ci))
+        if pid:
+            out[pid] = WorksheetRow(pid, cell(r, cn), cell(r, ce).lower(),
+                                    parse_moodle_time(cell(r, cm), tz))
+    return out
+
+
+# --------------------------------------------------------------------------- identities
+class IdentityMap:
+    """Roster ids from LMS identities (see the module docstring); ``used`` records each match."""
+
+    def __init__(self, people: dict[str, dict[str, str]],
+                 worksheet: dict[str, WorksheetRow] | None = None) -> None:
+        self.worksheet = worksheet or {}
+        self.by_lms_id = {p["lms_id"]: sid for sid, p in people.items() if p.get("lms_id")}
+        self.by_email = {p["email"].lower(): sid for sid, p in people.items() if p.get("email")}
+        self.by_login = {p["login"].lower(): sid for sid, p in people.items() if p.get("login")}
+        self.by_name: dict[str, str] = {}
+        for sid, p in people.items():
+            if p.get("name"):
+                words = p["name"].split()
+                keys = {normal_name(p["name"])}
+                if len(words) > 1:  # Canvas logins are the sortable name: last name first
+                    keys.add(normal_name(" ".join(words[1:] + words[:1])))
+                for k in keys:
+                    self.by_name.setdefault(k, sid)
+        self.by_id = {sid.lower(): sid for sid in people}
+        self.used: dict[str, str] = {}
+
+    def owner(self, name: LmsName) -> tuple[str | None, str]:
+        """(roster id or None, how it was found) of an LMS file name's identity."""
+        who = f"{name.lms} {name.person} ({name.lms_id})"
+        ws = self.worksheet.get(name.lms_id) if name.lms == "moodle" else None
+        tries = [(self.by_lms_id.get(name.lms_id), "the roster's lms_id")]
+        if ws is not None:
+            tries.append((self.by_email.get(ws.email), "the worksheet's e-mail"))
+        if name.lms == "canvas":
+            tries.append((self.by_login.get(name.person.lower()), "the roster's login"))
+            tries.append((self.by_id.get(name.person.lower()), "the roster's id"))
+        tries.append((self.by_name.get(normal_name(name.person)), "the roster's name"))
+        for sid, how in tries:
+            if sid is not None:
+                self.used[who] = f"{sid} (by {how})"
+                return sid, how
+        self.used[who] = "nobody on the roster"
+        return None, ""
