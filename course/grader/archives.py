@@ -66,11 +66,12 @@ def read_zip(data: bytes) -> list[Entry]:
             when: datetime | None = datetime(*info.date_time)
         except ValueError:
             when = None
-        mode = info.external_attr >> 16
+        # the Unix file type, when the zip records one (many tools store permissions only)
+        kind = stat.S_IFMT(info.external_attr >> 16)
         why = _bad_name(name)
-        status = "not-regular" if why is None and mode and not stat.S_ISREG(mode) else "rejected"
-        if why is None and mode and not stat.S_ISREG(mode):
-            why = "a symbolic link" if stat.S_ISLNK(mode) else "a special file"
+        status = "rejected"
+        if why is None and kind and kind != stat.S_IFREG:
+            why, status = ("a symbolic link" if kind == stat.S_IFLNK else "a special file"), "not-regular"
         if why is None and info.file_size > MAX_ENTRY_BYTES:
             why, status = f"{info.file_size} bytes (at most {MAX_ENTRY_BYTES})", "too-large"
         if why is None and info.file_size > MAX_RATIO * max(info.compress_size, 1):

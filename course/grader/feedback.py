@@ -7,6 +7,7 @@ both forms (:func:`md_escape`)."""
 from __future__ import annotations
 
 import html
+from datetime import datetime
 from typing import Any
 
 from course.base.i18n import colon
@@ -47,8 +48,9 @@ def _line(label: str, value: str, lang: str) -> str:
     return f"**{label}**{colon(lang)} {value}"
 
 
-def feedback_md(row: Row, assignment: str, lang: str) -> str:
-    """The feedback of one gradebook row (a student's), in ``lang``."""
+def feedback_md(row: Row, assignment: str, lang: str, due: datetime | None = None) -> str:
+    """The feedback of one gradebook row (a student's), in ``lang``; times are shown in the
+    time zone of ``due`` (the assignment's due date) when given."""
     rec = row.record
     lines = [f"# {assignment} - {row.student}", ""]
     st = STATUS_TEXT.get(row.status, {}).get(lang, row.status)
@@ -58,7 +60,7 @@ def feedback_md(row: Row, assignment: str, lang: str) -> str:
     if rec is not None and rec.submitted_at is not None and row.lateness is not None:
         from .late import iso
 
-        lines += [_line(T["handed"][lang], f"{iso(rec.submitted_at)} ({md_escape(rec.time_source or '')})", lang), ""]
+        lines += [_line(T["handed"][lang], f"{iso(rec.submitted_at, due)} ({md_escape(rec.time_source or '')})", lang), ""]
     if row.lateness is not None and row.lateness.late:
         lines += [_line(T["late"][lang], row.lateness.text()[lang], lang), ""]
     if row.penalty:

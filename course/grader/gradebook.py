@@ -15,6 +15,7 @@ final total is clamped to [0, maximum].
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from .intake import TIME_CANVAS_LATE
@@ -54,6 +55,8 @@ class Gradebook:
     max_points: float
     rows: list[Row]
     unowned: list[Record]
+    #: the assignment's due date (its time zone is the one times are shown in)
+    due: datetime | None = None
 
     def row(self, student: str) -> Row:
         return next(r for r in self.rows if r.student == student)
@@ -108,4 +111,4 @@ def build_gradebook(assignment_id: str, assignment: Any, roster: list[str],
         ordered = ([rec] if rec is not None else []) + [r for r in files if r is not rec]
         rows.append(Row(sid, status, rec, {q: _r(points.get(q, 0.0)) for q in qids}, raw, penalty,
                         total, maximum, late, mine, ordered))
-    return Gradebook(assignment_id, qids, maximum, rows, unowned)
+    return Gradebook(assignment_id, qids, maximum, rows, unowned, assignment.due)

@@ -121,6 +121,10 @@ def safe_key(text: str) -> str:
     return key[:120]
 
 
+#: what ``course grade`` and ``course build`` write in PATH, never taken as submitted files
+OUTPUT_FILES = ("grades.csv", "overrides.csv")
+OUTPUT_FOLDERS = ("feedback", "results", "export", "student", "instructor")
+
 #: how the time of a submission is known (recorded with it, shown in the gradebook)
 TIME_MTIME = "the file's modification time"
 TIME_ZIP = "the zip entry's time"
@@ -239,8 +243,9 @@ class _Taker:
     def assignment_of(self, original: str) -> str | None:
         if self.only is not None:
             return self.only
+        stem = original.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         for aid in sorted(self.assignments, key=len, reverse=True):
-            if original.rsplit("/", 1)[-1].startswith(aid + "-"):
+            if stem == aid or stem.startswith((aid + "-", aid + "_", aid + " ")):
                 return aid
         return self.assignments[0] if len(self.assignments) == 1 else None
 
@@ -280,9 +285,10 @@ def take_in(path: Path, assignments: list[str], roster: list[str],
 
             raise UsageError(f"PATH: {path} is not a folder or a zip archive")
         names = sorted(n for n in os.listdir(folder) if not n.startswith("."))
-        if folder is path:
-            names = [n for n in names if n.endswith((".ipynb", ".zip", ".csv"))
-                     and n not in ("grades.csv", "overrides.csv")]
+        if folder is path:  # the files handed in sit beside the grader's outputs
+            names = [n for n in names if (n.endswith((".ipynb", ".zip", ".csv"))
+                                          and n not in OUTPUT_FILES)
+                     or ((path / n).is_dir() and n not in OUTPUT_FOLDERS)]
         files, base = [folder / n for n in names], folder
     worksheets = []
     for p in files:  # the worksheets first: they map identities and times
@@ -327,7 +333,8 @@ def take_in(path: Path, assignments: list[str], roster: list[str],
                               [f"moodle {n.person} ({n.lms_id}) is {student} (by {how})"])
                     else:
                         t.add(src, q.name, None, "not-notebook" if a else "no-owner",
-                              "not a .ipynb file" if a else "which assignment? run with --assignment")
+                              "not a .ipynb file" if a else "which assignment? run with --assignment",
+                              a, student)
             continue
         data, st, det = read_regular(p)
         if st == "ok" and data is not None and p.suffix.lower() == ".zip":
@@ -337,7 +344,23 @@ def take_in(path: Path, assignments: list[str], roster: list[str],
                 t.plain(rel, p.name, data, st, det, mtime, TIME_MTIME)
             continue
         t.plain(rel, p.name, data, st, det, mtime, TIME_MTIME)
+    if path.is_file() and t.subs and all(s.student is None for s in t.subs):
+        _unusable_archive(path, t.subs)
     return Intake(t.subs, worksheets, dict(t.ids.used))
+
+
+def _unusable_archive(path: Path, subs: list[Submission]) -> None:
+    """PATH is one archive of which no entry belongs to anyone: one line saying why."""
+    from collections import Counter
+
+    from course.base.errors import CourseError
+
+    if len(subs) == 1 and subs[0].source == path.name and subs[0].detail:
+        raise CourseError(subs[0].detail, path=str(path))
+    (why, n), = Counter(s.detail or s.status for s in subs).most_common(1)
+    raise CourseError(f"no entry belongs to a student of the roster ({n} of {len(subs)}: {why}); "
+                      "known layouts: a Moodle or Canvas download, ASSIGNMENT-STUDENT.ipynb "
+                      "notebooks, grader.export() zips", path=str(path))
 
 
 def _names(data: bytes) -> list[str]:

@@ -47,13 +47,13 @@ def grades_csv(gb: Gradebook) -> str:
             *[r.questions.get(q, 0.0) for q in gb.questions], r.raw_total,
             late.days if late else "", r.penalty,
             "; ".join(f"{o.describe()} ({o.reason})" for o in r.overrides), r.total, r.percent,
-            iso(rec.submitted_at) if rec else "", rec.time_source if rec else "",
+            iso(rec.submitted_at, gb.due) if rec else "", rec.time_source if rec else "",
             printable(rec.source) if rec else "")])
     for r in [*[f for row in gb.rows for f in row.files[1:]], *gb.unowned]:
         pts = {q.id: q.points for q in r.questions}
         w.writerow([csv_cell(c) for c in (
             r.student or "", r.status, printable(r.file), *[pts.get(q, 0.0) for q in gb.questions],
-            0.0, "", 0.0, "", 0.0, 0.0, iso(r.submitted_at), r.time_source or "", printable(r.source))])
+            0.0, "", 0.0, "", 0.0, 0.0, iso(r.submitted_at, gb.due), r.time_source or "", printable(r.source))])
     return buf.getvalue()
 
 
@@ -63,7 +63,7 @@ def write_outputs(out: Path, gb: Gradebook, lang: str, protections: list[tuple[s
     atomic_write(out / "grades.csv", grades_csv(gb))
     for r in gb.rows:
         atomic_write(out / "results" / f"{r.student}.json", json.dumps(results_json(r, lang), indent=1))
-        md = feedback_md(r, gb.assignment, lang)
+        md = feedback_md(r, gb.assignment, lang, due=gb.due)
         atomic_write(out / "feedback" / f"{r.student}.md", md)
         atomic_write(out / "feedback" / f"{r.student}.html", md_to_html(md, r.student, lang))
     write_report(out / "report.html", gb, protections, notes, lang, intake or {})

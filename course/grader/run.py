@@ -168,6 +168,8 @@ def grade_folder(path: Path, *, course_path: Path | None = None, assignment: str
     if question is not None and question not in {q.id for q in planned}:
         raise UsageError(f"--question: '{question}' is not a question of {aid} "
                          f"({', '.join(q.id for q in planned)})")
+    # read before anything is graded: a malformed line stops the run at once
+    overrides = read_overrides(out / OVERRIDES_NAME, course.roster, [q.id for q in planned])
     records: list[Record] = []
     for rec, rp in rejected:
         write_record(rec, rp)
@@ -200,7 +202,6 @@ def grade_folder(path: Path, *, course_path: Path | None = None, assignment: str
         records.append(rec)
         if on_record:
             on_record(rec)
-    overrides = read_overrides(out / OVERRIDES_NAME, course.roster, [q.id for q in planned])
     info = {"worksheets": taken.worksheets, "identities": taken.identities}
     write_batch(out, aid, records, info, key)
     gb = _gradebook(course, aid, {q.id: q.points for q in planned},

@@ -262,12 +262,24 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
+#: the names pydantic puts in an error's location for the branches of a union
+_UNION_TAGS = ("LatePolicy", "ExtraDays", "datetime", "function-after[_aware(), datetime]")
+
+
 def _raise_validation(path: Path, exc: ValidationError, prefix: str = "") -> None:
     # the first real problem: an unknown key (a typo, ``point:``) explains the "missing key"
     # pydantic also reports for the same item, so it comes first
+    # a wrong branch of a union (``late: {per_day: 120}`` is no "none" literal) comes last
     order = {"extra_forbidden": 0, "missing": 2}
-    err = sorted(exc.errors(), key=lambda e: order.get(e["type"], 1))[0]
-    loc = _format_loc(tuple(x for x in err["loc"] if not str(x).startswith("function-")))
+
+    def rank(e: Any) -> int:
+        wrong_branch = e["type"] in ("literal_error", "string_type", "datetime_type") \
+            and isinstance(e.get("input"), dict | list)
+        return order.get(e["type"], 1) + 3 * wrong_branch
+
+    err = sorted(exc.errors(), key=rank)[0]
+    loc = _format_loc(tuple(x for x in err["loc"] if not str(x).startswith(("function-", "literal["))
+                            and x not in _UNION_TAGS))
     if prefix:
         loc = prefix + ("" if loc.startswith("[") else ".") + loc if loc != "(top level)" else prefix
     msg = err["msg"].removeprefix("Value error, ")
