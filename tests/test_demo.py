@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -39,13 +40,22 @@ def test_demo_on_three_students(tmp_path, capsys):
     hw = out / "hw3"
     assert sorted(p.name for p in (hw / "student").glob("*.ipynb")) == [f"hw3-{s}.ipynb" for s in ids]
     assert (hw / "student" / "hw3-torch-cnn.npz").is_file()
-    assert len(list((hw / "submissions").glob("*.ipynb"))) == 3
+    # handed in through a simulated Moodle download: the first student's notebook in a
+    # grader.export() zip, the second late, the third not at all
+    sub = hw / "submissions"
+    assert sorted(p.name for p in sub.iterdir()) == ["Grades-hw3.csv", "moodle-hw3.zip"]
+    with zipfile.ZipFile(sub / "moodle-hw3.zip") as z:
+        names = z.namelist()
+    assert len(names) == 2 and names[0].endswith(f"_assignsubmission_file_hw3-{ids[0]}.zip")
     rows = {r["student"]: r for r in csv.DictReader(open(hw / "grades.csv"))}
-    assert [rows[s]["status"] for s in ids] == ["graded"] * 3
-    pct = [float(rows[s]["percent"]) for s in ids]
-    assert pct[0] == 100.0  # correct
-    assert 0.0 < pct[1] < 100.0 and 0.0 < pct[2] < 100.0  # partly wrong; a cell raises
+    assert [rows[s]["status"] for s in ids] == ["graded", "late", "missing"]
+    assert rows[ids[0]]["time_source"] == rows[ids[1]]["time_source"] == "moodle-worksheet"
+    assert float(rows[ids[0]]["percent"]) == 100.0  # correct
+    late = rows[ids[1]]
+    assert late["late_days"] == "2" and float(late["late_penalty"]) > 0 and late["overrides"]
+    assert 0.0 < float(late["percent"]) < 100.0  # partly wrong
     assert (hw / "report.html").is_file() and len(list((hw / "feedback").glob("*.md"))) == 3
+    assert "sans remise : " + ids[2] in text or "missing: " + ids[2] in text
     flat = " ".join(text.split())
     assert f"report: {hw / 'report.html'}" in flat
     assert ("Summary" in text or "Résumé" in text) and "OK demo in" in text and "bubblewrap" in text

@@ -4,9 +4,13 @@
 2. the ``intra`` exam sheets and keys in Markdown and LaTeX (and PDF when latexmk is installed)
    for the students of the demo (``OUT/exams/intra``);
 3. homework ``hw3`` built for them (``OUT/hw3/student``, ``OUT/hw3/instructor``);
-4. simulated submissions made from the solutions (``OUT/hw3/submissions``): correct ones, partly
-   wrong ones (some answers missing, numbers off), and hostile ones: a cell that raises, a loop
-   that never ends, an object equal to everything, a cell that looks for the hidden tests;
+4. simulated submissions made from the solutions: correct ones, partly wrong ones (some answers
+   missing, numbers off), and hostile ones: a cell that raises, a loop that never ends, an
+   object equal to everything, a cell that looks for the hidden tests. They arrive as a
+   Moodle "Download all submissions" archive with its grading worksheet
+   (``OUT/hw3/submissions/``): the first student hands in a ``grader.export()`` zip, the
+   second is late (and gets an override in ``OUT/hw3/overrides.csv``), the last hands in
+   nothing;
 5. ``course grade`` on them (``OUT/hw3/grades.csv``, ``feedback/``, ``results/``,
    ``report.html``), then the summary.
 
@@ -16,11 +20,14 @@ Every submission is made from the builder's own notebooks; nothing is typed by h
 from __future__ import annotations
 
 import csv
+import io
 import json
 import shutil
 import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +87,8 @@ class DemoResult:
     out: Path
     students: list[str]
     kinds: dict[str, str]
+    #: how each student hands in, when not plainly on time (:func:`demo_roles`)
+    roles: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -132,6 +141,61 @@ def simulate(kind: str, solution: Any, stub: Any) -> Any:
     return nb
 
 
+def demo_roles(ids: list[str]) -> dict[str, str]:
+    """How each demo student hands in, when not plainly on time: the first as a
+    ``grader.export()`` zip, the second late, the last not at all (from 3 students on)."""
+    roles = {}
+    if ids:
+        roles[ids[0]] = "export-zip"
+    if len(ids) >= 2:
+        roles[ids[1]] = "late"
+    if len(ids) >= 3:
+        roles[ids[-1]] = "missing"
+    return roles
+
+
+def _moodle_time(t: datetime) -> str:
+    """Moodle's English worksheet time: "Monday, 12 October 2026, 9:59 PM"."""
+    hour = t.hour % 12 or 12
+    return f"{t:%A}, {t.day} {t:%B %Y}, {hour}:{t:%M} {'AM' if t.hour < 12 else 'PM'}"
+
+
+def moodle_download(folder: Path, course: Any, handed: dict[str, bytes], roles: dict[str, str],
+                    due: datetime | None) -> None:
+    """What an instructor downloads from a Moodle assignment: the "Download all submissions"
+    zip (``<Full name>_<participant id>_assignsubmission_file_<file>``) and the grading
+    worksheet (its "Last modified (submission)" column gives the times) in ``folder``. The
+    participant id is the roster's ``lms_id`` (else a made-up one)."""
+    due = due or datetime.now(UTC).replace(microsecond=0)
+    tz = due.tzinfo
+    rows = []
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for i, (sid, data) in enumerate(handed.items()):
+            person = course.people.get(sid, {})
+            name, pid = person.get("name", sid), person.get("lms_id", str(90000 + i))
+            when = due + (timedelta(hours=26) if roles.get(sid) == "late" else -timedelta(hours=2, minutes=i))
+            local = when.astimezone(tz)
+            prefix = f"{name}_{pid}_assignsubmission_file_"
+            stamp = local.timetuple()[:6]
+            if roles.get(sid) == "export-zip":  # what grader.export() writes: the notebook in a zip
+                inner = io.BytesIO()
+                with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED) as e:
+                    e.writestr(zipfile.ZipInfo(f"{ASSIGNMENT}-{sid}.ipynb", stamp), data)
+                z.writestr(zipfile.ZipInfo(f"{prefix}{ASSIGNMENT}-{sid}.zip", stamp), inner.getvalue())
+            else:
+                z.writestr(zipfile.ZipInfo(f"{prefix}{ASSIGNMENT}-{sid}.ipynb", stamp), data)
+            rows.append([f"Participant {pid}", name, person.get("email", ""), "Submitted for grading",
+                         "", "", "Yes", _moodle_time(local), "-", ""])
+    (folder / f"moodle-{ASSIGNMENT}.zip").write_bytes(buf.getvalue())
+    with open(folder / f"Grades-{ASSIGNMENT}.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum Grade",
+                    "Grade can be changed", "Last modified (submission)", "Last modified (grade)",
+                    "Feedback comments"])
+        w.writerows(rows)
+
+
 def _write_examples(path: Path, lang: str) -> int:
     from course.cli.worked_examples import worked_examples
 
@@ -154,6 +218,7 @@ def run_demo(course_path: Path, out: Path, *, students: int | None = None, lang:
     from course.grader.limits import Limits
     from course.grader.run import grade_folder
     from course.planning.config import load_course
+    from course.planning.plan import plan_assignment
 
     course_path = Path(course_path)
     course = load_course(course_path)
@@ -171,8 +236,13 @@ def run_demo(course_path: Path, out: Path, *, students: int | None = None, lang:
         shutil.rmtree(hw)
     out.mkdir(parents=True, exist_ok=True)
     roster = out / "roster.csv"
-    roster.write_text("id\n" + "\n".join(ids) + "\n", encoding="utf-8")
-    res = DemoResult(out, ids, {sid: submission_kind(i) for i, sid in enumerate(ids)})
+    with open(roster, "w", newline="", encoding="utf-8") as f:  # the course roster's first lines
+        cols = ["id", *[c for c in ("name", "email", "lms_id") if any(c in course.people.get(s, {}) for s in ids)]]
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(cols)
+        w.writerows([sid, *[course.people.get(sid, {}).get(c, "") for c in cols[1:]]] for sid in ids)
+    res = DemoResult(out, ids, {sid: submission_kind(i) for i, sid in enumerate(ids)},
+                     demo_roles(ids))
 
     t = time.perf_counter()
     n = _write_examples(out / "examples.md", lang)
@@ -209,21 +279,36 @@ def run_demo(course_path: Path, out: Path, *, students: int | None = None, lang:
     t = time.perf_counter()
     sub = hw / "submissions"
     sub.mkdir()
+    handed = {}
     for sid, kind in res.kinds.items():
+        if res.roles.get(sid) == "missing":
+            continue
         name = f"{ASSIGNMENT}-{sid}.ipynb"
         sol = json.loads((hw / "instructor" / "solutions" / name).read_text(encoding="utf-8"))
         stub = json.loads((hw / "student" / name).read_text(encoding="utf-8"))
-        (sub / name).write_text(json.dumps(simulate(kind, sol, stub), ensure_ascii=False),
-                                encoding="utf-8")
+        handed[sid] = json.dumps(simulate(kind, sol, stub), ensure_ascii=False).encode("utf-8")
+    due = course.data.assignments[ASSIGNMENT].due
+    moodle_download(sub, course, handed, res.roles, due)
+    first_q = plan_assignment(course, ASSIGNMENT)[0]
+    late = [sid for sid, r in res.roles.items() if r == "late"]
+    if late:
+        reason = ("réponse juste mais mal formatée : corrigée à la main" if lang == "fr"
+                  else "right answer, wrong format: regraded by hand")
+        (hw / "overrides.csv").write_text(
+            "student,question,points,delta,reason\n"
+            f"{late[0]},{first_q.id},{first_q.points:g},,\"{reason}\"\n", encoding="utf-8")
     with open(hw / "simulated.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(["student", "kind"])
-        w.writerows(res.kinds.items())
+        w.writerow(["student", "kind", "handed in"])
+        w.writerows((sid, k, res.roles.get(sid, "on time")) for sid, k in res.kinds.items())
     res.timings["submissions"] = time.perf_counter() - t
     counts: dict[str, int] = {}
-    for k in res.kinds.values():
-        counts[k] = counts.get(k, 0) + 1
-    say(f"4. {len(ids)} simulated submissions ({', '.join(f'{k} {v}' for k, v in counts.items())}): {sub}")
+    for sid, k in res.kinds.items():
+        if res.roles.get(sid) != "missing":
+            counts[k] = counts.get(k, 0) + 1
+    roles = ", ".join(f"{r} {sid}" for sid, r in res.roles.items())
+    say(f"4. {len(handed)} simulated submissions ({', '.join(f'{k} {v}' for k, v in counts.items())}"
+        f"; {roles}) in a Moodle download with its grading worksheet: {sub}")
 
     t = time.perf_counter()
     res.summary = grade_folder(hw, course_path=course_path, jobs=jobs, lang=lang,

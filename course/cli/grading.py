@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from course.base.errors import UsageError
+from course.base.i18n import pick
 from course.cli.app import CourseOpt, LangOpt, app, console, err_console, lang_of
 from course.grader.limits import Limits
 from course.grader.protections import protections
@@ -90,7 +91,7 @@ def print_summary(console: Console, s: dict[str, Any], path: Path, lang: str = "
         console.print(f"{'feuille de notes Moodle lue' if fr else 'Moodle grading worksheet read'}: "
                       f"{escape(w)}", highlight=False, soft_wrap=True)
     for who, sid in sorted(s.get("identities", {}).items()):
-        console.print(f"  {escape(who)} → {escape(sid)}", highlight=False, soft_wrap=True)
+        console.print(f"  {escape(who)} → {escape(pick(sid, lang))}", highlight=False, soft_wrap=True)
     if s.get("missing"):
         console.print(("sans remise : " if fr else "missing: ") + ", ".join(s["missing"]),
                       highlight=False, soft_wrap=True)

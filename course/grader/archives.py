@@ -14,6 +14,8 @@ import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 
+from course.base.i18n import Text, text
+
 MAX_ENTRIES = 5000
 MAX_ENTRY_BYTES = 100 * 1024 * 1024
 MAX_TOTAL_BYTES = 1024 * 1024 * 1024
@@ -22,7 +24,12 @@ MAX_DEPTH = 1  # an archive inside an archive is read; one inside that is not
 
 
 class ArchiveError(Exception):
-    """The whole archive cannot be read (corrupt, not a zip, too many entries)."""
+    """The whole archive cannot be read (corrupt, not a zip, too many entries); ``why`` says
+    it in both languages."""
+
+    def __init__(self, why: Text) -> None:
+        super().__init__(why["en"])
+        self.why = why
 
 
 @dataclass
@@ -33,17 +40,17 @@ class Entry:
     name: str
     data: bytes | None
     status: str
-    detail: str
+    detail: Text | str
     time: datetime | None
 
 
-def _bad_name(name: str) -> str | None:
+def _bad_name(name: str) -> Text | None:
     n = name.replace("\\", "/")
     parts = [p for p in n.split("/") if p not in ("", ".")]
     if n.startswith("/") or (len(n) > 1 and n[1] == ":") or ".." in parts:
-        return "its name climbs out of the archive (zip-slip)"
+        return text("son nom sort de l'archive (zip-slip)", "its name climbs out of the archive (zip-slip)")
     if any(ord(c) < 32 for c in n):
-        return "control characters in its name"
+        return text("caractères de contrôle dans son nom", "control characters in its name")
     return None
 
 
@@ -53,9 +60,10 @@ def read_zip(data: bytes) -> list[Entry]:
         z = zipfile.ZipFile(io.BytesIO(data))
         infos = z.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
-        raise ArchiveError(f"not a readable zip archive ({exc})") from None
+        raise ArchiveError(text(f"archive zip illisible ({exc})", f"not a readable zip archive ({exc})")) from None
     if len(infos) > MAX_ENTRIES:
-        raise ArchiveError(f"{len(infos)} entries (at most {MAX_ENTRIES})")
+        raise ArchiveError(text(f"{len(infos)} entrées (au plus {MAX_ENTRIES})",
+                                f"{len(infos)} entries (at most {MAX_ENTRIES})"))
     out: list[Entry] = []
     total = 0
     for info in infos:
@@ -71,13 +79,19 @@ def read_zip(data: bytes) -> list[Entry]:
         why = _bad_name(name)
         status = "rejected"
         if why is None and kind and kind != stat.S_IFREG:
-            why, status = ("a symbolic link" if kind == stat.S_IFLNK else "a special file"), "not-regular"
+            why = (text("un lien symbolique", "a symbolic link") if kind == stat.S_IFLNK
+                   else text("un fichier spécial", "a special file"))
+            status = "not-regular"
         if why is None and info.file_size > MAX_ENTRY_BYTES:
-            why, status = f"{info.file_size} bytes (at most {MAX_ENTRY_BYTES})", "too-large"
+            why, status = text(f"{info.file_size} octets (au plus {MAX_ENTRY_BYTES})",
+                               f"{info.file_size} bytes (at most {MAX_ENTRY_BYTES})"), "too-large"
         if why is None and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            why, status = f"compressed {info.file_size // max(info.compress_size, 1)} to 1 (a zip bomb?)", "rejected"
+            r = info.file_size // max(info.compress_size, 1)
+            why, status = text(f"compressé {r} pour 1 (une bombe zip ?)",
+                               f"compressed {r} to 1 (a zip bomb?)"), "rejected"
         if why is None and total + info.file_size > MAX_TOTAL_BYTES:
-            why, status = f"the archive holds more than {MAX_TOTAL_BYTES} bytes", "too-large"
+            why, status = text(f"l'archive contient plus de {MAX_TOTAL_BYTES} octets",
+                               f"the archive holds more than {MAX_TOTAL_BYTES} bytes"), "too-large"
         if why is not None:
             out.append(Entry(name, None, status, why, when))
             continue
@@ -85,10 +99,11 @@ def read_zip(data: bytes) -> list[Entry]:
             with z.open(info) as f:
                 raw = f.read(MAX_ENTRY_BYTES + 1)
         except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError) as exc:
-            out.append(Entry(name, None, "rejected", f"unreadable entry ({exc})", when))
+            out.append(Entry(name, None, "rejected", text(f"entrée illisible ({exc})", f"unreadable entry ({exc})"), when))
             continue
         if len(raw) > MAX_ENTRY_BYTES:
-            out.append(Entry(name, None, "too-large", "larger than its header says", when))
+            out.append(Entry(name, None, "too-large", text("plus grande que ne le dit son en-tête",
+                                                           "larger than its header says"), when))
             continue
         total += len(raw)
         out.append(Entry(name, raw, "ok", "", when))

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from course.base.files import atomic_write
+from course.base.i18n import Text
 
 from . import grading
 from .limits import Limits
@@ -59,7 +60,7 @@ class GradingJob:
     source: str = ""
     submitted_at: float | None = None
     time_source: str | None = None
-    notes: tuple[str, ...] = ()
+    notes: tuple[Text | str, ...] = ()
     #: grade only this question again, into ``base`` (the file's signed record, as JSON)
     only_question: str | None = None
     base: dict[str, Any] | None = None

@@ -10,11 +10,12 @@ import html
 from datetime import datetime
 from typing import Any
 
-from course.base.i18n import colon
+from course.base.i18n import colon, pick
 from course.base.plain import printable
 
 from .gradebook import Row
 from .grading import STATUS_TEXT
+from .intake import time_text
 
 T = {
     "points": {"fr": "points", "en": "points"},
@@ -55,12 +56,13 @@ def feedback_md(row: Row, assignment: str, lang: str, due: datetime | None = Non
     lines = [f"# {assignment} - {row.student}", ""]
     st = STATUS_TEXT.get(row.status, {}).get(lang, row.status)
     if rec is None and row.files:
-        st += f" ({md_escape(row.files[0].detail)})" if row.files[0].detail else ""
+        why = pick(row.files[0].detail, lang)
+        st += f" ({md_escape(why)})" if why else ""
     lines += [_line(T["status"][lang], st, lang), ""]
     if rec is not None and rec.submitted_at is not None and row.lateness is not None:
         from .late import iso
 
-        lines += [_line(T["handed"][lang], f"{iso(rec.submitted_at, due)} ({md_escape(rec.time_source or '')})", lang), ""]
+        lines += [_line(T["handed"][lang], f"{iso(rec.submitted_at, due)} ({md_escape(time_text(rec.time_source, lang))})", lang), ""]
     if row.lateness is not None and row.lateness.late:
         lines += [_line(T["late"][lang], row.lateness.text()[lang], lang), ""]
     if row.penalty:

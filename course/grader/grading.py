@@ -80,13 +80,13 @@ STATUS_TEXT = {
 class NotebookRead:
     status: str  # "ok" or a STATUS_TEXT key
     nb: dict[str, Any] | None = None
-    detail: str = ""
+    detail: Text | str = ""
 
 
 def parse_notebook(raw: bytes) -> NotebookRead:
     """Read a submitted notebook's bytes without trusting them; outputs are dropped."""
     if len(raw) > MAX_NOTEBOOK_BYTES:
-        return NotebookRead("too-large", detail=f"{len(raw)} bytes")
+        return NotebookRead("too-large", detail={"fr": f"{len(raw)} octets", "en": f"{len(raw)} bytes"})
     if not raw.strip():
         return NotebookRead("empty")
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or raw[:4] in (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00"):

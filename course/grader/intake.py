@@ -22,6 +22,8 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
+from course.base.i18n import LANGS, Text, pick, text
+
 from . import archives, lms
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
@@ -44,35 +46,65 @@ class Submission:
     key: str
     data: bytes | None
     status: str
-    detail: str = ""
+    detail: Text | str = ""
     assignment: str | None = None
     student: str | None = None
     submitted_at: float | None = None
     time_source: str | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: list[Text | str] = field(default_factory=list)
 
 
-def read_regular(path: Path) -> tuple[bytes | None, str, str]:
+NOT_IPYNB = text("pas un fichier .ipynb", "not a .ipynb file")
+WHICH_ASSIGNMENT = text("quel devoir ? relancez avec --assignment", "which assignment? run with --assignment")
+
+
+def _copy_name(name: str) -> Text:
+    return text(f"le nom d'une copie ({name})", f"a copy's name ({name})")
+
+
+def _owner_note(status: str, detail: Text | str) -> list[Text | str]:
+    """The note of a file whose owner comes from a copy's name."""
+    if status != "ok" or not detail:
+        return []
+    return [text(f"propriétaire selon {pick(detail, 'fr')}", f"owner from {pick(detail, 'en')}")]
+
+
+def _identity_note(n: lms.LmsName, student: str, how: Text) -> Text:
+    who = f"{n.lms} {n.person} ({n.lms_id})"
+    return text(f"{who} est {student} (selon {how['fr']})", f"{who} is {student} (by {how['en']})")
+
+
+def _nobody(n: lms.LmsName) -> Text:
+    who = f"{n.lms} {n.person} ({n.lms_id})"
+    return text(f"{who} n'est sur aucune ligne de la liste des étudiants (ajoutez une colonne "
+                "lms_id, email, login ou name)",
+                f"{who} is on no roster line (add an lms_id, email, login or name column)")
+
+
+def read_regular(path: Path) -> tuple[bytes | None, str, Text | str]:
     """``(bytes, "ok", "")`` for a regular file with one link, else ``(None, status, detail)``.
     A symbolic link is never followed, a FIFO never blocks, a device is never read."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            return None, "not-regular", "symbolic link"
+            return None, "not-regular", text("lien symbolique", "symbolic link")
         if exc.errno in (errno.ENXIO, errno.EACCES, errno.EPERM):
             return None, "not-regular", os.strerror(exc.errno)
         return None, "not-notebook", os.strerror(exc.errno or 0)
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            kind = ("folder" if stat.S_ISDIR(st.st_mode) else "pipe" if stat.S_ISFIFO(st.st_mode)
-                    else "socket" if stat.S_ISSOCK(st.st_mode) else "device")
+            kind = (text("dossier", "folder") if stat.S_ISDIR(st.st_mode)
+                    else text("tube", "pipe") if stat.S_ISFIFO(st.st_mode)
+                    else text("socket", "socket") if stat.S_ISSOCK(st.st_mode)
+                    else text("périphérique", "device"))
             return None, "not-regular", kind
         if st.st_nlink > 1:
-            return None, "not-regular", f"hard link ({st.st_nlink} names for one file)"
+            return None, "not-regular", text(f"lien physique ({st.st_nlink} noms pour un fichier)",
+                                             f"hard link ({st.st_nlink} names for one file)")
         if st.st_size > MAX_FILE_BYTES:
-            return None, "too-large", f"{st.st_size} bytes"
+            return None, "too-large", text(f"{st.st_size} octets", f"{st.st_size} bytes")
         chunks, total = [], 0
         while True:
             b = os.read(fd, 1 << 20)
@@ -80,7 +112,7 @@ def read_regular(path: Path) -> tuple[bytes | None, str, str]:
                 break
             total += len(b)
             if total > MAX_FILE_BYTES:
-                return None, "too-large", f"more than {MAX_FILE_BYTES} bytes"
+                return None, "too-large", text(f"plus de {MAX_FILE_BYTES} octets", f"more than {MAX_FILE_BYTES} bytes")
             chunks.append(b)
         return b"".join(chunks), "ok", ""
     finally:
@@ -88,14 +120,14 @@ def read_regular(path: Path) -> tuple[bytes | None, str, str]:
 
 
 def owner_from_name(name: str, assignments: list[str], roster: set[str],
-                    only: str | None = None) -> tuple[str | None, str | None, str, str]:
+                    only: str | None = None) -> tuple[str | None, str | None, str, Text | str]:
     """``(assignment, student, status, detail)`` from a notebook's file name.
 
     ``ASSIGNMENT-STUDENT.ipynb`` (or a copy's name), the assignment among ``assignments`` (the
     longest that matches), the student in ``roster``; with ``only`` (``--assignment``), a bare
     ``STUDENT.ipynb`` names that assignment's student too."""
     if not name.endswith(".ipynb"):
-        return None, None, "not-notebook", "not a .ipynb file"
+        return None, None, "not-notebook", NOT_IPYNB
     stem = name[:-len(".ipynb")]
     m = _COPY.match(stem)
     candidates = [stem] + ([m.group("stem")] if m else [])
@@ -105,13 +137,16 @@ def owner_from_name(name: str, assignments: list[str], roster: set[str],
                 sid = cand[len(aid) + 1:]
                 if sid in roster:
                     if only is not None and aid != only:
-                        return aid, sid, "other-assignment", f"{aid} (this run grades {only})"
-                    return aid, sid, "ok", "" if cand == stem else f"a copy's name ({name})"
+                        return aid, sid, "other-assignment", text(f"{aid} (cette correction est celle de {only})",
+                                                                  f"{aid} (this run grades {only})")
+                    return aid, sid, "ok", "" if cand == stem else _copy_name(name)
         if only is not None and cand in roster:
-            return only, cand, "ok", "" if cand == stem else f"a copy's name ({name})"
+            return only, cand, "ok", "" if cand == stem else _copy_name(name)
     for aid in sorted(assignments, key=len, reverse=True):
         if stem.startswith(aid + "-"):
-            return aid, None, "unknown-student", f"{stem[len(aid) + 1:]!r} is not on the roster"
+            who = stem[len(aid) + 1:]
+            return aid, None, "unknown-student", text(f"{who!r} n'est pas sur la liste des étudiants",
+                                                      f"{who!r} is not on the roster")
     return None, None, "no-owner", ""
 
 
@@ -125,12 +160,24 @@ def safe_key(text: str) -> str:
 OUTPUT_FILES = ("grades.csv", "overrides.csv")
 OUTPUT_FOLDERS = ("feedback", "results", "export", "student", "instructor")
 
-#: how the time of a submission is known (recorded with it, shown in the gradebook)
-TIME_MTIME = "the file's modification time"
-TIME_ZIP = "the zip entry's time"
-TIME_WORKSHEET = "the Moodle grading worksheet"
-TIME_CANVAS_LATE = "Canvas's late marker"
-TIME_CANVAS_ON_TIME = "Canvas (no late marker)"
+#: how the time of a submission is known (a key, recorded with it; :data:`TIME_TEXT` says it)
+TIME_MTIME = "mtime"
+TIME_ZIP = "zip-entry"
+TIME_WORKSHEET = "moodle-worksheet"
+TIME_CANVAS_LATE = "canvas-late"
+TIME_CANVAS_ON_TIME = "canvas-on-time"
+TIME_TEXT: dict[str, Text] = {
+    TIME_MTIME: text("date de modification du fichier", "the file's modification time"),
+    TIME_ZIP: text("date de l'entrée de l'archive", "the zip entry's time"),
+    TIME_WORKSHEET: text("feuille de notes Moodle", "the Moodle grading worksheet"),
+    TIME_CANVAS_LATE: text("marque de retard de Canvas", "Canvas's late marker"),
+    TIME_CANVAS_ON_TIME: text("Canvas (sans marque de retard)", "Canvas (no late marker)"),
+}
+
+
+def time_text(key: str | None, lang: str) -> str:
+    """How a submission's time is known, in ``lang`` ("" when unknown)."""
+    return pick(TIME_TEXT[key], lang) if key in TIME_TEXT else (key or "")
 
 
 @dataclass
@@ -139,7 +186,7 @@ class Intake:
 
     submissions: list[Submission]
     worksheets: list[str] = field(default_factory=list)
-    identities: dict[str, str] = field(default_factory=dict)
+    identities: dict[str, Text] = field(default_factory=dict)
 
 
 class _Taker:
@@ -159,15 +206,15 @@ class _Taker:
         self.keys.add(k)
         return k
 
-    def add(self, source: str, name: str, data: bytes | None, status: str, detail: str = "",
+    def add(self, source: str, name: str, data: bytes | None, status: str, detail: Text | str = "",
             assignment: str | None = None, student: str | None = None, when: float | None = None,
-            how: str | None = None, notes: list[str] | None = None) -> None:
+            how: str | None = None, notes: list[Text | str] | None = None) -> None:
         self.subs.append(Submission(source, name, self.key(source), data if status == "ok" else None,
                                     status, detail if status != "ok" else "", assignment, student,
                                     when, how, notes or []))
 
     # ----------------------------------------------------------------- plain files
-    def plain(self, source: str, name: str, data: bytes | None, status: str, detail: str,
+    def plain(self, source: str, name: str, data: bytes | None, status: str, detail: Text | str,
               when: float | None, how: str) -> None:
         """A file whose owner comes from its name (a notebook, or a zip grader.export() made)."""
         if status == "ok" and data is not None and name.endswith(".zip"):
@@ -176,20 +223,19 @@ class _Taker:
         a, s, st, det = owner_from_name(name, self.assignments, self.roster_set, self.only)
         if status != "ok":
             st, det = status, detail
-        notes = [f"owner from {det}"] if st == "ok" and det else []
-        self.add(source, name, data, st, det, a, s, when, how, notes)
+        self.add(source, name, data, st, det, a, s, when, how, _owner_note(st, det))
 
     def export_zip(self, source: str, name: str, data: bytes, when: float | None, how: str,
-                   owner: tuple[str | None, str | None, list[str]] | None, depth: int = 1) -> None:
+                   owner: tuple[str | None, str | None, list[Text | str]] | None) -> None:
         """A zip of one notebook (``grader.export()``, otter's export): the notebook inside."""
         try:
             entries = archives.read_zip(data)
         except archives.ArchiveError as exc:
-            self.add(source, name, None, "corrupt-archive", str(exc))
+            self.add(source, name, None, "corrupt-archive", exc.why)
             return
         notebooks = [e for e in entries if e.name.endswith(".ipynb") and "__MACOSX" not in e.name]
         if not notebooks:
-            self.add(source, name, None, "not-notebook", "a zip without a notebook")
+            self.add(source, name, None, "not-notebook", text("un zip sans notebook", "a zip without a notebook"))
             return
         for e in notebooks:
             inner = f"{source}!{e.name}"
@@ -204,8 +250,7 @@ class _Taker:
                                                 self.roster_set, self.only)
                 if st != "ok":
                     a, s, st, det = owner_from_name(base, self.assignments, self.roster_set, self.only)
-                self.add(inner, base, e.data, st, det, a, s, when, how,
-                         [f"owner from {det}"] if st == "ok" and det else [])
+                self.add(inner, base, e.data, st, det, a, s, when, how, _owner_note(st, det))
 
     # ----------------------------------------------------------------- LMS archives
     def lms_zip(self, source: str, name: str, data: bytes) -> None:
@@ -213,32 +258,32 @@ class _Taker:
         try:
             entries = archives.read_zip(data)
         except archives.ArchiveError as exc:
-            self.add(source, name, None, "corrupt-archive", str(exc))
+            self.add(source, name, None, "corrupt-archive", exc.why)
             return
         named = [(e, lms.parse_lms_name(e.name)) for e in entries]
         for e, n in named:
             src = f"{source}!{e.name}"
             base = e.name.replace("\\", "/").rsplit("/", 1)[-1]
             if n is None:
-                self.add(src, base, None, "no-owner", "an entry of no known layout")
+                self.add(src, base, None, "no-owner", text("une entrée d'une disposition inconnue",
+                                                           "an entry of no known layout"))
                 continue
             student, how = self.ids.owner(n)
             assignment = self.assignment_of(n.original)
             when, tsrc = self.lms_time(n, e)
-            notes = [f"{n.lms} {n.person} ({n.lms_id}) is {student} (by {how})"] if student else []
+            notes: list[Text | str] = [_identity_note(n, student, how)] if student else []
             if e.status != "ok" or e.data is None:
                 self.add(src, base, None, e.status, e.detail, assignment, student)
             elif student is None:
-                self.add(src, base, None, "no-owner", f"{n.lms} {n.person} ({n.lms_id}) is on no "
-                         "roster line (add an lms_id, email, login or name column)")
+                self.add(src, base, None, "no-owner", _nobody(n))
             elif assignment is None:
-                self.add(src, base, None, "no-owner", "which assignment? run with --assignment")
+                self.add(src, base, None, "no-owner", WHICH_ASSIGNMENT)
             elif n.original.endswith(".zip") or archives.is_zip(e.data):
                 self.export_zip(src, base, e.data, when, tsrc, (assignment, student, notes))
             elif n.original.endswith(".ipynb"):
                 self.add(src, base, e.data, "ok", "", assignment, student, when, tsrc, notes)
             else:
-                self.add(src, base, None, "not-notebook", "not a .ipynb file", assignment, student)
+                self.add(src, base, None, "not-notebook", NOT_IPYNB, assignment, student)
 
     def assignment_of(self, original: str) -> str | None:
         if self.only is not None:
@@ -309,7 +354,7 @@ def take_in(path: Path, assignments: list[str], roster: list[str],
         if p.is_dir() and not p.is_symlink():
             n = lms.parse_lms_name(p.name + "/x")
             if n is None:
-                t.add(rel, p.name, None, "not-regular", "folder")
+                t.add(rel, p.name, None, "not-regular", text("dossier", "folder"))
                 continue
             for q in sorted(p.iterdir()):
                 data, st, det = read_regular(q)
@@ -320,7 +365,7 @@ def take_in(path: Path, assignments: list[str], roster: list[str],
                 if st != "ok":
                     t.add(src, q.name, None, st, det)
                 elif student is None:
-                    t.add(src, q.name, None, "no-owner", f"{n.person} ({n.lms_id}) is on no roster line")
+                    t.add(src, q.name, None, "no-owner", _nobody(n))
                 else:
                     row = t.ids.worksheet.get(n.lms_id)
                     when = row.submitted.timestamp() if row is not None and row.submitted else os.lstat(q).st_mtime
@@ -330,10 +375,10 @@ def take_in(path: Path, assignments: list[str], roster: list[str],
                         t.export_zip(src, q.name, data or b"", when, how_t, (a, student, []))
                     elif q.name.endswith(".ipynb") and a is not None:
                         t.add(src, q.name, data, "ok", "", a, student, when, how_t,
-                              [f"moodle {n.person} ({n.lms_id}) is {student} (by {how})"])
+                              [_identity_note(n, student, how)])
                     else:
                         t.add(src, q.name, None, "not-notebook" if a else "no-owner",
-                              "not a .ipynb file" if a else "which assignment? run with --assignment",
+                              NOT_IPYNB if a else WHICH_ASSIGNMENT,
                               a, student)
             continue
         data, st, det = read_regular(p)
@@ -356,8 +401,8 @@ def _unusable_archive(path: Path, subs: list[Submission]) -> None:
     from course.base.errors import CourseError
 
     if len(subs) == 1 and subs[0].source == path.name and subs[0].detail:
-        raise CourseError(subs[0].detail, path=str(path))
-    (why, n), = Counter(s.detail or s.status for s in subs).most_common(1)
+        raise CourseError(pick(subs[0].detail, "en"), path=str(path))
+    (why, n), = Counter(pick(s.detail, "en") or s.status for s in subs).most_common(1)
     raise CourseError(f"no entry belongs to a student of the roster ({n} of {len(subs)}: {why}); "
                       "known layouts: a Moodle or Canvas download, ASSIGNMENT-STUDENT.ipynb "
                       "notebooks, grader.export() zips", path=str(path))
@@ -393,7 +438,14 @@ def keep_latest(subs: list[Submission]) -> None:
         kept = group[-1]
         for s in group[:-1]:
             s.status = "superseded"
-            s.detail = f"{kept.source} is later ({kept.time_source}) and is graded instead"
+            s.detail = {lang: (f"{kept.source} est plus récent ({time_text(kept.time_source, lang)}) "
+                               "et corrigé à sa place" if lang == "fr" else
+                               f"{kept.source} is later ({time_text(kept.time_source, lang)}) "
+                               "and is graded instead") for lang in LANGS}
             s.data = None
-        kept.notes.append(f"{len(group) - 1} earlier file(s) of this student not graded: "
-                          + ", ".join(s.source for s in group[:-1]) + f" (by {kept.time_source})")
+        earlier = ", ".join(s.source for s in group[:-1])
+        kept.notes.append(text(
+            f"{len(group) - 1} fichier(s) plus ancien(s) de cet étudiant non corrigé(s) : {earlier} "
+            f"(selon : {time_text(kept.time_source, 'fr')})",
+            f"{len(group) - 1} earlier file(s) of this student not graded: {earlier} "
+            f"(by {time_text(kept.time_source, 'en')})"))

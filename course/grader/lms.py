@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+from course.base.i18n import Text, text
 from course.planning.config import normal_name
 
 MOODLE_RE = re.compile(r"^(?P<name>.+?)_(?P<pid>\d+)_assign(?:submission|feedback)_(?P<plugin>[a-z]+)_(?P<rest>.*)$")
@@ -120,6 +121,16 @@ def read_worksheet(text: str, tz: tzinfo) -> dict[str, WorksheetRow] | None:
 
 
 # --------------------------------------------------------------------------- identities
+#: how an LMS identity was matched to the roster
+BY: dict[str, Text] = {
+    "lms_id": text("le lms_id de la liste des étudiants", "the roster's lms_id"),
+    "email": text("le courriel de la feuille de notes", "the worksheet's e-mail"),
+    "login": text("le login de la liste des étudiants", "the roster's login"),
+    "id": text("l'identifiant de la liste des étudiants", "the roster's id"),
+    "name": text("le nom de la liste des étudiants", "the roster's name"),
+}
+
+
 class IdentityMap:
     """Roster ids from LMS identities (see the module docstring); ``used`` records each match."""
 
@@ -139,22 +150,22 @@ class IdentityMap:
                 for k in keys:
                     self.by_name.setdefault(k, sid)
         self.by_id = {sid.lower(): sid for sid in people}
-        self.used: dict[str, str] = {}
+        self.used: dict[str, Text] = {}
 
-    def owner(self, name: LmsName) -> tuple[str | None, str]:
+    def owner(self, name: LmsName) -> tuple[str | None, Text]:
         """(roster id or None, how it was found) of an LMS file name's identity."""
         who = f"{name.lms} {name.person} ({name.lms_id})"
         ws = self.worksheet.get(name.lms_id) if name.lms == "moodle" else None
-        tries = [(self.by_lms_id.get(name.lms_id), "the roster's lms_id")]
+        tries = [(self.by_lms_id.get(name.lms_id), BY["lms_id"])]
         if ws is not None:
-            tries.append((self.by_email.get(ws.email), "the worksheet's e-mail"))
+            tries.append((self.by_email.get(ws.email), BY["email"]))
         if name.lms == "canvas":
-            tries.append((self.by_login.get(name.person.lower()), "the roster's login"))
-            tries.append((self.by_id.get(name.person.lower()), "the roster's id"))
-        tries.append((self.by_name.get(normal_name(name.person)), "the roster's name"))
+            tries.append((self.by_login.get(name.person.lower()), BY["login"]))
+            tries.append((self.by_id.get(name.person.lower()), BY["id"]))
+        tries.append((self.by_name.get(normal_name(name.person)), BY["name"]))
         for sid, how in tries:
             if sid is not None:
-                self.used[who] = f"{sid} (by {how})"
+                self.used[who] = text(f"{sid} (selon {how['fr']})", f"{sid} (by {how['en']})")
                 return sid, how
-        self.used[who] = "nobody on the roster"
-        return None, ""
+        self.used[who] = text("personne de la liste des étudiants", "nobody on the roster")
+        return None, text("", "")

@@ -80,7 +80,8 @@ class Record:
     status: str
     assignment: str | None
     student: str | None
-    detail: str = ""
+    #: why it was not graded, in both languages (or one plain string: an exception's text)
+    detail: Text | str = ""
     questions: list[QuestionResult] = field(default_factory=list)
     restored: list[str] = field(default_factory=list)
     cells: dict[str, Any] = field(default_factory=dict)
@@ -92,7 +93,7 @@ class Record:
     source: str = ""
     submitted_at: float | None = None
     time_source: str | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: list[Text | str] = field(default_factory=list)
     #: the submission's memory peak (all its processes, from its cgroup) and OOM kills
     memory_peak_mb: float | None = None
     oom_kills: int | None = None
@@ -110,14 +111,14 @@ class Record:
 
     @classmethod
     def rejected(cls, file: str, sha256: str, status: str, assignment: str | None = None,
-                 student: str | None = None, detail: str = "") -> Record:
+                 student: str | None = None, detail: Text | str = "") -> Record:
         """The file could not be graded; ``status`` says why (a key of
         :data:`course.grader.grading.STATUS_TEXT`)."""
         return cls(file, sha256, status, assignment, student, detail)
 
     @classmethod
     def error(cls, file: str, sha256: str, assignment: str | None, student: str | None,
-              detail: str, traceback: str | None = None) -> Record:
+              detail: Text | str, traceback: str | None = None) -> Record:
         """The grader failed on this file (it is graded again by the next run)."""
         return cls(file, sha256, "error", assignment, student, detail, traceback=traceback)
 
@@ -152,7 +153,7 @@ class Record:
                    d.get("version", 0), d.get("mac"))
 
     def handed_in(self, source: str, submitted_at: float | None, time_source: str | None,
-                  notes: list[str] | tuple[str, ...]) -> Record:
+                  notes: list[Text | str] | tuple[Text | str, ...]) -> Record:
         """This record with where and when its file was handed in and the intake's notes
         (returns itself)."""
         self.source, self.submitted_at, self.time_source = source, submitted_at, time_source

@@ -19,6 +19,7 @@ from typing import Any
 
 from course.base.errors import CourseError, UsageError
 from course.base.files import atomic_write
+from course.base.i18n import text
 
 from . import grading, intake
 from .batch import (
@@ -71,8 +72,11 @@ def plan(path: Path, out: Path, course: Any, assignment: str | None, course_path
             continue
         ca, cs = grading.claimed_identity(read)
         if (ca, cs) != (None, None) and (ca, cs) != (sub.assignment, sub.student):
-            sub.notes.append(f"this notebook says it belongs to {cs or '?'} ({ca or '?'}); "
-                             f"graded for {sub.student}, who handed it in")
+            sub.notes.append(text(
+                f"ce notebook dit appartenir à {cs or '?'} ({ca or '?'}) ; corrigé pour "
+                f"{sub.student}, qui l'a remis",
+                f"this notebook says it belongs to {cs or '?'} ({ca or '?'}); graded for "
+                f"{sub.student}, who handed it in"))
     intake.keep_latest(subs)
     jobs, rejected = [], []
     for sub in subs:

@@ -151,7 +151,7 @@ def test_metadata_that_disagrees_is_reported_and_the_owner_graded(batch) -> None
     row = batch["rows"]["hwt-carol.ipynb"]
     assert (row["student"], row["status"], float(row["total"])) == ("carol", "graded", 3.0)
     notes = batch["records"]["hwt-carol"]["notes"]
-    assert any("says it belongs to dave" in n for n in notes), notes
+    assert any("says it belongs to dave" in n["en"] for n in notes), notes
 
 
 @pytest.mark.parametrize("name,detail", [("hwt-erin.ipynb", "symbolic link"), ("hwt-frank.ipynb", "pipe"),
@@ -160,15 +160,16 @@ def test_only_regular_files_are_read(batch, name: str, detail: str) -> None:
     row = batch["rows"][name]
     assert row["status"] == "not-regular" and float(row["total"]) == 0.0
     rec = next(r for r in batch["records"].values() if r["file"] == name)
-    assert detail in rec["detail"] and rec["sha256"] == ""  # never opened
+    assert detail in rec["detail"]["en"] and rec["sha256"] == ""  # never opened
 
 
 def test_the_later_of_two_files_is_graded_and_says_why(batch) -> None:
     rows, recs = batch["rows"], batch["records"]
     assert rows["hwt-alice-Copy1.ipynb"]["status"] == "superseded"
     early = recs["hwt-alice-Copy1"]
-    assert "hwt-alice.ipynb" in early["detail"] and "modification time" in early["detail"]
-    assert any("hwt-alice-Copy1.ipynb" in n for n in recs["hwt-alice"]["notes"])
+    assert "hwt-alice.ipynb" in early["detail"]["en"] and "modification time" in early["detail"]["en"]
+    assert "date de modification du fichier" in early["detail"]["fr"]
+    assert any("hwt-alice-Copy1.ipynb" in n["en"] for n in recs["hwt-alice"]["notes"])
 
 
 def test_student_text_is_inert_in_markdown_feedback(batch) -> None:

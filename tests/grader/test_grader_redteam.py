@@ -199,7 +199,7 @@ def test_faults_get_a_clear_status(batch, name):
         assert any(it.get("misconception") == spec["misconception"]
                    for q in rec["questions"] for it in q["items"])
     if "note" in spec:
-        assert any(spec["note"] in n for n in rec["notes"]), rec["notes"]
+        assert any(spec["note"] in n["en"] for n in rec["notes"]), rec["notes"]
 
 
 def test_a_file_nobody_owns_is_reported_not_guessed(batch):

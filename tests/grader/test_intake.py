@@ -58,12 +58,14 @@ def test_moodle_download_maps_participants_and_reads_times(tmp_path: Path) -> No
     # alice by her lms_id; chloé by her name (accents, case and order ignored)
     assert set(by) == {"alice", "chloé"}
     assert all(s.status == "ok" and s.assignment == "hw3" for s in by.values())
-    assert any("(by the roster's lms_id)" in n or "lms_id" in n for n in by["alice"].notes)
+    assert [n["en"] for n in by["alice"].notes] == ["moodle Alice Tremblay (1001) is alice (by the roster's lms_id)"]
+    assert by["alice"].notes[0]["fr"] == "moodle Alice Tremblay (1001) est alice (selon le lms_id de la liste des étudiants)"
     # "Robert" is "Bob" on the roster, who has no lms_id; without the worksheet (his e-mail)
     # nothing says who he is: not graded, and why
     bob = got[f"hw3.zip!{moodle('Robert Gagnon', '2002', 'devoir.ipynb')}"]
     assert bob.student is None and bob.status == "no-owner"
-    assert "Robert Gagnon" in bob.detail and "roster" in bob.detail
+    assert "Robert Gagnon" in bob.detail["en"] and "roster" in bob.detail["en"]
+    assert "n'est sur aucune ligne de la liste des étudiants" in bob.detail["fr"]
     nobody = got[f"hw3.zip!{moodle('Zed Nobody', '4004', 'hw3.ipynb')}"]
     assert nobody.status == "no-owner"
     # the zip entry's time is local time in the due date's zone
@@ -94,7 +96,8 @@ def test_the_grading_worksheet_gives_emails_and_times(tmp_path: Path, sheet: str
     (s,) = got.submissions
     assert (s.student, s.status, s.time_source) == ("bob", "ok", intake.TIME_WORKSHEET)
     assert s.submitted_at == datetime(2026, 10, 6, 23, 59, tzinfo=MTL).timestamp()
-    assert "bob (by the worksheet's e-mail)" in got.identities["moodle Robert Gagnon (2002)"]
+    assert got.identities["moodle Robert Gagnon (2002)"] == {
+        "fr": "bob (selon le courriel de la feuille de notes)", "en": "bob (by the worksheet's e-mail)"}
 
 
 def test_moodle_folders_layout_and_an_extracted_download(tmp_path: Path) -> None:
@@ -131,7 +134,7 @@ def test_grader_export_zips_in_a_folder(tmp_path: Path) -> None:
     assert (got["hw3-bob.zip!hw3-bob.ipynb"].student, got["hw3-bob.zip!hw3-bob.ipynb"].status) == ("bob", "ok")
     assert got["mine.zip!hw3-alice.ipynb"].student == "alice"
     assert got["empty.zip"].status == "not-notebook"
-    assert got["broken.zip"].status == "corrupt-archive" and "zip" in got["broken.zip"].detail
+    assert got["broken.zip"].status == "corrupt-archive" and "zip" in got["broken.zip"].detail["en"]
     assert len(got) == 4  # every file is accounted for
 
 
@@ -176,7 +179,7 @@ def test_hostile_entries_are_each_rejected_with_their_reason(tmp_path: Path) -> 
     (tmp_path / "dl.zip").write_bytes(buf.getvalue())
     got = {s.source.split("!", 1)[1]: s for s in take(tmp_path / "dl.zip", only="hw3").values()}
     assert got[good].status == "ok"
-    why = {k: (s.status, s.detail) for k, s in got.items() if k != good}
+    why = {k: (s.status, s.detail["en"]) for k, s in got.items() if k != good}
     assert all("zip-slip" in d for k, (st, d) in why.items() if "evil" in k or "abs" in k)
     assert why[moodle("Alice Tremblay", "1001", "link.ipynb")] == ("not-regular", "a symbolic link")
     assert why[moodle("Alice Tremblay", "1001", "fifo.ipynb")] == ("not-regular", "a special file")

@@ -89,7 +89,7 @@ def test_late_penalties_per_started_day_and_extensions(term) -> None:
     assert float(s2["late_penalty"]) == pytest.approx(0.2 * float(s2["raw_total"]))
     assert s3["late_days"] == "0" and float(s3["late_penalty"]) == 0.0  # two days' extension
     assert s6["late_days"] == "5" and float(s6["total"]) == 0.0 and float(s6["raw_total"]) == 7.0
-    assert s2["time_source"] == "the file's modification time"
+    assert s2["time_source"] == "mtime"
     assert s2["submitted_at"].startswith("2026-10-07T05:59")  # in the due date's time zone
     fb = (root / "hw" / "feedback" / "s2.md").read_text(encoding="utf-8")
     assert "2 started days" in fb and "-20%" in fb
