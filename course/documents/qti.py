@@ -139,12 +139,17 @@ def _field(part: Part, lang: str) -> Field:
 
 
 # --------------------------------------------------------------------------- items (plain data)
-def _choices(f: ChoiceField, lang: str, start: int = 1) -> list[dict[str, Any]]:
-    if f.truefalse:  # Canvas keeps a true/false question only if its answers read True and False
-        truth = f.correct[0] == WORDS[lang][True]
-        return [{"ident": str(start), "text": "True", "correct": truth},
-                {"ident": str(start + 1), "text": "False", "correct": not truth}]
-    return [{"ident": str(start + k), "text": o, "correct": o in f.correct} for k, o in enumerate(f.options)]
+def _choices(f: ChoiceField, lang: str, start: int = 1, canvas_truefalse: bool = False) -> list[dict[str, Any]]:
+    """The options of a choice, numbered from ``start``; a true/false question's read True and
+    False (Canvas keeps the type only then, and shows its own words: choice_interaction.rb)."""
+    options = f.options
+    if f.truefalse:
+        options = (WORDS[lang][True], WORDS[lang][False])
+        if canvas_truefalse:
+            truth = f.correct[0] == WORDS[lang][True]
+            return [{"ident": str(start), "text": "True", "correct": truth},
+                    {"ident": str(start + 1), "text": "False", "correct": not truth}]
+    return [{"ident": str(start + k), "text": o, "correct": o in f.correct} for k, o in enumerate(options)]
 
 
 def _single(f: Field, lang: str) -> dict[str, Any]:
@@ -162,7 +167,7 @@ def _single(f: Field, lang: str) -> dict[str, Any]:
     if isinstance(f, ChoiceField):
         kind = ("true_false_question" if f.truefalse else
                 "multiple_answers_question" if f.multiple else "multiple_choice_question")
-        return {"type": kind, "choices": _choices(f, lang)}
+        return {"type": kind, "choices": _choices(f, lang, canvas_truefalse=True)}
     if isinstance(f, TextField):
         return {"type": "short_answer_question", "accepted": list(f.accepted)}
     raise TypeError(f"not a single value: {f!r}")  # pragma: no cover - _flat never gives a group
