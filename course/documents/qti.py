@@ -15,7 +15,7 @@ importer reads back.
 Items, from the LMS field each part's check gives (``Check.lms_field``, DESIGN rule 5):
 
 - one number (:class:`NumberField`): ``numerical_question``, an exact answer with a margin:
-  ``varequal`` the answer, or ``vargte``/``varlte`` the answer -/+ the check's absolute
+  ``varequal`` the answer, or ``vargte`` and ``varlte`` the answer -/+ the check's absolute
   tolerance (0 for integers, ``atol + rtol |answer|`` for numbers), the bounds written as exact
   decimal sums so that the margin Canvas computes (``upper - exact`` in BigDecimal,
   ``numeric_interaction.rb``) is the tolerance itself. Canvas gives full marks for *every*
@@ -23,8 +23,10 @@ Items, from the LMS field each part's check gives (``Check.lms_field``, DESIGN r
   match, ``numerical_question.rb``), so a named misconception cannot be an answer worth 0 as in
   Moodle: the misconceptions and their explanations are the question's incorrect-answer
   feedback (``general_incorrect_fb``) instead;
-- one true/false choice: ``true_false_question``; one other choice: ``multiple_choice_question``,
-  or ``multiple_answers_question`` when several options are right;
+- one true/false choice: ``true_false_question`` (its answers read True and False: Canvas's
+  importer keeps the type only then, ``choice_interaction.rb``, and shows its own words); one
+  other choice: ``multiple_choice_question``, or ``multiple_answers_question`` when several
+  options are right;
 - one text (:class:`TextField`): ``short_answer_question`` (Canvas compares case-insensitively);
 - several values without a number: ``multiple_dropdowns_question`` when each is a single
   choice, ``fill_in_multiple_blanks_question`` when each is a text (one ``[bN]`` blank per value);
@@ -34,9 +36,12 @@ Items, from the LMS field each part's check gives (``Check.lms_field``, DESIGN r
   ``fill_in_multiple_blanks_question.rb``: no tolerance, "2.50" is not "2.5"), and no Canvas
   type has several numerical answers. So such a variant becomes a *run* of items, one per value
   (each a type above: numerical questions keep their tolerance), each with the whole statement
-  and naming the value it asks for (``<variant> · <label> [row, column]``), worth an equal
-  share of the question's points. A quiz's question group that picks from the bank then draws
-  self-contained questions.
+  and naming the value it asks for (``<variant> · <label> [row, column]``), worth its share of
+  the question's points (each value weighs the same, as each field of a Moodle cloze does). A
+  quiz's question group that picks from the bank then draws self-contained questions. A group
+  of more than :data:`MAX_RUN` values with numbers (the perceptron's table: 144 numbers) would be
+  that many questions, each repeating the statement: it is one ``essay_question`` instead,
+  graded by hand against the key in its feedback (it says so to the student).
 
 The worked solution (with the answers) is the general feedback (``general_fb``, shown after
 answering). Text is HTML with math as ``\\(..\\)`` and ``\\[..\\]`` (Canvas's MathJax), made by
@@ -47,6 +52,7 @@ timestamps, sorted names).
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import json
 import xml.etree.ElementTree as ET
@@ -56,7 +62,7 @@ from typing import TYPE_CHECKING, Any
 
 from course.base.i18n import colon
 from course.documents.keys import answers_md
-from course.documents.moodle import _e, inline_html, md_to_html, num, question_name
+from course.documents.moodle import inline_html, md_to_html, num, question_name
 from course.generator.base import Part, Variant
 from course.generator.checks import ChoiceField, Field, GroupField, NumberField, TextField
 from course.generator.checks.boolean import WORDS
@@ -94,6 +100,10 @@ TEXTS = {
 
 
 # --------------------------------------------------------------------------- values
+def _e(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
 def decimal_bounds(value: float, tolerance: float) -> tuple[str, str]:
     """``value -/+ tolerance`` as exact decimals (no rounding: ``upper - value`` is the
     tolerance itself, as Canvas's importer computes the margin)."""
