@@ -130,8 +130,9 @@ def _flat(f: Field, where: tuple[int, ...] = (),
     return out
 
 
-def _where(pos: tuple[int, ...], group: GroupField | None, lang: str) -> str:
-    """Which cell of a group a value is, in words ("row 2, column “w1”")."""
+def _where(pos: tuple[int, ...], group: GroupField | None, lang: str, markup: bool = True) -> str:
+    """Which cell of a group a value is, in words ("row 2, column “w1”"; HTML unless not
+    ``markup``)."""
     t = TEXTS[lang]
     if group is None or not pos:
         return ""
@@ -139,7 +140,7 @@ def _where(pos: tuple[int, ...], group: GroupField | None, lang: str) -> str:
         return t["component"].format(j=pos[-1] + 1)
     i, j = pos[-2], pos[-1]
     if group.layout == "table" and group.header and j < len(group.header):
-        return t["column"].format(i=i + 1, h=inline_html(group.header[j]))
+        return t["column"].format(i=i + 1, h=inline_html(group.header[j]) if markup else group.header[j])
     return t["cell"].format(i=i + 1, j=j + 1)
 
 
@@ -217,7 +218,7 @@ def qti_items(v: Variant, name: str, points: float, lang: str,
     sol = solution_md if solution_md is not None else solution(v, lang, env)
     feedback = (f"<p><strong>{TEXTS[lang]['answers']}</strong></p>\n"
                 + md_to_html(answers_md(v.parts, lang)) + "\n" + md_to_html(sol))
-    parts = list(v.parts.values())
+    keys, parts = list(v.parts), list(v.parts.values())
     fields = [_field(p, lang) for p in parts]
     values = [(p, pos, f, g) for p, field in zip(parts, fields) for pos, f, g in _flat(field)]
     base = {"title": name, "ident": ident(name), "points": num(points), "text": text,
@@ -232,25 +233,25 @@ def qti_items(v: Variant, name: str, points: float, lang: str,
                           f"{_blanks_html(field, lang, blanks)}</p>" for p, field in zip(parts, fields))
         kind = "multiple_dropdowns_question" if single_choices else "fill_in_multiple_blanks_question"
         return [{**base, "type": kind, "text": text + "\n" + lines, "blanks": blanks}]
-    units: list[tuple[Part, tuple[int, ...], Field | None, GroupField | None, int]] = []
-    for p, field in zip(parts, fields):
+    units: list[tuple[str, Part, tuple[int, ...], Field | None, GroupField | None, int]] = []
+    for key, p, field in zip(keys, parts, fields):
         flat = _flat(field)
         if len(flat) > MAX_RUN and any(isinstance(f, NumberField) for _, f, _ in flat):
-            units.append((p, (), None, None, len(flat)))  # one essay for a big group (a table)
+            units.append((key, p, (), None, None, len(flat)))  # one essay for a big group (a table)
         else:
-            units += [(p, pos, f, g, 1) for pos, f, g in flat]
-    total = sum(n for *_, n in units)
+            units += [(key, p, pos, f, g, 1) for pos, f, g in flat]
+    total = sum(u[-1] for u in units)
     items = []
-    for p, pos, f, g, n in units:
+    for key, p, pos, f, g, n in units:
         where = _where(pos, g, lang)
-        label = p.label[lang] + (f" [{where}]" if where else "")
-        title = f"{name} · {label}"
+        plain = _where(pos, g, lang, markup=False)
+        title = f"{name} · {p.label[lang]}" + (f" [{plain}]" if plain else "")
         asked = (f"<p><strong>{TEXTS[lang]['ask']}{colon(lang)} {inline_html(p.label[lang])}</strong>"
                  + (f" ({where})" if where else "") + "</p>")
         data = _single(f, lang) if f is not None else {"type": "essay_question"}
         if f is None:
             asked += f"<p>{TEXTS[lang]['by_hand'].format(n=n)}</p>"
-        items.append({**base, **data, "title": title, "ident": ident(title),
+        items.append({**base, **data, "title": title, "ident": ident(name, key, *map(str, pos)),
                       "points": num(points * n / total), "text": text + "\n" + asked})
     return items
 
