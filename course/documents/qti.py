@@ -55,6 +55,7 @@ import hashlib
 import html
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
 import zipfile
 from decimal import Decimal, localcontext
@@ -360,9 +361,14 @@ def item_element(q: dict[str, Any]) -> ET.Element:
     return item
 
 
+#: characters XML 1.0 forbids (ElementTree writes them as they are, making the file unreadable)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _xml(root: ET.Element) -> str:
     ET.indent(root, space="  ")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    text = ET.tostring(root, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + _NOT_XML.sub("", text) + "\n"
 
 
 def bank_xml(bank_ident: str, title: str, items: list[dict[str, Any]]) -> str:

@@ -317,6 +317,8 @@ def test_text_is_escaped_once_and_round_trips() -> None:
     (item,) = _item_roots(Variant("f", {}, {"a": _part(3, "int", "a")}, {}), statement_md=md)
     text = item.findtext("q:presentation/q:material/q:mattext", namespaces=NS)
     assert text == f"<div>{qti.md_to_html(md)}</div>" and r"\(a &lt; b\)" in text
+    (item,) = _item_roots(Variant("f", {}, {"a": _part(3, "int", "a")}, {}), statement_md="bell\x07 here")
+    assert "bell here" in item.findtext("q:presentation/q:material/q:mattext", namespaces=NS)
 
 
 def test_misconceptions_are_feedback_not_answers() -> None:
