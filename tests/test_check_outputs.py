@@ -1,13 +1,15 @@
 """Every check kind is rendered by every output format (DESIGN.md rule 5): answer keys,
-exam sheets' answer spaces, LMS fields (Moodle cloze and questions), the notebook's public check
+exam sheets' answer spaces, LMS fields (Moodle cloze and questions, Canvas QTI items), the notebook's public check
 (the portable form function, copied into the student's notebook), and its reason texts in both
 languages. A new kind that forgets one fails here; the registry finds kinds by itself."""
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+
 import pytest
 
-from course.documents import moodle
+from course.documents import moodle, qti
 from course.documents.runtime import library_source, texts
 from course.generator.base import Misconception, Part, Variant
 from course.generator.checks import (
@@ -69,6 +71,20 @@ def test_exam_sheets_and_lms_fields(kind: str) -> None:
     v = Variant("mlp-params", {"layers": [2, 3, 1]}, {"a": part}, {})
     q = moodle.moodle_question(v, "Q1", 1.0, "en", statement_md="S", solution_md="T")
     assert q["type"] in ("numerical", "multichoice", "truefalse", "shortanswer", "cloze")
+    # ... and Canvas QTI items, alone and beside another part, that parse back
+    two = Variant("mlp-params", {"layers": [2, 3, 1]},
+                  {"a": part, "b": Part(7, check_classes()["int"](), {"fr": "b", "en": "b"})}, {})
+    for variant in (v, two):
+        for lang in ("fr", "en"):
+            items = qti.qti_items(variant, "Q1", 1.0, lang, statement_md="S", solution_md="T")
+            root = ET.fromstring(qti.bank_xml("b", "bank", items))
+            found = root.findall(f"{{{qti.QTI_NS}}}objectbank/{{{qti.QTI_NS}}}item")
+            assert len(found) == len(items) >= len(variant.parts)
+            assert {i["type"] for i in items} <= {
+                "numerical_question", "multiple_choice_question", "true_false_question",
+                "multiple_answers_question", "short_answer_question", "essay_question",
+                "fill_in_multiple_blanks_question", "multiple_dropdowns_question"}
+            assert sum(float(i["points"]) for i in items) == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize("kind", KINDS)

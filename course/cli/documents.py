@@ -32,13 +32,13 @@ def exam(
     name: str = typer.Argument(..., help="Exam id in course.yml (exams: NAME)."),
     roster: Path | None = typer.Option(None, "--roster", help="CSV with an id column (default: course.yml's roster)."),
     out: Path | None = typer.Option(None, "--out", help="Output folder (default: build/exams/NAME next to course.yml)."),
-    formats: str = typer.Option("pdf,tex,md,moodle", "--format", help="Comma-separated: pdf, tex, md, moodle."),
+    formats: str = typer.Option("pdf,tex,md,moodle,qti", "--format", help="Comma-separated: pdf, tex, md, moodle, qti."),
     lang: str | None = LangOpt,
     jobs: int | None = typer.Option(None, "--jobs", help="Parallel jobs (default: the number of cores)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     course_path: Path = CourseOpt,
 ) -> None:
-    """Per-student exam sheets and answer keys (PDF, LaTeX, Markdown), a manifest, and a Moodle XML bank."""
+    """Per-student exam sheets and answer keys (PDF, LaTeX, Markdown), a manifest, a Moodle XML bank and a Canvas QTI package."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from course.documents.exam import build_exam

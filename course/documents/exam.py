@@ -1,4 +1,4 @@
-"""``course exam NAME``: per-student exam sheets, answer keys, a manifest and a Moodle bank.
+"""``course exam NAME``: per-student exam sheets, answer keys, a manifest, LMS banks (Moodle, Canvas).
 
 Pipeline (everything is generated and rendered in memory first, so bad input fails with
 a clear error *before anything is written*):
@@ -10,8 +10,9 @@ a clear error *before anything is written*):
 2. **generate** every student's variants: ``make_rng(course.seed, student, key)`` (DESIGN
    rule 2) and the exercise's parameter constraints (``Family.generate``).
 3. **render** sources: LaTeX (``templates/exam/*.tex.j2`` with the ``course-exam`` style),
-   Markdown (``*.md.j2``), Moodle XML (:mod:`course.documents.moodle`) and ``manifest.json``.
-   Sources are byte-identical when regenerated from the same course.yml.
+   Markdown (``*.md.j2``), Moodle XML (:mod:`course.documents.moodle`), the Canvas QTI package
+   (:mod:`course.documents.qti`) and ``manifest.json``. Sources are byte-identical when
+   regenerated from the same course.yml.
 4. **write** them under ``--out`` and, for ``pdf``, **compile** two documents with one
    pdflatex pass each (all sheets, all keys, in parallel), then **split** them into per-student
    PDFs with pypdf using the page ranges the style writes to ``<job>.pages``. Compiling
@@ -28,6 +29,7 @@ Output layout (``OUT`` = ``--out``, default ``<course folder>/build/exams/NAME``
     OUT/md/ID-sheet.md, ID-key.md     Markdown with LaTeX math
     OUT/pdf/sheets.pdf, keys.pdf      for printing; OUT/pdf/ID-sheet.pdf, ID-key.pdf
     OUT/moodle/NAME.xml               Moodle XML question bank
+    OUT/qti/NAME.zip                  Canvas QTI 1.2 package (imsmanifest.xml, a bank per question)
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ from course.planning.config import Course, load_course, load_roster
 from course.planning.plan import PlannedQuestion, draw_variant, plan_exam
 from course.planning.validate import check_planned
 
-FORMATS = ("pdf", "tex", "md", "moodle")
+FORMATS = ("pdf", "tex", "md", "moodle", "qti")
 MANIFEST_FORMAT = "course-exam-manifest/1"
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -211,9 +213,11 @@ def _init_worker(ctx: dict[str, Any]) -> None:
     _WORKER.update(ctx)
 
 
-def _render_student(st: StudentExam) -> tuple[dict[str, str], list[dict[str, Any]] | None]:
-    """One student's files (tex bodies and wrappers, Markdown) and Moodle questions."""
+def _render_student(st: StudentExam) -> tuple[dict[str, str], dict[str, list[Any]]]:
+    """One student's files (tex bodies and wrappers, Markdown) and LMS questions
+    (``{"moodle": [question of each exam question], "qti": [items of each]}``)."""
     from course.documents.moodle import moodle_question, question_name
+    from course.documents.qti import qti_items
 
     w = _WORKER
     questions, lang, formats, common = w["questions"], w["lang"], w["formats"], w["common"]
@@ -228,21 +232,26 @@ def _render_student(st: StudentExam) -> tuple[dict[str, str], list[dict[str, Any
     if "md" in formats:
         for kind in ("sheet", "key"):
             files[f"md/{st.sid}-{kind}.md"] = _md_env().get_template(f"exam/{kind}.md.j2").render(**ctx)
-    items = None
+    items: dict[str, list[Any]] = {}
     if "moodle" in formats:
-        items = [moodle_question(v, question_name(w["name"], q, st.sid), q.points, lang,
-                                 view["statement"], view["solution"])
-                 for q, v, view in zip(questions, st.variants, views)]
+        items["moodle"] = [moodle_question(v, question_name(w["name"], q, st.sid), q.points, lang,
+                                           view["statement"], view["solution"])
+                           for q, v, view in zip(questions, st.variants, views)]
+    if "qti" in formats:
+        items["qti"] = [qti_items(v, question_name(w["name"], q, st.sid), q.points, lang,
+                                  view["statement"], view["solution"])
+                        for q, v, view in zip(questions, st.variants, views)]
     return files, items
 
 
 def render_sources(course: Course, name: str, questions: list[PlannedQuestion],
                    students: list[StudentExam], lang: str, formats: Iterable[str],
-                   progress: Progress | None = None, jobs: int = 1) -> dict[str, str]:
-    """Every text file of the exam, ``{relative path: content}`` (deterministic; students
-    are rendered in ``jobs`` processes, the result does not depend on ``jobs``)."""
+                   progress: Progress | None = None, jobs: int = 1) -> dict[str, str | bytes]:
+    """Every file of the exam, ``{relative path: content}`` (text, or bytes for the QTI zip;
+    deterministic; students are rendered in ``jobs`` processes, the result does not depend on
+    ``jobs``)."""
     formats = set(formats)
-    files: dict[str, str] = {}
+    files: dict[str, str | bytes] = {}
     ex = course.data.exams[name]
     total = sum(q.points for q in questions)
     common = {"course": course.title, "exam": ex.title, "t": LABELS[lang],
@@ -257,13 +266,14 @@ def render_sources(course: Course, name: str, questions: list[PlannedQuestion],
             unicode=latex.TeX(unicode_declarations()), **common)
     ctx = {"questions": questions, "lang": lang, "formats": formats, "common": common, "name": name,
            "env": course.catalogue.env}
-    items: list[list[dict[str, Any]]] = []
+    items: dict[str, list[Any]] = {"moodle": [], "qti": []}
     if jobs > 1 and len(students) >= 16:
         with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(ctx,)) as pool:
             results = pool.map(_render_student, students, chunksize=max(1, len(students) // (4 * jobs)))
             for n, (f, it) in enumerate(results, start=1):
                 files.update(f)
-                items.append(it or [])
+                for k in items:
+                    items[k].append(it.get(k, []))
                 if progress:
                     progress("render", n, len(students))
     else:
@@ -271,7 +281,8 @@ def render_sources(course: Course, name: str, questions: list[PlannedQuestion],
         for n, st in enumerate(students, start=1):
             f, it = _render_student(st)
             files.update(f)
-            items.append(it or [])
+            for k in items:
+                items[k].append(it.get(k, []))
             if progress:
                 progress("render", n, len(students))
     if need_tex:
@@ -282,7 +293,11 @@ def render_sources(course: Course, name: str, questions: list[PlannedQuestion],
     if "moodle" in formats:
         from course.documents.moodle import quiz_xml
         files[f"moodle/{name}.xml"] = quiz_xml(course.title, name, ex.title, questions, students,
-                                               lang, items)
+                                               lang, items["moodle"])
+    if "qti" in formats:
+        from course.documents.qti import package
+        files[f"qti/{name}.zip"] = package(course.title, name, ex.title, questions, students,
+                                           lang, items["qti"])
     return dict(sorted(files.items()))
 
 
@@ -387,7 +402,7 @@ def _clean_previous(out: Path) -> None:
             return
     except (OSError, ValueError):
         return
-    for sub in ("tex", "md", "pdf", "moodle"):
+    for sub in ("tex", "md", "pdf", "moodle", "qti"):
         if (out / sub).is_dir():
             shutil.rmtree(out / sub)
 
@@ -435,7 +450,11 @@ def build_exam(course_path: str | Path, name: str, *, roster: str | Path | None 
     for rel in sorted(keep):
         path = out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(files[rel], encoding="utf-8", newline="\n")
+        content = files[rel]
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8", newline="\n")
         written.append(rel)
     timings["write"] = time.perf_counter() - t
 
@@ -443,7 +462,7 @@ def build_exam(course_path: str | Path, name: str, *, roster: str | Path | None 
         with tempfile.TemporaryDirectory(prefix="course-exam-") as tmp:
             tex_dir = Path(tmp)
             for rel, text in files.items():
-                if rel.startswith("tex/"):
+                if rel.startswith("tex/") and isinstance(text, str):
                     path = tex_dir / rel[4:]
                     path.parent.mkdir(parents=True, exist_ok=True)
                     path.write_text(text, encoding="utf-8", newline="\n")

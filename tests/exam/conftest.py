@@ -12,9 +12,9 @@ COURSE = DATA / "course.yml"
 
 @pytest.fixture(scope="session")
 def built_sources(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The ``mini`` exam of the test course as tex, md and moodle sources (built once)."""
+    """The ``mini`` exam of the test course as tex, md, moodle and qti sources (built once)."""
     from course.documents.exam import build_exam
 
     out = tmp_path_factory.mktemp("exam") / "mini"
-    build_exam(COURSE, "mini", out=out, formats="tex,md,moodle", jobs=1)
+    build_exam(COURSE, "mini", out=out, formats="tex,md,moodle,qti", jobs=1)
     return out

@@ -37,10 +37,11 @@ def test_golden_sources(built_sources: Path, rel: str) -> None:
 
 
 def test_regeneration_is_byte_identical(built_sources: Path, tmp_path: Path) -> None:
-    build_exam(COURSE, "mini", out=tmp_path, formats="tex,md,moodle", jobs=1)
+    build_exam(COURSE, "mini", out=tmp_path, formats="tex,md,moodle,qti", jobs=1)
     a = sorted(p.relative_to(built_sources) for p in built_sources.rglob("*") if p.is_file())
     b = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
-    assert a == b and len(a) == 1 + 1 + 2 + 4 + 4 + 4 + 1  # manifest, sty, combined, wrappers, parts, md, xml
+    # manifest, sty, combined, wrappers, parts, md, Moodle xml, QTI zip
+    assert a == b and len(a) == 1 + 1 + 2 + 4 + 4 + 4 + 1 + 1
     for rel in a:
         assert (built_sources / rel).read_bytes() == (tmp_path / rel).read_bytes(), rel
 
@@ -148,8 +149,8 @@ def test_rerun_replaces_previous_outputs(tmp_path: Path) -> None:
 
 
 def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    rc = main(["exam", "short", "-c", str(COURSE), "--out", str(tmp_path), "--format", "md,moodle", "-q"])
-    assert rc == 0 and (tmp_path / "moodle/short.xml").exists()
+    rc = main(["exam", "short", "-c", str(COURSE), "--out", str(tmp_path), "--format", "md,moodle,qti", "-q"])
+    assert rc == 0 and (tmp_path / "moodle/short.xml").exists() and (tmp_path / "qti/short.zip").exists()
     assert main(["exam", "nope", "-c", str(COURSE), "--format", "md"]) == 2
     assert "unknown exam 'nope'" in capsys.readouterr().err
 
@@ -158,9 +159,9 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_parallel_rendering_gives_the_same_sources(tmp_path: Path) -> None:
     roster = tmp_path / "r.csv"
     roster.write_text("id\n" + "".join(f"p{i:02d}\n" for i in range(17)))
-    build_exam(COURSE, "mini", roster=roster, out=tmp_path / "a", formats="tex,md,moodle", jobs=1)
-    build_exam(COURSE, "mini", roster=roster, out=tmp_path / "b", formats="tex,md,moodle", jobs=2)
+    build_exam(COURSE, "mini", roster=roster, out=tmp_path / "a", formats="tex,md,moodle,qti", jobs=1)
+    build_exam(COURSE, "mini", roster=roster, out=tmp_path / "b", formats="tex,md,moodle,qti", jobs=2)
     files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
-    assert len(files) == 1 + 1 + 2 + 17 * 6 + 1
+    assert len(files) == 1 + 1 + 2 + 17 * 6 + 1 + 1
     for rel in files:
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
