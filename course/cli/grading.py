@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from course.base.errors import UsageError
-from course.base.i18n import pick
+from course.base.i18n import colon, pick
 from course.cli.app import CourseOpt, LangOpt, app, console, err_console, lang_of
 from course.grader.limits import Limits
 from course.grader.protections import protections
@@ -75,28 +75,33 @@ def print_summary(console: Console, s: dict[str, Any], path: Path, lang: str = "
     """The summary table of a graded folder, the identities the intake mapped, the students
     who handed nothing in, then where grades.csv and report.html are."""
     fr = lang == "fr"
-    head = (("fichiers", "corrigés", "non corrigés", "en retard", "sans remise", "délais dépassés",
-             "erreurs", "moyenne", "médiane") if fr else
-            ("files", "graded", "not graded", "late", "missing", "timeouts", "errors", "mean", "median"))
-    t = Table(*head, title=f"{'Résumé' if fr else 'Summary'} ({s.get('assignment', '')}, "
-                           f"{'sur' if fr else 'out of'} {s.get('max_points', 0):g})")
-    t.add_row(str(s["notebooks"]), str(s["graded"]), str(s["failed"]), str(s.get("late", 0)),
-              str(len(s.get("missing", []))), str(s["timeouts"]), str(s["errors"]),
-              f"{s['mean']:g}", f"{s.get('median', 0):g}")
+    labels = (("fichiers remis", "corrigés", "non corrigés", "en retard", "sans remise",
+               "délais dépassés", "erreurs", "moyenne", "médiane") if fr else
+              ("files handed in", "graded", "not graded", "late", "missing", "timeouts", "errors",
+               "mean", "median"))
+    values = (s["notebooks"], s["graded"], s["failed"], s.get("late", 0), len(s.get("missing", [])),
+              s["timeouts"], s["errors"], f"{s['mean']:g}", f"{s.get('median', 0):g}")
+    t = Table(show_header=False, title=f"{'Résumé' if fr else 'Summary'} ({s.get('assignment', '')}, "
+                                       f"{'sur' if fr else 'out of'} {s.get('max_points', 0):g})")
+    t.add_column(justify="left")
+    t.add_column(justify="right")
+    for label, value in zip(labels, values, strict=True):
+        t.add_row(label, str(value))
     console.print(t)
     for st, n in sorted(s["statuses"].items()):
         if st != "graded":
             console.print(f"  {st}: {n}", highlight=False)
     for w in s.get("worksheets", []):
-        console.print(f"{'feuille de notes Moodle lue' if fr else 'Moodle grading worksheet read'}: "
-                      f"{escape(w)}", highlight=False, soft_wrap=True)
+        console.print(f"{'feuille de notes Moodle lue' if fr else 'Moodle grading worksheet read'}"
+                      f"{colon(lang)} {escape(w)}", highlight=False, soft_wrap=True)
     for who, sid in sorted(s.get("identities", {}).items()):
         console.print(f"  {escape(who)} → {escape(pick(sid, lang))}", highlight=False, soft_wrap=True)
     if s.get("missing"):
         console.print(("sans remise : " if fr else "missing: ") + ", ".join(s["missing"]),
                       highlight=False, soft_wrap=True)
-    console.print(f"grades: {s.get('grades', path / 'grades.csv')}\nreport: {s['report']}",
-                  highlight=False, soft_wrap=True)
+    grades, report = ("notes", "rapport") if fr else ("grades", "report")
+    console.print(f"{grades}{colon(lang)} {s.get('grades', path / 'grades.csv')}\n"
+                  f"{report}{colon(lang)} {s['report']}", highlight=False, soft_wrap=True)
 
 
 @app.command()
