@@ -334,6 +334,8 @@ def job_child(job_fd: int, limits: dict) -> None:
                 name = req["name"]
                 if name not in ns:
                     reply = {"ok": False, "error": {"type": "NameError", "message": name, "line": None}}
+                elif ns[name] is Ellipsis:  # the answer cell as handed out: ``q1 = ...``
+                    reply = {"ok": False, "error": {"type": "NotAnswered", "message": name, "line": None}}
                 else:
                     try:
                         reply = {"ok": True, "value": encode(ns[name])}

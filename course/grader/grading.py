@@ -204,21 +204,30 @@ def _error_text(err: Any) -> dict[str, str]:
     msg = err.get("message") if type(err.get("message")) is str else ""
     msg = student_text(msg)[:200]
     line = err.get("line") if type(err.get("line")) is int else None
-    where = f" (ligne {line})" if line else ""
-    where_en = f" (line {line})" if line else ""
+    if name == "NotImplementedError":  # the stub as handed out
+        return _t("pas encore implémenté (la fonction lève encore NotImplementedError)",
+                  "not implemented yet (the function still raises NotImplementedError)")
+    where = f" à la ligne {line}" if line else ""
+    where_en = f" at line {line}" if line else ""
     return _t(f"votre code a levé {name}{where} : {msg}".rstrip(" :"),
               f"your code raised {name}{where_en}: {msg}".rstrip(" :"))
 
 
-def grade_computed(q: DrawnQuestion, reply: dict[str, Any]) -> QuestionResult:
-    """Grade a computed question from the child's reply to ``get qN`` (plain data)."""
+def grade_computed(q: DrawnQuestion, reply: dict[str, Any],
+                   cell_error: Text | None = None) -> QuestionResult:
+    """Grade a computed question from the child's reply to ``get qN`` (plain data);
+    ``cell_error``: why its answer cell failed, which is why ``qN`` may be undefined."""
     assert q.variant is not None
     parts = list(q.variant.parts)
     share = q.points / len(parts)
     if not reply["ok"]:
         err = reply.get("error") or {}
-        if type(err) is dict and err.get("type") == "NameError":
-            why = _t(f"la variable {q.id} n'est pas définie", f"the variable {q.id} is not defined")
+        if type(err) is dict and err.get("type") == "NotAnswered":
+            why = _t("pas de réponse (la cellule de réponse est restée telle quelle : ...)",
+                     "not answered (the answer cell was left as handed out: ...)")
+        elif type(err) is dict and err.get("type") == "NameError":
+            why = cell_error or _t(f"la variable {q.id} n'est pas définie",
+                                   f"the variable {q.id} is not defined")
         elif type(err) is dict and err.get("type") in ("Unsupported", "ResultTooLarge"):
             why = _t(f"{q.id} doit contenir des données simples (nombres, listes, dict, tableaux)",
                      f"{q.id} must hold plain data (numbers, lists, dicts, arrays)")
@@ -344,6 +353,7 @@ def run_submission(slot: Slot, cells: list[Cell], original: Original, timeout: f
     put = {"op": "put", "files": {name: base64.b64encode(data).decode("ascii")
                                   for name, data in original.files.items()}}
     questions = original.questions
+    answer_cell = {c.question: c.id for c in original.cells if c.role == "answer" and c.question}
     cells = [c for c in cells if c.role in RUN_ROLES]
     for _attempt in range(MAX_RESTARTS):
         if time.monotonic() >= deadline:
@@ -371,8 +381,9 @@ def run_submission(slot: Slot, cells: list[Cell], original: Original, timeout: f
             for q in questions:
                 if q.id in results:
                     continue
+                cell_error = cell_report.get(answer_cell.get(q.id, ""), {}).get("why")
                 results[q.id] = _grade_question(session, q, original.cases.get(q.id, []), timeout,
-                                                results)
+                                                results, cell_error)
             return results, cell_report
         except Gone as g:
             if g.reason == "budget":
@@ -397,14 +408,15 @@ def _failed(q: DrawnQuestion, cases: list[Case], why: Text) -> QuestionResult:
 
 
 def _grade_question(session: Any, q: DrawnQuestion, cases: list[Case], timeout: float,
-                    results: dict[str, QuestionResult]) -> QuestionResult:
+                    results: dict[str, QuestionResult],
+                    cell_error: Text | None = None) -> QuestionResult:
     if q.variant is not None:
         try:
             reply = session.request({"op": "get", "name": q.id}, timeout=timeout)
         except Gone as g:
             results[q.id] = _failed(q, cases, _gone_text(g.reason))
             raise
-        return grade_computed(q, reply)
+        return grade_computed(q, reply, cell_error)
     items: list[Item] = []
     for i, case in enumerate(cases):
         try:
