@@ -405,6 +405,7 @@ class ClusterExecutor:
         self.placement: dict[str, tuple[str, dict[str, float]]] = {}
         self.graded_by: dict[str, int] = {}
         self.jobs = 0
+        self.resubmitted = 0  # jobs submitted again: no worker held them (see STUCK_S)
         self._events: set[tuple[float, str, str]] = set()
         self._lock = threading.Lock()
 
@@ -441,6 +442,13 @@ class ClusterExecutor:
     def _setup(self) -> None:
         """Register the sandbox plugin (each worker starts its slot), gather the workers'
         states; one line when no worker can take a job."""
+        static = [a for a, w in self.client.scheduler_info(n_workers=-1)["workers"].items()
+                  if all((w.get("resources") or {}).get(r, 0) >= q
+                         for r, q in self.resources().items() if r != SANDBOX)]
+        if not static:
+            raise CourseError(f"--cluster {self.address}: no worker has the resources the jobs ask "
+                              f"for ({', '.join(f'{k}={v:g}' for k, v in self.resources().items() if k != SANDBOX)}): "
+                              "start workers with `--resources GPU=1`, or grade without --gpu")
         self.client.subscribe_topic(WORKERS_TOPIC, self._on_worker)
         try:
             self.client.register_plugin(SandboxPlugin(self.limits, self.torch), name=PLUGIN)
@@ -455,9 +463,8 @@ class ClusterExecutor:
             why = "; ".join(f"{a}: {st['why']}" for a, st in sorted(states.items()))
             raise CourseError(f"--cluster {self.address}: no worker could start a sandbox ({why})")
         if not self._sandboxed():
-            raise CourseError(f"--cluster {self.address}: no worker has the resources the jobs "
-                              f"ask for ({', '.join(f'{k}={v:g}' for k, v in self.resources().items())}): "
-                              "start workers with `--resources GPU=1`, or grade without --gpu")
+            raise CourseError(f"--cluster {self.address}: no worker with a sandbox has the resources "
+                              f"the jobs ask for ({', '.join(f'{k}={v:g}' for k, v in self.resources().items())})")
 
     def run(self, jobs: list[GradingJob]) -> Iterator[Record]:
         if not jobs:
@@ -467,6 +474,11 @@ class ClusterExecutor:
         from course.planning.config import load_course
 
         self.jobs = len(jobs)
+        self.starts, self.retried, self.bounced, self.placement, self.graded_by = {}, {}, {}, {}, {}
+        self.resubmitted = 0
+        with self._lock:
+            self._events.clear()
+            self.workers.clear()
         course_path = Path(jobs[0].course_path)
         key = load_course(course_path, check_families=False).record_key
         bundle = bundle_course(course_path)
@@ -541,6 +553,7 @@ class ClusterExecutor:
                 idle = [a for a in sandboxed if not client.processing(workers=[a]).get(a)]
                 if stuck and idle:  # Dask does not give its no-worker tasks to workers that
                     ids = [pending.pop(f) for f in stuck]  # gained the resource since: again
+                    self.resubmitted += len(ids)
                     client.cancel(stuck)
                     shared["bundle"] = new_bundle()
                     submit(ids)
@@ -612,6 +625,11 @@ class ClusterExecutor:
         client = self.client
         if client.status == "running":
             with contextlib.suppress(Exception):
+                alive = set(client.scheduler_info(n_workers=-1)["workers"])
+                with self._lock:
+                    for addr, st in self.workers.items():
+                        st["lost"] = addr not in alive
+            with contextlib.suppress(Exception):
                 for event in client.get_events(topic):
                     self._on_start(event)
             with contextlib.suppress(Exception):
@@ -657,6 +675,9 @@ class ClusterExecutor:
                         f"{len(items) - len(missing)} of {len(items)} protections"
                         + (f", missing: {', '.join(missing)}" if missing else "")
                         + f"; {n} notebooks graded")
+            if st.get("lost"):
+                what = {k: v + (" ; perdu pendant le lot" if k == "fr" else "; lost during the batch")
+                        for k, v in what.items()}
             rows.append((label, not missing, _pick(what, fr)))
             for note in st["protections"].get("notes", []):
                 notes.append(f"{addr}: {note}")
