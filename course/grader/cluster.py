@@ -45,6 +45,7 @@ import tempfile
 import threading
 import time
 import uuid
+import warnings
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -369,9 +370,8 @@ def open_cluster(address: str, *, gpu: bool = False) -> Iterator[ClusterExecutor
         ex = ClusterExecutor(client, address, gpu=gpu)
         yield ex
     finally:
+        _quiet_logs(logging.CRITICAL)  # closing: reconnection attempts, heartbeats to the gone
         if client is not None:
-            if client.status != "running":
-                _quiet_logs(logging.CRITICAL)  # its reconnection attempts end now
             with contextlib.suppress(Exception):
                 client.close(timeout=5)
         if cluster is not None:
@@ -503,9 +503,11 @@ class ClusterExecutor:
         def submit(ids: list[str]) -> None:
             for jid in ids:
                 attempts[jid] = attempts.get(jid, 0) + 1
-            futs = client.map(run_job, [by_id[j] for j in ids], ids, bundle=shared["bundle"],
-                              topic=topic, key=[f"course-grade-{batch_id}-{j}-{attempts[j]}" for j in ids],
-                              resources=res, pure=False)
+            with warnings.catch_warnings():  # the notebooks are the jobs' data: they travel
+                warnings.filterwarnings("ignore", "Sending large graph", UserWarning)
+                futs = client.map(run_job, [by_id[j] for j in ids], ids, bundle=shared["bundle"],
+                                  topic=topic, key=[f"course-grade-{batch_id}-{j}-{attempts[j]}" for j in ids],
+                                  resources=res, pure=False)
             pending.update(zip(futs, ids, strict=True))
 
         submit(list(by_id))
