@@ -33,6 +33,7 @@ def test_demo_on_three_students(tmp_path, capsys):
     for sid in ids:
         assert any(sid in p.name for p in (exam / "md").rglob("*.md"))
         assert any(sid in p.name for p in (exam / "tex").rglob("*.tex"))
+    assert (exam / "moodle" / "intra.xml").is_file() and (exam / "qti" / "intra.zip").is_file()
     if shutil.which("latexmk"):
         assert list((exam / "pdf").rglob("*.pdf"))
     else:

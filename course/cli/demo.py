@@ -2,7 +2,7 @@
 
 1. the worked examples of the seeds, recomputed by the reference (``OUT/examples.md``);
 2. the ``intra`` exam sheets and keys in Markdown and LaTeX (and PDF when latexmk is installed)
-   for the students of the demo (``OUT/exams/intra``);
+   for the students of the demo, and its Moodle XML and Canvas QTI banks (``OUT/exams/intra``);
 3. homework ``hw3`` built for them (``OUT/hw3/student``, ``OUT/hw3/instructor``);
 4. simulated submissions made from the solutions: correct ones, partly wrong ones (some answers
    missing, numbers off), and hostile ones: a cell that raises, a loop that never ends, an
@@ -250,7 +250,7 @@ def run_demo(course_path: Path, out: Path, *, students: int | None = None, lang:
     say(f"1. {n} worked examples of the seeds, recomputed: {out / 'examples.md'}")
 
     t = time.perf_counter()
-    formats = "md,tex"
+    formats = "md,tex,moodle,qti"
     if shutil.which("latexmk") is not None:
         formats += ",pdf"
     else:
@@ -264,8 +264,8 @@ def run_demo(course_path: Path, out: Path, *, students: int | None = None, lang:
         if "pdf" not in formats:
             raise
         res.notes.append(f"exam PDFs failed ({type(exc).__name__}: {str(exc)[:200]}); "
-                         "Markdown and LaTeX only")
-        formats = "md,tex"
+                         "Markdown, LaTeX and the banks only")
+        formats = "md,tex,moodle,qti"
         ex = build_exam(course_path, EXAM, roster=roster, out=exam_out, formats=formats, lang=lang,
                         jobs=jobs)
     res.timings["exam"] = time.perf_counter() - t
