@@ -2,7 +2,9 @@
 HTML (``.html``): the status, when it was handed in and what lateness cost, each question's
 points with what passed and why each item failed (a named mistake explained; never an expected
 value), the instructor's overrides with their reasons. Text a student controls is inert in
-both forms (:func:`md_escape`)."""
+both forms (:func:`md_escape`). The HTML page has the report's style
+(:func:`course.grader.page.html_page`); passed and failed items are marked with ✓ and ✗ and
+said in words (no emoji: the page must render with any system font)."""
 
 from __future__ import annotations
 
@@ -14,10 +16,13 @@ from course.base.plain import printable
 
 from .gradebook import Row
 from .grading import STATUS_TEXT
+from .intake import TIME_CANVAS_LATE, TIME_CANVAS_ON_TIME, TIME_MTIME, TIME_WORKSHEET, TIME_ZIP
+from .page import html_page
 
 T = {
     "points": {"fr": "points", "en": "points"},
     "passed": {"fr": "réussi", "en": "passed"},
+    "failed": {"fr": "échoué", "en": "failed"},
     "restored": {"fr": "Cellules verrouillées modifiées ou supprimées, restaurées depuis l'original :",
                  "en": "Locked cells that were modified or deleted, restored from the original:"},
     "total": {"fr": "Total", "en": "Total"},
@@ -31,6 +36,18 @@ T = {
     "magics": {"fr": "commandes magiques/shell ignorées", "en": "magics/shell commands ignored"},
     "files": {"fr": "Autres fichiers remis, non corrigés", "en": "Other files handed in, not graded"},
 }
+
+#: how the time a file was handed in is known (the intake's ``time_source``), in words
+TIME_TEXT = {
+    TIME_MTIME: {"fr": "date de modification du fichier", "en": "the file's modification time"},
+    TIME_ZIP: {"fr": "date de l'entrée du zip", "en": "the zip entry's time"},
+    TIME_WORKSHEET: {"fr": "feuille de notes Moodle", "en": "the Moodle grading worksheet"},
+    TIME_CANVAS_LATE: {"fr": "marqueur de retard de Canvas", "en": "Canvas's late marker"},
+    TIME_CANVAS_ON_TIME: {"fr": "Canvas (pas de marqueur de retard)", "en": "Canvas (no late marker)"},
+}
+
+#: the marks of a passed and a failed item (in DejaVu Sans, Segoe UI Symbol, Apple's fonts)
+PASS_MARK, FAIL_MARK = "✓", "✗"
 
 #: CommonMark's escapable ASCII punctuation: a backslash before each makes it a literal
 MD_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
@@ -58,7 +75,8 @@ def feedback_md(row: Row, assignment: str, lang: str) -> str:
     if rec is not None and rec.submitted_at is not None and row.lateness is not None:
         from .late import iso
 
-        lines += [_line(T["handed"][lang], f"{iso(rec.submitted_at)} ({md_escape(rec.time_source or '')})", lang), ""]
+        how = TIME_TEXT.get(rec.time_source or "", {}).get(lang, rec.time_source or "")
+        lines += [_line(T["handed"][lang], f"{iso(rec.submitted_at)} ({md_escape(how)})", lang), ""]
     if row.lateness is not None and row.lateness.late:
         lines += [_line(T["late"][lang], row.lateness.text()[lang], lang), ""]
     if row.penalty:
@@ -83,11 +101,11 @@ def feedback_md(row: Row, assignment: str, lang: str) -> str:
             text = (it.text or {}).get(lang, "")
             name = it.name + (f" ({text})" if text else "")
             if it.ok:
-                lines.append(f"- ✅ {name}{colon(lang)} {T['passed'][lang]}")
+                lines.append(f"- {PASS_MARK} {name}{colon(lang)} {T['passed'][lang]}")
             else:
                 why = md_escape((it.why or {}).get(lang, ""))
                 extra = f" [{T['misconception'][lang]}]" if it.misconception else ""
-                lines.append(f"- ❌ {name}{colon(lang)} {why}{extra}")
+                lines.append(f"- {FAIL_MARK} {name}{colon(lang)} {T['failed'][lang]} — {why}{extra}")
         lines.append("")
     others = [r for r in row.files if r is not rec]
     if others:
@@ -122,8 +140,9 @@ def inline_html(text: str) -> str:
     return "".join(out) + ("</code>" if code else "") + ("</b>" if bold else "")
 
 
-def md_to_html(md: str, title: str, lang: str = "en", style: str = "") -> str:
-    """Our feedback Markdown (headings, paragraphs, bullet lists) as a self-contained page."""
+def md_to_html(md: str, title: str, lang: str = "en") -> str:
+    """Our feedback Markdown (headings, paragraphs, bullet lists) as a self-contained page in
+    the grader's style (a passed item's line has the class ``pass``, a failed one ``fail``)."""
     body: list[str] = []
     in_list = False
     for line in md.split("\n"):
@@ -131,7 +150,11 @@ def md_to_html(md: str, title: str, lang: str = "en", style: str = "") -> str:
             if not in_list:
                 body.append("<ul>")
                 in_list = True
-            body.append(f"<li>{inline_html(line[2:])}</li>")
+            kind = {PASS_MARK: "pass", FAIL_MARK: "fail"}.get(line[2:3])
+            if kind is not None and line[3:4] == " ":
+                body.append(f"<li class='{kind}'><span class='mark'>{line[2]}</span> {inline_html(line[4:])}</li>")
+            else:
+                body.append(f"<li>{inline_html(line[2:])}</li>")
             continue
         if in_list:
             body.append("</ul>")
@@ -144,10 +167,7 @@ def md_to_html(md: str, title: str, lang: str = "en", style: str = "") -> str:
             body.append(f"<p>{inline_html(line)}</p>")
     if in_list:
         body.append("</ul>")
-    css = style or "body{font-family:sans-serif;max-width:50em;margin:2em auto}"
-    return (f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'>"
-            f"<title>{html.escape(title)}</title><style>{css}</style></head><body>"
-            + "\n".join(body) + "</body></html>\n")
+    return html_page(title, "\n".join(body), lang, kind="feedback")
 
 
 def results_json(row: Row, lang: str) -> dict[str, Any]:
