@@ -29,7 +29,8 @@ li .mark{font-weight:700;display:inline-block;width:1.2em;text-indent:0}
 li.pass .mark{color:var(--ok)}
 li.fail .mark{color:var(--ko)}
 body.feedback{max-width:54em}
-td code{white-space:nowrap}
+td code,table.names td:first-child{white-space:nowrap}
+body.report{max-width:100em}
 .wide{overflow-x:auto}
 table{border-collapse:collapse;margin:.4em 0 1em;min-width:40%}
 th,td{padding:.35em .7em;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
@@ -44,7 +45,7 @@ td.num,th.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-n
 .cards{display:flex;flex-wrap:wrap;gap:.8em;margin:.6em 0 1em}
 .card{border:1px solid var(--line);border-radius:6px;padding:.6em 1em;min-width:9em}
 .card b{display:block;font-size:1.5em;color:var(--accent)}
-.figs{display:flex;flex-wrap:wrap;gap:1.2em}
+.figs{display:flex;flex-wrap:wrap;gap:1.2em;align-items:flex-start}
 figure{margin:0;border:1px solid var(--line);border-radius:6px;padding:.6em;max-width:100%}
 figure img{display:block;max-width:100%;height:auto}
 figcaption{font-size:.9em;color:var(--muted);max-width:34em;margin-top:.4em}

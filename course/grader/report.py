@@ -148,11 +148,9 @@ T: dict[str, dict[str, str]] = {
     "what": {"fr": "Ce qu'elle fait", "en": "What it does"},
     "yes": {"fr": "oui", "en": "yes"},
     "no": {"fr": "NON", "en": "NO"},
-    "warnings": {"fr": "Avertissements", "en": "Warnings"},
-    "p_note": {"fr": "Les noms des protections sont ceux du terminal (les mêmes dans les deux "
-                     "langues) ; les avertissements viennent du correcteur, en anglais.",
-               "en": "The protections' names are the terminal's (the same in both languages); the "
-                     "warnings come from the grader."},
+    "warnings": {"fr": "Avertissements du correcteur (en anglais)", "en": "The grader's warnings"},
+    "p_note": {"fr": "Les noms des protections sont ceux du terminal (les mêmes dans les deux langues).",
+               "en": "The protections' names are the terminal's (the same in both languages)."},
     "none_f": {"fr": "aucune", "en": "none"},
     "none_m": {"fr": "aucun", "en": "none"},
     "misconception": {"fr": "erreur classique reconnue", "en": "known mistake recognised"},
@@ -389,7 +387,8 @@ def charts(gb: Gradebook, stats: list[dict[str, Any]], s: dict[str, Any], lang: 
 
     def hist(fig: Any, ax: Any) -> None:
         top = max(mx, max(totals), 1.0)
-        edges = np.arange(0, np.ceil(top) + 1) if top <= 30 else np.linspace(0, top, 11)
+        step = max(1, int(np.ceil(top / 12)))  # whole points per bar, at most about 12 bars
+        edges = np.arange(0, np.ceil(top / step) * step + step / 2, step)
         ax.hist(totals, bins=edges, color="#2f5d8a", edgecolor="white")
         ax.set_xlim(0, edges[-1])
         ax.set_xlabel(drawable(_t("c_totals_x", lang, max=_n(mx))))
@@ -551,14 +550,15 @@ def _students_html(gb: Gradebook, lang: str) -> str:
         ovr = "<br>".join(f"<code>{_e(o.describe())}</code> — {_e(o.reason)}" for o in r.overrides)
         qs = [_n(r.questions.get(q, 0.0)) if graded else "–" for q in gb.questions]
         rows.append([_e(r.student), f"<span class='{st_cls}'>{_e(_status(r.status, lang))}</span>",
-                     f"<code>{_e(printable(rec.file))}</code>" if rec is not None else "–",
-                     *qs, _n(r.raw_total), pen, ovr, f"<b>{_n(r.total)}</b> / {_n(r.max_points)}",
-                     f"<a href='{_e(feedback_href(r.student))}'>{_e(_t('feedback_link', lang))}</a>"])
+                     f"<b>{_n(r.total)}</b> / {_n(r.max_points)}",
+                     f"<a href='{_e(feedback_href(r.student))}'>{_e(_t('feedback_link', lang))}</a>",
+                     *qs, _n(r.raw_total), pen, ovr,
+                     f"<code>{_e(printable(rec.file))}</code>" if rec is not None else "–"])
     k = len(gb.questions)
-    head = [_e(_t("student", lang)), _e(_t("status", lang)), _e(_t("file", lang)),
-            *[_e(q) for q in gb.questions], _e(_t("raw", lang)), _e(_t("penalty", lang)),
-            _e(_t("overrides", lang)), _e(_t("total", lang)), _e(_t("feedback", lang))]
-    num = {*range(3, 3 + k + 2), 3 + k + 3}
+    head = [_e(_t("student", lang)), _e(_t("status", lang)), _e(_t("total", lang)),
+            _e(_t("feedback", lang)), *[_e(q) for q in gb.questions], _e(_t("raw", lang)),
+            _e(_t("penalty", lang)), _e(_t("overrides", lang)), _e(_t("file", lang))]
+    num = {2, *range(4, 4 + k + 2)}
     return (f"<h2>{_e(_t('per_student', lang))}</h2>" + _table(head, rows, num)
             + f"<p class='note'>{_e(_t('s_note', lang))}</p>")
 
@@ -597,7 +597,7 @@ def _protections_html(protections: list[tuple[str, bool, str]], notes: list[str]
                    f"{_e(_t('yes' if a else 'no', lang))}</td><td>{_e(d)}</td></tr>"
                    for n, a, d in protections)
     head = "".join(f"<th>{_e(_t(k, lang))}</th>" for k in ("protection", "active", "what"))
-    out = (f"<h2>{_e(_t('protections', lang))}</h2><div class='wide'><table><thead><tr>{head}</tr>"
+    out = (f"<h2>{_e(_t('protections', lang))}</h2><div class='wide'><table class='names'><thead><tr>{head}</tr>"
            f"</thead><tbody>{rows}</tbody></table></div><p class='note'>{_e(_t('p_note', lang))}</p>")
     if notes:
         out += (f"<h3>{_e(_t('warnings', lang))}</h3><ul class='warn'>"
