@@ -233,7 +233,7 @@ def grade_computed(q: DrawnQuestion, reply: dict[str, Any],
                      f"{q.id} must hold plain data (numbers, lists, dicts, arrays)")
         else:
             why = _error_text(err)
-        return _result(q, [Item(p, False, 0.0, share, why) for p in parts])
+        return _result(q, [Item(p, False, 0.0, share, why, text=_label(q, p)) for p in parts])
     value = reply.get("value")  # a reply forged by student code may have "ok" and no value
     if not protocol.validate_plain(value):  # belt and braces: the decoder already guarantees it
         value = None
@@ -253,8 +253,16 @@ def grade_computed(q: DrawnQuestion, reply: dict[str, Any],
             else:
                 why = _t("réponse incorrecte", "incorrect answer")
         items.append(Item(fb.part, fb.correct, share if fb.correct else 0.0, share, why,
-                          m.key if m is not None else None))
+                          m.key if m is not None else None, _label(q, fb.part),
+                          misconception_text=dict(m.explanation) if m is not None else None))
     return _result(q, items)
+
+
+def _label(q: DrawnQuestion, part: str) -> Text | None:
+    """What a part of a computed question asks for, in words (its label, as the notebook
+    states it; never its value)."""
+    p = q.variant.parts.get(part) if q.variant is not None else None
+    return dict(p.label) if p is not None and p.label else None
 
 
 def _result(q: DrawnQuestion, items: list[Item], error: Text | None = None) -> QuestionResult:
@@ -401,7 +409,7 @@ def run_submission(slot: Slot, cells: list[Cell], original: Original, timeout: f
 def _failed(q: DrawnQuestion, cases: list[Case], why: Text) -> QuestionResult:
     if q.variant is not None:
         parts = list(q.variant.parts)
-        items = [Item(p, False, 0.0, q.points / len(parts), why) for p in parts]
+        items = [Item(p, False, 0.0, q.points / len(parts), why, text=_label(q, p)) for p in parts]
     else:
         items = [Item(c.id, False, 0.0, c.points, why, text=c.feedback) for c in cases]
     return _result(q, items, error=why)
