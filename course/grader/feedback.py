@@ -32,6 +32,7 @@ T = {
     "handed": {"fr": "Remis", "en": "Handed in"},
     "late": {"fr": "Retard", "en": "Lateness"},
     "override": {"fr": "Ajustement de l'enseignant", "en": "Instructor's adjustment"},
+    "adjusted": {"fr": "ajusté par l'enseignant", "en": "adjusted by the instructor"},
     "misconception": {"fr": "erreur classique reconnue", "en": "known mistake recognised"},
     "cell": {"fr": "Cellule de réponse", "en": "Answer cell"},
     "magics": {"fr": "commandes magiques/shell ignorées", "en": "magics/shell commands ignored"},
@@ -85,7 +86,8 @@ def feedback_md(row: Row, assignment: str, lang: str, due: datetime | None = Non
     for q in rec.questions if rec is not None else []:
         title = q.title.get(lang, q.id)
         shown = row.questions.get(q.id, q.points)
-        lines += [f"## {q.id} - {title} ({shown:g} / {q.max_points:g} {T['points'][lang]})", ""]
+        adjusted = f", {T['adjusted'][lang]}" if any(o.question == q.id for o in row.overrides) else ""
+        lines += [f"## {q.id} - {title} ({shown:g} / {q.max_points:g} {T['points'][lang]}{adjusted})", ""]
         cell = q.cell
         if cell and not cell.get("ok") and cell.get("why"):
             lines.append(f"- {T['cell'][lang]}{colon(lang)} {md_escape(cell['why'][lang])}")

@@ -213,6 +213,12 @@ def _error_text(err: Any) -> dict[str, str]:
               f"your code raised {name}{where_en}: {msg}".rstrip(" :"))
 
 
+#: what the child sends for ``...`` left in an answer (``"shape": ...``)
+MISSING = {"$missing": True}
+NOT_ANSWERED: Text = {"fr": "pas de réponse (laissé tel quel : ...)",
+                      "en": "not answered (left as handed out: ...)"}
+
+
 def grade_computed(q: DrawnQuestion, reply: dict[str, Any],
                    cell_error: Text | None = None) -> QuestionResult:
     """Grade a computed question from the child's reply to ``get qN`` (plain data);
@@ -223,8 +229,7 @@ def grade_computed(q: DrawnQuestion, reply: dict[str, Any],
     if not reply["ok"]:
         err = reply.get("error") or {}
         if type(err) is dict and err.get("type") == "NotAnswered":
-            why = _t("pas de réponse (la cellule de réponse est restée telle quelle : ...)",
-                     "not answered (the answer cell was left as handed out: ...)")
+            why = NOT_ANSWERED
         elif type(err) is dict and err.get("type") == "NameError":
             why = cell_error or _t(f"la variable {q.id} n'est pas définie",
                                    f"the variable {q.id} is not defined")
@@ -237,6 +242,12 @@ def grade_computed(q: DrawnQuestion, reply: dict[str, Any],
     value = reply.get("value")  # a reply forged by student code may have "ok" and no value
     if not protocol.validate_plain(value):  # belt and braces: the decoder already guarantees it
         value = None
+    blank = set()  # the parts left as handed out (``...``: the child sends MISSING)
+    if value == MISSING or (len(parts) == 1 and type(value) is dict and MISSING in value.values()):
+        blank = set(parts)
+    elif type(value) is dict:
+        blank = {k for k, v in value.items() if v == MISSING and k in parts}
+        value = {k: v for k, v in value.items() if k not in blank}
     try:
         feedback = q.variant.check(value)
     except Exception:  # noqa: BLE001 - a check that chokes on a student value costs the question only
@@ -245,6 +256,9 @@ def grade_computed(q: DrawnQuestion, reply: dict[str, Any],
     for fb in feedback:
         m = fb.misconception
         why = None
+        if fb.part in blank:
+            items.append(Item(fb.part, False, 0.0, share, NOT_ANSWERED))
+            continue
         if not fb.correct:
             if m is not None:
                 why = {lang: fb.message(lang) for lang in ("fr", "en")}

@@ -69,11 +69,6 @@ def _owner_note(status: str, detail: Text | str) -> list[Text | str]:
     return [text(f"propriétaire selon {pick(detail, 'fr')}", f"owner from {pick(detail, 'en')}")]
 
 
-def _identity_note(n: lms.LmsName, student: str, how: Text) -> Text:
-    who = f"{n.lms} {n.person} ({n.lms_id})"
-    return text(f"{who} est {student} (selon {how['fr']})", f"{who} is {student} (by {how['en']})")
-
-
 def _nobody(n: lms.LmsName) -> Text:
     who = f"{n.lms} {n.person} ({n.lms_id})"
     return text(f"{who} n'est sur aucune ligne de la liste des étudiants (ajoutez une colonne "
@@ -271,7 +266,7 @@ class _Taker:
             student, how = self.ids.owner(n)
             assignment = self.assignment_of(n.original)
             when, tsrc = self.lms_time(n, e)
-            notes: list[Text | str] = [_identity_note(n, student, how)] if student else []
+            notes: list[Text | str] = []  # how the identity was mapped: Intake.identities
             if e.status != "ok" or e.data is None:
                 self.add(src, base, None, e.status, e.detail, assignment, student)
             elif student is None:
@@ -374,8 +369,7 @@ def take_in(path: Path, assignments: list[str], roster: list[str],
                     if q.name.endswith(".zip"):
                         t.export_zip(src, q.name, data or b"", when, how_t, (a, student, []))
                     elif q.name.endswith(".ipynb") and a is not None:
-                        t.add(src, q.name, data, "ok", "", a, student, when, how_t,
-                              [_identity_note(n, student, how)])
+                        t.add(src, q.name, data, "ok", "", a, student, when, how_t)
                     else:
                         t.add(src, q.name, None, "not-notebook" if a else "no-owner",
                               NOT_IPYNB if a else WHICH_ASSIGNMENT,

@@ -58,8 +58,10 @@ def test_moodle_download_maps_participants_and_reads_times(tmp_path: Path) -> No
     # alice by her lms_id; chloé by her name (accents, case and order ignored)
     assert set(by) == {"alice", "chloé"}
     assert all(s.status == "ok" and s.assignment == "hw3" for s in by.values())
-    assert [n["en"] for n in by["alice"].notes] == ["moodle Alice Tremblay (1001) is alice (by the roster's lms_id)"]
-    assert by["alice"].notes[0]["fr"] == "moodle Alice Tremblay (1001) est alice (selon le lms_id de la liste des étudiants)"
+    ids = intake.take_in(tmp_path / "hw3.zip", ["hw3", "hw3-bonus"], ROSTER, PEOPLE, "hw3", MTL).identities
+    assert ids["moodle Alice Tremblay (1001)"] == {
+        "fr": "alice (selon le lms_id de la liste des étudiants)", "en": "alice (by the roster's lms_id)"}
+    assert ids["moodle Zed Nobody (4004)"]["en"] == "nobody on the roster"
     # "Robert" is "Bob" on the roster, who has no lms_id; without the worksheet (his e-mail)
     # nothing says who he is: not graded, and why
     bob = got[f"hw3.zip!{moodle('Robert Gagnon', '2002', 'devoir.ipynb')}"]
