@@ -16,7 +16,7 @@ from typing import Any
 
 from course.base.errors import UsageError
 
-from . import canvas, moodle
+from . import canvas, gradescope, moodle
 from .common import MISSING_POLICIES, Exported, Options
 
 Exporter = Callable[..., Exported]
@@ -25,6 +25,7 @@ Exporter = Callable[..., Exported]
 EXPORTERS: dict[str, Exporter] = {
     "moodle": moodle.export,
     "canvas": canvas.export,
+    "gradescope": gradescope.export,
 }
 
 
@@ -48,6 +49,9 @@ def export_folder(path: Path, fmt: str, *, out: Path | None = None, lang: str | 
         raise UsageError(f"--missing: expected {' or '.join(MISSING_POLICIES)}, got '{missing}'")
     if points is not None and not points > 0:
         raise UsageError(f"--points must be > 0, got {points}")
+    if fmt == "gradescope" and (points is not None or column is not None or roster is not None):
+        raise UsageError("--points, --column and --roster do not apply to --to gradescope (the "
+                         "autograder grades with course.yml's roster; set the points in Gradescope)")
     path = Path(path)
     source = path if path.is_dir() else path.parent / path.stem
     course, gb, intake = load_gradebook(path, course_path=course_path, roster=roster)
