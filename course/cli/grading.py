@@ -16,6 +16,7 @@ from course.base.errors import UsageError
 from course.base.i18n import colon, pick
 from course.cli.app import CourseOpt, LangOpt, app, console, err_console, lang_of
 from course.grader.limits import Limits
+from course.grader.lms import Identity
 from course.grader.protections import protections
 from course.grader.records import Record
 from course.grader.report import timeouts_in
@@ -94,8 +95,9 @@ def print_summary(console: Console, s: dict[str, Any], path: Path, lang: str = "
     for w in s.get("worksheets", []):
         console.print(f"{'feuille de notes Moodle lue' if fr else 'Moodle grading worksheet read'}"
                       f"{colon(lang)} {escape(w)}", highlight=False, soft_wrap=True)
-    for who, sid in sorted(s.get("identities", {}).items()):
-        console.print(f"  {escape(who)} → {escape(pick(sid, lang))}", highlight=False, soft_wrap=True)
+    for ident in sorted((Identity.from_json(i) for i in s.get("identities", [])), key=Identity.who):
+        console.print(f"  {escape(ident.who())} → {escape(pick(ident.text(), lang))}",
+                      highlight=False, soft_wrap=True)
     if s.get("missing"):
         console.print(("sans remise : " if fr else "missing: ") + ", ".join(s["missing"]),
                       highlight=False, soft_wrap=True)

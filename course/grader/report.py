@@ -37,6 +37,7 @@ from course.base.plain import printable
 
 from .gradebook import Gradebook, Row
 from .grading import STATUS_TEXT
+from .lms import Identity
 from .page import html_page
 from .records import Item, Record
 
@@ -589,14 +590,14 @@ def _absent_html(gb: Gradebook, lang: str) -> str:
 def _intake_html(gb: Gradebook, intake: dict[str, Any], lang: str) -> str:
     """How LMS identities were mapped to the roster, and the notes the intake made on files
     (a notebook claiming another owner, earlier files superseded, a copy's name)."""
-    ids = intake.get("identities") or {}
+    ids = sorted((Identity.from_json(i) for i in intake.get("identities") or []), key=Identity.who)
     files = [f for row in gb.rows for f in row.files] + list(gb.unowned)
     noted = [(f, n) for f in files for n in f.notes]
     if not ids and not noted:
         return ""
     out = f"<h2>{_e(_t('intake', lang))}</h2>"
     if ids:
-        rows = [[_e(who), _e(pick(sid, lang))] for who, sid in sorted(ids.items())]
+        rows = [[_e(i.who()), _e(pick(i.text(), lang))] for i in ids]
         out += f"<h3>{_e(_t('intake_ids', lang))}</h3>" + _table(
             [_e(_t("who_lms", lang)), _e(_t("student", lang))], rows)
     if noted:

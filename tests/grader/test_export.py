@@ -195,6 +195,7 @@ def test_moodle_worksheet_reads_back_in_moodle(moodle) -> None:
     for _, modified, comments in got.values():  # now: newer than what Moodle has
         assert abs((datetime.now(UTC) - modified).total_seconds()) < 120
         assert "Total" in comments and "<h1>" in comments
+        assert "<style" not in comments and "<html" not in comments  # the page's body only
     # carol (unreadable file), gina (nothing handed in), frank (no participant id): one line each
     w = res.warnings
     assert len(w) == 3, w

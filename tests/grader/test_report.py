@@ -321,7 +321,7 @@ def test_empty_charts_are_said_in_words() -> None:
         assert _t("c_mis_none", lang) in text and _t("c_inc_none", lang) in text
         assert len(page.imgs) == 3  # totals, per question, per case: the two empty ones are words
     page = _parse(report_mod.report_html(gb, [], [], "fr", {"worksheets": ["moodle/notes.csv"],
-                                                            "identities": {"Participant 1": "a"}}))
+                                                            "identities": [{"lms": "moodle", "person": "A", "lms_id": "1", "student": "a", "by": "name"}]}))
     rows = {r[0]: r for r in page.table("Résumé")[1:]}
     assert rows[_t("worksheets", "fr")][1] == "1" and "moodle/notes.csv" in rows[_t("worksheets", "fr")][2]
     assert rows[_t("identities", "fr")][1] == "1"

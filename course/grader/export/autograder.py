@@ -158,7 +158,7 @@ def autograde(root: Path) -> int:
         if when is not None and row.record is not None:  # the copy's time is Gradescope's
             row.record.time_source = T["time"][lang]
         res = results_json(row, lang)
-        md = feedback_md(row, aid, lang)
+        md = feedback_md(row, aid, lang, due=gb.due)
         if others:
             md += f"\n{T['others'][lang]}:\n\n" + "".join(
                 f"- {md_escape(str(p.relative_to(root / 'submission')))}\n" for p in others)

@@ -13,7 +13,6 @@ change to "no grade".
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 from course.base.i18n import Text
 
 from ..gradebook import Gradebook, Row
+from ..lms import Identity
 
 MISSING_POLICIES = ("blank", "zero")
 
@@ -102,29 +102,14 @@ def left_out_warning(row: Row, lang: str) -> str:
     return say(T_LEFT_OUT["ungraded"], lang, sid=row.student, status=status)
 
 
-#: ``intake["identities"]``: "moodle Full Name (123)" -> "alice (by the roster's name)"
-_WHO = re.compile(r"^(?P<lms>moodle|canvas) (?P<person>.*) \((?P<id>\d+)\)$")
-_SID = re.compile(r"^(?P<sid>\S+) \(by (?P<how>.*)\)$")
-
-
-@dataclass(frozen=True)
-class Identity:
-    """An LMS person the intake mapped to a roster student: the LMS's id and name for them."""
-
-    lms: str
-    lms_id: str
-    person: str
-    student: str
-
-
 def recorded_identities(intake: dict[str, Any], lms: str) -> list[Identity]:
     """The identities of ``lms`` ("moodle" or "canvas") that the last ``course grade`` mapped
-    to a roster student (from the signed batch file; "nobody on the roster" is skipped)."""
+    to a roster student (from the signed batch file; those mapped to nobody are skipped)."""
     out = []
-    for who, sid in (intake.get("identities") or {}).items():
-        m, s = _WHO.match(str(who)), _SID.match(str(sid))
-        if m and s and m.group("lms") == lms:
-            out.append(Identity(lms, m.group("id"), m.group("person"), s.group("sid")))
+    for d in intake.get("identities") or []:
+        ident = Identity.from_json(d)
+        if ident.lms == lms and ident.student is not None:
+            out.append(ident)
     return out
 
 

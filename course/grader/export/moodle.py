@@ -24,9 +24,10 @@ mod/assign/feedback/file/importziplib.php):
   of its name: ``<full name>_<participant id>_assignfeedback_file_<file name>`` (the name
   without ``_``, the id numeric, the plugin ``assignfeedback`` / ``file``).
 
-The participant ids come, in this order, from the Moodle archive the intake read (signed in
-the batch file), from the grading worksheets it read (beside the submissions; recommended: it
-holds everyone, those who handed nothing in too), and from the roster's ``lms_id``. When a
+The participant ids come from the Moodle archive the intake read (signed in the batch file)
+and from the grading worksheets it read (beside the submissions; recommended: it holds
+everyone, those who handed nothing in too). Never from the roster: Moodle draws a participant
+id per assignment (``assign_user_mapping``), not the user's id. When a
 worksheet was read, its own column names and identifiers are reused (the importer reads them
 in the language the worksheet was downloaded in) and its maximum grade is checked.
 """
@@ -87,9 +88,9 @@ FEEDBACK_PLUGIN = "assignfeedback_file"
 
 T = {
     "no_pid": {"fr": "{sid} : pas d'identifiant de participant Moodle (ni dans l'archive, ni dans "
-                     "la feuille de notes, ni en lms_id) : laissé hors du fichier",
-               "en": "{sid}: no Moodle participant id (not in the archive, the grading worksheet "
-                     "or the roster's lms_id): left out of the file"},
+                     "la feuille de notes : mettez-la à côté des remises) : laissé hors du fichier",
+               "en": "{sid}: no Moodle participant id (not in the archive nor in a grading "
+                     "worksheet: put it beside the submissions): left out of the file"},
     "gone": {"fr": "feuille de notes Moodle {path} introuvable (lue par course grade) : ses "
                    "identifiants manquent", "en": "Moodle grading worksheet {path} is gone (course "
                    "grade read it): its participant ids are missing"},
@@ -166,7 +167,7 @@ def read_worksheets(intake: dict[str, Any], source: Path | None, lang: str,
 def participant_ids(course: Any, gb: Gradebook, intake: dict[str, Any],
                     sheets: list[Worksheet], lang: str,
                     warnings: list[str]) -> Ids:
-    """Each student's participant id (module docstring: archive, worksheets, roster lms_id)."""
+    """Each student's participant id (module docstring: the archive, then the worksheets)."""
     cand: dict[str, list[str]] = {r.student: [] for r in gb.rows}
     for ident in recorded_identities(intake, "moodle"):
         if ident.student in cand:
@@ -178,10 +179,6 @@ def participant_ids(course: Any, gb: Gradebook, intake: dict[str, Any],
             sid, _how = ids.owner(LmsName("moodle", name, pid, ""))
             if sid in cand:
                 cand[sid].append(pid)
-    for sid in cand:
-        lms_id = (course.people.get(sid) or {}).get("lms_id", "")
-        if lms_id.isdigit():
-            cand[sid].append(lms_id)
     return resolve_ids(cand, "Moodle", lang, warnings)
 
 
@@ -194,7 +191,7 @@ def file_name_part(text: str) -> str:
 
 def feedback_body(html: str) -> str:
     """The inside of the ``<body>`` of a feedback page (for the comments column)."""
-    m = re.search(r"<body>(.*)</body>", html, re.S)
+    m = re.search(r"<body[^>]*>(.*)</body>", html, re.S)
     return m.group(1).strip() if m else html
 
 
@@ -242,7 +239,7 @@ def export(course: Any, gb: Gradebook, intake: dict[str, Any], out: Path, lang: 
                 continue
             person = course.people.get(row.student) or {}
             name = full.get(pid) or person.get("name") or row.student
-            md = feedback_md(row, gb.assignment, lang)
+            md = feedback_md(row, gb.assignment, lang, due=gb.due)
             html = md_to_html(md, row.student, lang)
             rec = row.record
             w.writerow([csv_cell(c) for c in (
