@@ -237,3 +237,12 @@ def test_two_files_of_one_student_the_later_by_worksheet_time_wins(tmp_path: Pat
     intake.keep_latest(subs)
     st = {s.name.rsplit("_", 1)[-1]: s.status for s in subs}
     assert st == {"hw3-v1.ipynb": "ok", "hw3-v2.ipynb": "superseded"}
+
+
+def test_the_lms_says_who_handed_in_not_the_file_name(tmp_path: Path) -> None:
+    """Alice uploads a notebook named after Bob: it is Alice's (Moodle and Canvas alike)."""
+    (tmp_path / "m.zip").write_bytes(zip_bytes({moodle("Alice Tremblay", "77", "hw3-bob.ipynb"): NB}))
+    (tmp_path / "c.zip").write_bytes(zip_bytes({"atremblay_1001_9_hw3-bob.ipynb": NB}))
+    for z in ("m.zip", "c.zip"):
+        (s,) = take(tmp_path / z, only="hw3").values()
+        assert (s.student, s.status) == ("alice", "ok"), z
