@@ -54,6 +54,7 @@ from course.documents import latex
 from course.documents.keys import answers_md
 from course.documents.mdlatex import unicode_declarations
 from course.generator.base import Variant
+from course.generator.precision import DECIMALS
 from course.generator.registry import registry
 from course.generator.render import fmt, solution, statement
 from course.planning.config import Course, load_course, load_roster
@@ -152,9 +153,12 @@ def recheck(data: dict[str, Any], catalogue: Any = None) -> list[str]:
 
 # --------------------------------------------------------------------------- rendering
 def points_text(points: float, lang: str) -> str:
+    """``points`` with its unit: a number as every number of the documents is written (a decimal
+    point in both languages, as the course material writes 0.70; :func:`fmt`), and the unit's
+    number by each language's rule: French keeps "point" singular below 2 (« 0.5 point »,
+    « 1.5 point », « 2 points »), English only for exactly 1 ("1 point", "1.5 points")."""
     p = fmt(points)
     if lang == "fr":
-        p = p.replace(".", ",")
         word = LABELS[lang]["point"] if points < 2 else LABELS[lang]["points"]
     else:
         word = LABELS[lang]["point"] if points == 1 else LABELS[lang]["points"]
@@ -177,7 +181,7 @@ def question_views(questions: list[PlannedQuestion], st: StudentExam, lang: str,
             "number": q.number, "title": q.title[lang], "points": q.points,
             "points_text": points_text(q.points, lang),
             "statement": statement(v, lang, env), "solution": solution(v, lang, env),
-            "answers": answers_md(v.parts, lang),
+            "answers": answers_md(v.parts, lang, v.context.get(DECIMALS)),
             "parts": [_answer_space(p, lang) for p in v.parts.values()],
             "space": f"{min(6.0, 1.5 + 1.0 * nparts):.1f}cm",
         })
@@ -256,7 +260,7 @@ def render_sources(course: Course, name: str, questions: list[PlannedQuestion],
     total = sum(q.points for q in questions)
     common = {"course": course.title, "exam": ex.title, "t": LABELS[lang],
               "info": _info_line(course, name, lang, total),
-              "total": fmt(total).replace(".", ",") if lang == "fr" else fmt(total)}
+              "total": fmt(total)}
     data = manifest(course, name, questions, students, lang)
     files["manifest.json"] = manifest_text(data)
     need_tex = bool(formats & {"tex", "pdf"})

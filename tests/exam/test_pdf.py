@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from course.documents.exam import build_exam, read_page_ranges
 from course.documents.latex import compile_tex
-from course.generator.render import math_number as number
+from course.generator.render import answer_number
 
 from .conftest import COURSE
 
@@ -34,8 +34,14 @@ def _text(pdf: Path) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-def _expected_numbers(part: dict) -> list[str]:
+def _expected_numbers(part: dict, decimals: int | None) -> list[str]:
+    """The numbers of a part's answer as the key writes them: with the decimals the statement
+    asks (0.9610 for 4 decimals)."""
     kind, ans = part["check"]["kind"], part["answer"]
+
+    def number(x: float) -> str:
+        return answer_number(x, decimals)
+
     if kind in ("int", "float"):
         return [number(ans)]
     if kind in ("shape", "array") and isinstance(ans, list) and ans and not isinstance(ans[0], list):
@@ -56,8 +62,8 @@ def test_per_student_pdfs_hold_the_id_and_the_answers(built_pdf: Path) -> None:
         assert f"Matricule : {sid}" in key
         assert "Exercice 7" in sheet and "Exercice 8" not in sheet
         for vd in st["variants"]:
-            for part in vd["parts"].values():
-                for value in _expected_numbers(part):
+            for name, part in vd["parts"].items():
+                for value in _expected_numbers(part, vd["context"].get("decimals", {}).get(name)):
                     assert value.replace(" ", "") in key.replace(" ", ""), (sid, vd["family"], value)
 
 
