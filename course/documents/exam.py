@@ -102,8 +102,8 @@ def manifest(course: Course, name: str, questions: list[PlannedQuestion], studen
     ex = course.data.exams[name]
     return {
         "format": MANIFEST_FORMAT,
-        "course": {"title": course.title, "seed": course.seed},
-        "exam": {"id": name, "title": ex.title, "date": ex.date, "duration": ex.duration,
+        "course": {"title": course.title_in(lang), "seed": course.seed},
+        "exam": {"id": name, "title": course.exam_title(name, lang), "date": ex.date, "duration": ex.duration,
                  "lang": lang, "total_points": sum(q.points for q in questions)},
         "questions": [{"number": q.number, "exercise": q.ref, "key": q.key, "family": q.family,
                        "points": q.points, "title": q.title, "constraints": q.constraints}
@@ -256,9 +256,9 @@ def render_sources(course: Course, name: str, questions: list[PlannedQuestion],
     ``jobs``)."""
     formats = set(formats)
     files: dict[str, str | bytes] = {}
-    ex = course.data.exams[name]
     total = sum(q.points for q in questions)
-    common = {"course": course.title, "exam": ex.title, "t": LABELS[lang],
+    course_title, exam_title = course.title_in(lang), course.exam_title(name, lang)
+    common = {"course": course_title, "exam": exam_title, "t": LABELS[lang],
               "info": _info_line(course, name, lang, total),
               "total": fmt(total)}
     data = manifest(course, name, questions, students, lang)
@@ -296,11 +296,11 @@ def render_sources(course: Course, name: str, questions: list[PlannedQuestion],
                 bodies=[f"parts/{kind}-{st.sid}.tex" for st in students])
     if "moodle" in formats:
         from course.documents.moodle import quiz_xml
-        files[f"moodle/{name}.xml"] = quiz_xml(course.title, name, ex.title, questions, students,
+        files[f"moodle/{name}.xml"] = quiz_xml(course_title, name, exam_title, questions, students,
                                                lang, items["moodle"])
     if "qti" in formats:
         from course.documents.qti import package
-        files[f"qti/{name}.zip"] = package(course.title, name, ex.title, questions, students,
+        files[f"qti/{name}.zip"] = package(course_title, name, exam_title, questions, students,
                                            lang, items["qti"])
     return dict(sorted(files.items()))
 
