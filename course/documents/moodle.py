@@ -4,16 +4,34 @@ Per exam question, one *category* (``$course$/top/<exam title>/<n>. <exercise>``
 one question per distinct variant (students who drew identical parameters share one), so
 that a Moodle quiz's "random question from category" gives each student a variant.
 
-Question types, from the LMS field each part's check gives (``Check.lms_field``, DESIGN rule 5):
+Question types, from the LMS field each part's check gives (``Check.lms_field``, DESIGN rule 5),
+as :func:`variant_field` shows it:
 
-- one number (:class:`NumberField`): ``numerical``, with the check's absolute tolerance
-  (0 for integers, ``atol + rtol |answer|`` for numbers); every named misconception is an
-  extra answer worth 0 % whose feedback explains the mistake;
-- one true/false choice: ``truefalse``; one other choice: ``multichoice`` (``single`` false
-  when several options are right);
-- one text (:class:`TextField`): ``shortanswer`` (``*`` escaped);
+- one number (:class:`NumberField`): ``numerical``, written with the decimals the statement asks
+  (0.9610 for 4 decimals, not 16 digits: :func:`~course.generator.checks.at_precision`) and the
+  check's absolute tolerance (0 for integers, one unit of the last asked decimal for numbers);
+  every named misconception is an extra answer worth 0 % whose feedback explains the mistake.
+  The accepted interval is centred on the rounded answer: the answer rounded as asked is
+  accepted, every mistake (at least two units away: the separation rule of
+  :mod:`course.generator.precision`) is not; a value a little more than one unit from the exact
+  answer but within one unit of the rounded one is accepted here and not by the grader;
+- one true/false choice, or a quiz question whose options are Vrai / Faux: ``truefalse``; one
+  other choice: ``multichoice`` (``single`` false when several options are right), whose answers
+  are the options' *texts* (the variant's ``context["options"]``, not the letters A-D), shuffled,
+  each wrong one with its reason as feedback; the statement is the template's ``lms_statement``
+  block when it has one (the question without its lettered list);
+- one text (:class:`TextField`): ``shortanswer`` (``*`` escaped); a symbolic answer lists the
+  texts students write for the same expression (:func:`~course.generator.checks.symbolic.written_forms`:
+  sums in any order, three spacings), every one worth 100 %: Moodle's shortanswer compares
+  strings (trimmed, case ignored), and its regular-expression short answer is a plugin
+  (qtype_regexp), not part of Moodle, so a bank that needs it would not import everywhere;
 - several parts, or a group of fields (shape, array, table): ``cloze`` (multianswer) with one
-  embedded NUMERICAL / MULTICHOICE / MULTIRESPONSE / SHORTANSWER field per value.
+  embedded NUMERICAL / MULTICHOICE / MULTIRESPONSE / SHORTANSWER field per value. A table with a
+  layout (``context["lms_tables"]``, :data:`~course.generator.checks.table.LMS_TABLES`: the
+  perceptron's) is one table per epoch, the iteration and the observation printed and the
+  weights before each iteration (those after the previous one) not asked: 5 fields an
+  iteration instead of 12. It stays one question (a category holds one question per variant,
+  and a quiz draws one question per slot, so the epochs cannot be questions of their own).
 
 The worked solution (with the answers) is the general feedback. Text is HTML with math
 as ``\\(..\\)`` and ``\\[..\\]`` (Moodle's MathJax filter). Only elements and attributes

@@ -12,7 +12,10 @@ plugin (``assessment_item_converter.rb`` picks the converter by ``question_type`
 have the shape Canvas's own QTI export writes (``lib/cc/qti/qti_items.rb``), which that
 importer reads back.
 
-Items, from the LMS field each part's check gives (``Check.lms_field``, DESIGN rule 5):
+Items, from the LMS field each part's check gives (``Check.lms_field``, DESIGN rule 5), as the
+Moodle export shows it (:func:`course.documents.moodle.variant_field`: numbers with the decimals
+the statement asks, a quiz question's options by their texts, Vrai / Faux as true/false, the
+texts students write for a symbolic answer):
 
 - one number (:class:`NumberField`): ``numerical_question``, an exact answer with a margin:
   ``varequal`` the answer, or ``vargte`` and ``varlte`` the answer -/+ the check's absolute
