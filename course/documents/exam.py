@@ -71,13 +71,13 @@ LABELS: dict[str, dict[str, str]] = {
            "key": "Corrigé", "answers": "Réponses", "solution": "Solution détaillée",
            "date": "Date", "duration": "Durée", "end": "Fin", "total": "Total", "colon": " :",
            "instructions": "Répondez dans les espaces prévus ; justifiez vos calculs. "
-                           "Donnez les valeurs numériques avec au moins trois chiffres significatifs."},
+                           "Donnez les valeurs numériques avec les décimales que demande l'exercice."},
     "en": {"exercise": "Exercise", "point": "point", "points": "points", "id": "Student ID",
            "name": "Name", "grade": "Grade", "page": "Page", "student": "Student",
            "key": "Answer key", "answers": "Answers", "solution": "Worked solution",
            "date": "Date", "duration": "Duration", "end": "End", "total": "Total", "colon": ":",
            "instructions": "Answer in the spaces provided and show your work. "
-                           "Give numerical values with at least three significant digits."},
+                           "Give numerical values to the decimal places each exercise asks."},
 }
 
 
