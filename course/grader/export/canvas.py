@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from course.base.files import atomic_write
+from course.planning.config import title_in
 
 from ..gradebook import Gradebook
 from ..outputs import csv_cell
@@ -76,7 +77,8 @@ def export(course: Any, gb: Gradebook, intake: dict[str, Any], out: Path, lang: 
     options = options or Options()
     res = Exported()
     ids = canvas_ids(course, gb, intake, lang, res.warnings)
-    column = options.column or course.data.assignments[gb.assignment].title
+    column = options.column or title_in(course.data.assignments[gb.assignment].title, lang,
+                                        course.language, f"assignments.{gb.assignment}.title")
     if not re.search(r"\(\d+\)\s*$", column):
         res.warnings.append(say(T["column"], lang, column=column))
     buf = io.StringIO()
