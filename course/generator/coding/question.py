@@ -8,6 +8,8 @@ Folder layout (``<folder>/``)::
     solution.py          the instructor's solution (plain NumPy or PyTorch, never ``course``)
     statement.fr.md      the statement shown above the stub (Markdown with math), per language
     statement.en.md
+    docstrings.fr.md     the stub's docstrings in French (``stub.py`` holds the code and the
+                         English ones; :meth:`CodingQuestion.stub_source` puts them in place)
     mistakes.py          MISTAKES: the named mistakes (:class:`Mistake`), each a mistaken
                          variant of the reference that grading and the public checks recognise
 
@@ -62,6 +64,70 @@ def edited(source: str, edits: tuple[tuple[str, str], ...], where: str) -> str:
                               "(it must occur once)", path=where)
         source = source.replace(old, new)
     return source
+
+
+def read_docstrings(text: str, where: str) -> dict[str, str]:
+    """``{qualified name: docstring}`` from a ``docstrings.<lang>.md`` file: a section per
+    function or class, opened by a line ``## name`` (``## Class.method`` for a method), holding
+    the docstring as it reads between the triple quotes; what precedes the first section is a
+    note for the author."""
+    out: dict[str, str] = {}
+    name: str | None = None
+    lines: list[str] = []
+
+    def close() -> None:
+        if name is not None:
+            body = "\n".join(lines).strip("\n")
+            if not body.strip() or '"""' in body or "\\" in body or body.endswith('"'):
+                raise CourseError(f"the docstring of {name} is empty or holds a backslash, \"\"\" "
+                                  "or a final quote", path=where)
+            out[name] = body
+    for line in text.splitlines():
+        if line.startswith("## "):
+            close()
+            name, lines = line[3:].strip(), []
+            if name in out:
+                raise CourseError(f"the docstring of {name} is given twice", path=where)
+        elif name is not None:
+            lines.append(line.rstrip())
+    close()
+    return out
+
+
+def with_docstrings(source: str, docs: dict[str, str], where: str) -> str:
+    """``source`` (a stub) with the docstring of each function or class named in ``docs``
+    replaced (same place, same indentation); a name of ``docs`` that has no docstring in the
+    stub is an error naming ``where``."""
+    import ast
+
+    found: dict[str, tuple[int, int, int]] = {}  # name -> (first line, last line, column)
+
+    def walk(body: list[ast.stmt], prefix: str) -> None:
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                name = prefix + node.name
+                first = node.body[0] if node.body else None
+                if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                        and isinstance(first.value.value, str)):
+                    found[name] = (first.lineno, first.end_lineno or first.lineno, first.col_offset)
+                walk(node.body, name + ".")
+
+    walk(ast.parse(source).body, "")
+    unknown = sorted(set(docs) - set(found))
+    if unknown:
+        raise CourseError(f"no docstring to replace for {', '.join(unknown)} in stub.py", path=where)
+    lines = source.splitlines()
+    for name, (first, last, col) in sorted(found.items(), key=lambda kv: -kv[1][0]):
+        if name not in docs:
+            continue
+        pad = " " * col
+        body = docs[name].splitlines()
+        if len(body) == 1:
+            new = [f'{pad}"""{body[0]}"""']
+        else:
+            new = [f'{pad}"""{body[0]}'] + [f"{pad}{b}" if b else "" for b in body[1:]] + [f'{pad}"""']
+        lines[first - 1:last] = new
+    return "\n".join(lines) + ("\n" if source.endswith("\n") else "")
 
 
 @dataclass(frozen=True, eq=False)
@@ -185,8 +251,18 @@ class CodingQuestion:
 
     @property
     def stub(self) -> str:
-        """The stub's source (``stub.py``)."""
+        """The stub's source as written (``stub.py``: the code, English docstrings)."""
         return self._read("stub.py")
+
+    def stub_source(self, lang: str) -> str:
+        """The stub a student of a ``lang`` course starts from: ``stub.py`` with the docstrings
+        of ``docstrings.<lang>.md`` in place (the code is written once; without the file, the
+        stub as written)."""
+        path = self.folder / f"docstrings.{lang}.md"
+        if not path.is_file():
+            return self.stub
+        return with_docstrings(self.stub, read_docstrings(self._read(path.name), str(path)),
+                               str(path))
 
     @property
     def solution(self) -> str:
