@@ -33,6 +33,7 @@ from typing import Any
 from course.base.i18n import Text
 from course.generator.base import Feedback
 from course.generator.coding.engine import Case, expected_values
+from course.generator.coding.question import Mistake, recognise
 from course.planning.layout import RUN_ROLES, Cell
 from course.planning.plan import DrawnQuestion
 
@@ -320,9 +321,28 @@ def grade_coding_case(session: Any, q: DrawnQuestion, case: Case, timeout: float
             return item
         if not verdict.ok:
             item.why = {lang: verdict.text(e.check, lang) for lang in ("fr", "en")}
+            mistake = _mistake(q, case, results, expected)
+            if mistake is not None:  # its explanation only: never an expected value
+                item.misconception, item.why = mistake.key, dict(mistake.explanation)
             return item
     item.ok, item.points = True, case.points
     return item
+
+
+def _mistake(q: DrawnQuestion, case: Case, results: list[Any], expected: list[Any]) -> Mistake | None:
+    """The named mistake of the coding question whose values the student's results of ``case``
+    all pass (the mistaken references run here, on the trusted side, like the reference;
+    :func:`~course.generator.coding.question.recognise`), or None. Only well-formed plain
+    values are compared."""
+    assert q.coding is not None
+    if not q.coding.mistakes:
+        return None
+    got = []
+    for r in results:
+        if type(r) is not dict or r.get("ok") is not True or not protocol.validate_plain(r.get("value")):
+            return None
+        got.append(r.get("value"))
+    return recognise(q.coding.mistakes, case, got, expected)
 
 
 class Budgeted:
