@@ -95,7 +95,8 @@ def test_exam_pdf(course_dir: Path, tmp_path: Path, capsys) -> None:
 
 
 def test_build_and_grade(course_dir: Path, tmp_path: Path) -> None:
-    """Solutions get full marks, stubs zero, and the course family's named mistake is recognised."""
+    """Solutions get full marks, stubs zero, and the named mistakes of the course's own family
+    and coding question are recognised."""
     course = load_course(course_dir / "course.yml")
     out = tmp_path / "hw1"
     build_assignment(course, "hw1", out=out, jobs=2)
@@ -108,9 +109,12 @@ def test_build_and_grade(course_dir: Path, tmp_path: Path) -> None:
             v = exercise_variant(course, "rf", sid)
             mistake = v.parts["rf"].misconceptions[0]  # computed by the family's mistaken formula
             wrong = mistake.value
+            attention = course.catalogue.coding_question("attention").mistakes[1]  # axis 0
             for c in nb.cells:
                 if c.id == "q1-answer":
                     c.source = f"q1 = {{'rf': {wrong}, 'jump': {v.answer['jump']}}}\n"
+                if c.id == "q3-answer":
+                    c.source = attention.student_source(c.source)
         nbformat.write(nb, sub / f"hw1-{sid}.ipynb")
     grade_folder(out, course_path=course_dir / "course.yml", jobs=1,
                  limits=Limits(timeout_s=5, cpu_s=30, memory_mb=1024))
@@ -120,7 +124,12 @@ def test_build_and_grade(course_dir: Path, tmp_path: Path) -> None:
     assert float(rows["grace"]["q1"]) == 1.0  # the jump is right, the receptive field is not
     feedback = (out / "feedback" / "grace.md").read_text()
     assert mistake.explanation["en"].split(":")[0] in feedback
-
+    # and the course's own coding question names its own mistake (softmax over the queries)
+    assert float(rows["grace"]["q3"]) == 0.0
+    rec = json.loads((out / ".grader" / "hw1-grace.json").read_text())
+    items = next(q for q in rec["questions"] if q["id"] == "q3")["items"]
+    assert {it["misconception"] for it in items} == {attention.key}
+    assert "the softmax is taken over the queries" in feedback  # (Markdown-escaped after)
 
 # ----------------------------------------------------------------------------- bad input
 def _break(course_dir: Path, rel: str, old: str, new: str) -> None:

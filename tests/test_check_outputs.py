@@ -102,3 +102,47 @@ def test_portable_functions_reach_the_notebook(kind: str) -> None:
         assert compare(ok, expected, params) is None
     for code in cls.REASONS:
         assert code in texts("fr")["reasons"] and code in texts("en")["reasons"]
+
+
+def _moodle_xml(question: dict) -> ET.Element:
+    """One Moodle question as the bank writes it, parsed back with xml.etree."""
+    xml = moodle._env().get_template("moodle/quiz.xml.j2").render(
+        categories=[{"path": "$course$/top/t", "info": "", "questions": [question]}])
+    (q,) = [x for x in ET.fromstring(xml) if x.get("type") != "category"]
+    return q
+
+
+@pytest.mark.parametrize("kind", EXAM_KINDS)
+@pytest.mark.parametrize("decimals", [None, 3])
+def test_moodle_xml_parses_back_with_the_answers(kind: str, decimals: int | None) -> None:
+    """A one-part variant of every kind, in the Moodle XML: the right answer is there, numbers
+    with the decimals the statement asks (``context["decimals"]``), a choice with its texts."""
+    import re
+
+    check, expected, _ = check_classes()[kind].sample()
+    part = Part(expected, check, {"fr": "réponse", "en": "answer"})
+    v = Variant("mlp-params", {"layers": [2, 3, 1]}, {"a": part}, {"decimals": {"a": decimals}})
+    q = _moodle_xml(moodle.moodle_question(v, "Q1", 1.0, "en", statement_md="S", solution_md="T"))
+    answers = [(a.get("fraction"), a.findtext("text")) for a in q.findall("answer")]
+    field = moodle.variant_field(v, "a", "en")
+    if q.get("type") == "numerical":
+        ((frac, text),) = [a for a in answers if a[0] == "100"]
+        assert float(text) == pytest.approx(expected, abs=10.0 ** -(decimals or 9))
+        if decimals is not None and isinstance(expected, float):
+            assert text == f"{expected:.{decimals}f}"
+    elif q.get("type") == "multichoice":
+        assert isinstance(field, ChoiceField)
+        right = {t for f, t in answers if float(f) > 0}
+        assert right == set(field.correct)
+    elif q.get("type") == "truefalse":
+        assert {t for f, t in answers if f == "100"} <= {"true", "false"}
+    elif q.get("type") == "shortanswer":
+        assert str(expected).replace("*", "\\*") in [t for f, t in answers if f == "100"]
+    else:
+        text = q.findtext("questiontext/text")
+        gaps = re.findall(r"\{1:(NUMERICAL|MULTICHOICE|MULTIRESPONSE|SHORTANSWER):([^}]*)\}", text)
+        assert gaps
+        for typ, body in gaps:
+            if typ == "NUMERICAL" and decimals is not None:
+                value = body.split("=", 1)[1].split(":")[0]
+                assert "." not in value or len(value.split(".")[1]) == decimals, value

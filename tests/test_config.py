@@ -131,3 +131,79 @@ def test_cli_validate_reports_one_line(tmp_path: Path, capsys: pytest.CaptureFix
     err = capsys.readouterr().err
     assert "colour: unknown key" in err and "Traceback" not in err
     assert main(["validate", str(make_course(tmp_path))]) == 0
+
+
+# --------------------------------------------------------------------------- titles per language
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [("title: {de: Kurs}\n", "title: unknown language 'de' in the title (fr, en)"),
+     ("title: {}\n", "title: give the title in fr and/or en"),
+     ("title: {fr: ''}\n", "title: the fr title must be a non-empty string"),
+     ("title: ''\n", "title: the title is empty"),
+     ("title: [a, b]\n", "title: expected a string or {fr: ..., en: ...}")],
+)
+def test_bad_titles(tmp_path: Path, title: str, expected: str) -> None:
+    path = make_course(tmp_path, GOOD.replace("title: Test course\n", title))
+    with pytest.raises(CourseConfigError) as info:
+        load_course(path)
+    assert expected in str(info.value)
+    bad_exam = GOOD.replace("    title: Final\n", "    " + title.replace("title", "title", 1))
+    with pytest.raises(CourseConfigError, match=r"exams\.final\.title"):
+        load_course(make_course(tmp_path, bad_exam))
+
+
+def test_titles_per_language_with_a_fallback_said_once(tmp_path: Path) -> None:
+    from course.planning import config
+    from course.planning.secret import NOTICES
+
+    text = GOOD.replace("title: Test course\n", "title: {fr: Cours de test, en: Test course}\n")
+    text = text.replace("    title: Final\n", "    title: {fr: Examen final}\n")
+    c = load_course(make_course(tmp_path, text))
+    assert c.title == "Test course" and c.title_in("fr") == "Cours de test"
+    config._FALLBACKS.clear()
+    NOTICES.clear()
+    assert c.exam_title("final", "fr") == "Examen final"
+    assert not NOTICES
+    assert c.exam_title("final", "en") == c.exam_title("final", "en") == "Examen final"  # falls back
+    assert len(NOTICES) == 1 and "exams.final.title: no English title" in NOTICES[0]
+    NOTICES.clear()
+    # a plain string is in the course language: used as is in the other language, with a note
+    plain = load_course(make_course(tmp_path, GOOD))
+    assert plain.title_in("en") == "Test course" and not NOTICES
+    assert plain.title_in("fr") == "Test course" and "no French title" in NOTICES[0]
+    NOTICES.clear()
+
+
+def test_validate_warns_of_a_title_in_one_language(tmp_path: Path) -> None:
+    from course.planning.validate import check_course
+
+    text = GOOD.replace("    title: Final\n", "    title: {fr: Examen final}\n")
+    warnings = check_course(load_course(make_course(tmp_path, text)))
+    assert any("exams.final.title: given in fr only" in w for w in warnings)
+
+
+def test_an_english_exam_of_the_sample_course_has_english_titles(tmp_path: Path) -> None:
+    from course.documents.exam import build_exam
+
+    out = tmp_path / "intra"
+    build_exam(ROOT / "course.yml", "intra", out=out, formats="md,moodle", lang="en", roster=None, jobs=1)
+    key = next((out / "md").glob("*-key.md")).read_text(encoding="utf-8")
+    assert key.startswith("# Midterm exam — Answer key") and "Neural networks and deep learning" in key
+    assert "Examen intra" not in key and "Réseaux de neurones" not in key
+    xml = (out / "moodle" / "intra.xml").read_text(encoding="utf-8")
+    assert "$course$/top/Neural networks and deep learning/Midterm exam/Q01" in xml
+    fr = tmp_path / "intra-fr"
+    build_exam(ROOT / "course.yml", "intra", out=fr, formats="md", jobs=1)
+    assert next((fr / "md").glob("*-key.md")).read_text(encoding="utf-8").startswith("# Examen intra — Corrigé")
+
+
+def test_notebook_headings_use_the_title_of_their_language() -> None:
+    from course.documents.notebooks import build_notebook
+
+    c = load_course(ROOT / "course.yml")
+    for lang, head, course_title in (("en", "# Assignment 1: the multilayer perceptron (MLP)",
+                                      "**Neural networks and deep learning**"),
+                                     ("fr", "# Devoir 1 : le perceptron multicouche (MLP)",
+                                      "**Réseaux de neurones et apprentissage profond**")):
+        title = "".join(build_notebook(c, "hw1", c.roster[0], lang=lang)["cells"][0]["source"])
+        assert title.startswith(head) and course_title in title

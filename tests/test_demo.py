@@ -33,6 +33,7 @@ def test_demo_on_three_students(tmp_path, capsys):
     for sid in ids:
         assert any(sid in p.name for p in (exam / "md").rglob("*.md"))
         assert any(sid in p.name for p in (exam / "tex").rglob("*.tex"))
+    assert (exam / "moodle" / "intra.xml").is_file() and (exam / "qti" / "intra.zip").is_file()
     if shutil.which("latexmk"):
         assert list((exam / "pdf").rglob("*.pdf"))
     else:
@@ -56,6 +57,11 @@ def test_demo_on_three_students(tmp_path, capsys):
     assert 0.0 < float(late["percent"]) < 100.0  # partly wrong
     assert (hw / "report.html").is_file() and len(list((hw / "feedback").glob("*.md"))) == 3
     assert "sans remise : " + ids[2] in text or "missing: " + ids[2] in text
+    # exported to Moodle: the worksheet of the two graded students, their feedback files
+    sheet = list(csv.DictReader(open(hw / "export" / "moodle" / "hw3-moodle-worksheet.csv", encoding="utf-8")))
+    assert [r["Grade"] for r in sheet] == [rows[ids[0]]["total"].removesuffix(".0"), rows[ids[1]]["total"]]
+    with zipfile.ZipFile(hw / "export" / "moodle" / "hw3-moodle-feedback.zip") as z:
+        assert len(z.namelist()) == 2 and all("_assignfeedback_file_" in n for n in z.namelist())
     flat = " ".join(text.split())
     assert f"rapport : {hw / 'report.html'}" in flat  # the sample course is in French
     assert ("Summary" in text or "Résumé" in text) and "OK demo in" in text and "bubblewrap" in text

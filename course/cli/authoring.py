@@ -131,6 +131,7 @@ def new_coding(name: str = typer.Argument(..., help="The coding question id (e.g
         raise CourseError("exists already: not overwritten", path=str(qdir))
     for src, dst in (("coding_init.py.txt", "__init__.py"), ("coding_stub.py.txt", "stub.py"),
                      ("coding_solution.py.txt", "solution.py"),
+                     ("coding_docstrings.fr.md.txt", "docstrings.fr.md"),
                      ("coding_statement.fr.md.txt", "statement.fr.md"),
                      ("coding_statement.en.md.txt", "statement.en.md")):
         _write(qdir / dst, _fill(_template(src), name))
@@ -140,7 +141,8 @@ def new_coding(name: str = typer.Argument(..., help="The coding question id (e.g
     rep = stress_coding(Catalogue(folder).coding_question(name))
     if not rep.ok:  # pragma: no cover - the scaffold is tested
         raise CourseError("; ".join(rep.problems[:3]), path=str(qdir))
-    console.print(f"[green]OK[/green] coding question '{name}': {qdir}/ (stub.py, solution.py, "
-                  f"statements, cases in __init__.py) and tests/test_{module}.py; add "
+    console.print(f"[green]OK[/green] coding question '{name}': {qdir}/ (stub.py and its French "
+                  f"docstrings, solution.py, statements, cases and mistakes in __init__.py) and "
+                  f"tests/test_{module}.py; add "
                   f"`{{coding: {name}, points: 2}}` to an assignment, then `course stress {name}`",
                   highlight=False, soft_wrap=True)

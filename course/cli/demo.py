@@ -2,7 +2,7 @@
 
 1. the worked examples of the seeds, recomputed by the reference (``OUT/examples.md``);
 2. the ``intra`` exam sheets and keys in Markdown and LaTeX (and PDF when latexmk is installed)
-   for the students of the demo (``OUT/exams/intra``);
+   for the students of the demo, and its Moodle XML and Canvas QTI banks (``OUT/exams/intra``);
 3. homework ``hw3`` built for them (``OUT/hw3/student``, ``OUT/hw3/instructor``);
 4. simulated submissions made from the solutions: correct ones, partly wrong ones (some answers
    missing, numbers off), and hostile ones: a cell that raises, a loop that never ends, an
@@ -12,7 +12,9 @@
    second is late (and gets an override in ``OUT/hw3/overrides.csv``), the last hands in
    nothing;
 5. ``course grade`` on them (``OUT/hw3/grades.csv``, ``feedback/``, ``results/``,
-   ``report.html``), then the summary.
+   ``report.html``), then the summary;
+6. ``course export`` to Moodle: the grading worksheet to upload and the zip of feedback files
+   (``OUT/hw3/export/moodle/``).
 
 Every submission is made from the builder's own notebooks; nothing is typed by hand.
 """
@@ -20,6 +22,7 @@ Every submission is made from the builder's own notebooks; nothing is typed by h
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import shutil
@@ -161,11 +164,12 @@ def _moodle_time(t: datetime) -> str:
 
 
 def moodle_download(folder: Path, course: Any, handed: dict[str, bytes], roles: dict[str, str],
-                    due: datetime | None) -> None:
+                    due: datetime | None, maximum: float) -> None:
     """What an instructor downloads from a Moodle assignment: the "Download all submissions"
     zip (``<Full name>_<participant id>_assignsubmission_file_<file>``) and the grading
-    worksheet (its "Last modified (submission)" column gives the times) in ``folder``. The
-    participant id is the roster's ``lms_id`` (else a made-up one)."""
+    worksheet (its "Last modified (submission)" column gives the times and the e-mails that
+    say who is who) in ``folder``. Moodle draws a participant id per student and assignment:
+    here a number made from both."""
     due = due or datetime.now(UTC).replace(microsecond=0)
     tz = due.tzinfo
     rows = []
@@ -173,7 +177,8 @@ def moodle_download(folder: Path, course: Any, handed: dict[str, bytes], roles: 
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for i, (sid, data) in enumerate(handed.items()):
             person = course.people.get(sid, {})
-            name, pid = person.get("name", sid), person.get("lms_id", str(90000 + i))
+            name = person.get("name", sid)
+            pid = str(10000 + int(hashlib.sha256(f"{ASSIGNMENT}/{sid}".encode()).hexdigest()[:8], 16) % 90000)
             when = due + (timedelta(hours=26) if roles.get(sid) == "late" else -timedelta(hours=2, minutes=i))
             local = when.astimezone(tz)
             prefix = f"{name}_{pid}_assignsubmission_file_"
@@ -186,7 +191,7 @@ def moodle_download(folder: Path, course: Any, handed: dict[str, bytes], roles: 
             else:
                 z.writestr(zipfile.ZipInfo(f"{prefix}{ASSIGNMENT}-{sid}.ipynb", stamp), data)
             rows.append([f"Participant {pid}", name, person.get("email", ""), "Submitted for grading",
-                         "", "", "Yes", _moodle_time(local), "-", ""])
+                         "", f"{maximum:.2f}", "Yes", _moodle_time(local), "-", ""])
     (folder / f"moodle-{ASSIGNMENT}.zip").write_bytes(buf.getvalue())
     with open(folder / f"Grades-{ASSIGNMENT}.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
@@ -215,6 +220,7 @@ def run_demo(course_path: Path, out: Path, *, students: int | None = None, lang:
     """Run the whole loop (see the module docstring); ``say`` reports each step."""
     from course.documents.exam import build_exam
     from course.documents.notebooks import build_assignment
+    from course.grader.export import export_folder
     from course.grader.limits import Limits
     from course.grader.run import grade_folder
     from course.planning.config import load_course
@@ -250,7 +256,7 @@ def run_demo(course_path: Path, out: Path, *, students: int | None = None, lang:
     say(f"1. {n} worked examples of the seeds, recomputed: {out / 'examples.md'}")
 
     t = time.perf_counter()
-    formats = "md,tex"
+    formats = "md,tex,moodle,qti"
     if shutil.which("latexmk") is not None:
         formats += ",pdf"
     else:
@@ -264,8 +270,8 @@ def run_demo(course_path: Path, out: Path, *, students: int | None = None, lang:
         if "pdf" not in formats:
             raise
         res.notes.append(f"exam PDFs failed ({type(exc).__name__}: {str(exc)[:200]}); "
-                         "Markdown and LaTeX only")
-        formats = "md,tex"
+                         "Markdown, LaTeX and the banks only")
+        formats = "md,tex,moodle,qti"
         ex = build_exam(course_path, EXAM, roster=roster, out=exam_out, formats=formats, lang=lang,
                         jobs=jobs)
     res.timings["exam"] = time.perf_counter() - t
@@ -288,7 +294,8 @@ def run_demo(course_path: Path, out: Path, *, students: int | None = None, lang:
         stub = json.loads((hw / "student" / name).read_text(encoding="utf-8"))
         handed[sid] = json.dumps(simulate(kind, sol, stub), ensure_ascii=False).encode("utf-8")
     due = course.data.assignments[ASSIGNMENT].due
-    moodle_download(sub, course, handed, res.roles, due)
+    moodle_download(sub, course, handed, res.roles, due,
+                    sum(q.points for q in plan_assignment(course, ASSIGNMENT)))
     first_q = plan_assignment(course, ASSIGNMENT)[0]
     late = [sid for sid, r in res.roles.items() if r == "late"]
     if late:
@@ -315,4 +322,11 @@ def run_demo(course_path: Path, out: Path, *, students: int | None = None, lang:
                                limits=Limits(timeout_s=timeout), resume=False, roster=roster)
     res.timings["grade"] = time.perf_counter() - t
     say(f"5. graded in {res.timings['grade']:.1f} s: {hw / 'grades.csv'}, {hw / 'report.html'}")
+
+    t = time.perf_counter()
+    _, exported, _ = export_folder(hw, "moodle", course_path=course_path, roster=roster, lang=lang)
+    res.timings["export"] = time.perf_counter() - t
+    res.notes += exported.warnings
+    say(f"6. exported to Moodle (Upload grading worksheet; Upload multiple feedback files in a "
+        f"zip): {', '.join(str(f) for f in exported.files)}")
     return res

@@ -17,6 +17,7 @@ from course.base.errors import UsageError
 from course.base.i18n import colon, pick
 from course.cli.app import CourseOpt, LangOpt, app, console, err_console, lang_of
 from course.grader.limits import Limits
+from course.grader.lms import BY, Identity
 from course.grader.protections import protections
 from course.grader.records import Record
 from course.grader.report import timeouts_in
@@ -113,8 +114,21 @@ def print_summary(console: Console, s: dict[str, Any], path: Path, lang: str = "
     for w in s.get("worksheets", []):
         console.print(f"{'feuille de notes Moodle lue' if fr else 'Moodle grading worksheet read'}"
                       f"{colon(lang)} {escape(w)}", highlight=False, soft_wrap=True)
-    for who, sid in sorted(s.get("identities", {}).items()):
-        console.print(f"  {escape(who)} → {escape(pick(sid, lang))}", highlight=False, soft_wrap=True)
+    idents = [Identity.from_json(i) for i in s.get("identities", [])]
+    if idents:  # how many by what; every one in the report; those mapped to nobody here
+        by: dict[str, int] = {}
+        for i in idents:
+            if i.student is not None:
+                how = pick(BY[i.by], lang) if i.by in BY else "?"
+                by[how] = by.get(how, 0) + 1
+        mapped = sum(by.values())
+        ways = ", ".join(f"{n} {'selon' if fr else 'by'} {how}" for how, n in by.items())
+        console.print(f"{'identités LMS associées' if fr else 'LMS identities mapped'}{colon(lang)} "
+                      f"{mapped}/{len(idents)}" + (f" ({ways})" if ways else ""),
+                      highlight=False, soft_wrap=True)
+        for i in sorted((i for i in idents if i.student is None), key=Identity.who):
+            console.print(f"  [yellow]{escape(i.who())}[/yellow] → {escape(pick(i.text(), lang))}",
+                          highlight=False, soft_wrap=True)
     if s.get("missing"):
         console.print(("sans remise : " if fr else "missing: ") + ", ".join(s["missing"]),
                       highlight=False, soft_wrap=True)

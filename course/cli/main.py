@@ -1,5 +1,5 @@
 """The ``course`` command line (typer + rich): runs the commands of :mod:`.questions`,
-:mod:`.authoring`, :mod:`.documents` and :mod:`.grading`.
+:mod:`.authoring`, :mod:`.documents`, :mod:`.grading` and :mod:`.export`.
 
 User mistakes (a bad file, parameter or option) print one line naming the file or the
 parameter and the problem, with exit code 2 for usage errors (:class:`UsageError`, a bad
@@ -15,7 +15,7 @@ from rich.markup import escape
 
 from course.base.errors import CourseError, UsageError
 
-from . import authoring, documents, grading, questions  # noqa: F401 - they register the commands
+from . import authoring, documents, export, grading, questions  # noqa: F401 - they register the commands
 from .app import app, err_console
 
 

@@ -54,6 +54,7 @@ from course.documents import latex
 from course.documents.keys import answers_md
 from course.documents.mdlatex import unicode_declarations
 from course.generator.base import Variant
+from course.generator.precision import DECIMALS
 from course.generator.registry import registry
 from course.generator.render import fmt, solution, statement
 from course.planning.config import Course, load_course, load_roster
@@ -70,13 +71,13 @@ LABELS: dict[str, dict[str, str]] = {
            "key": "Corrigé", "answers": "Réponses", "solution": "Solution détaillée",
            "date": "Date", "duration": "Durée", "end": "Fin", "total": "Total", "colon": " :",
            "instructions": "Répondez dans les espaces prévus ; justifiez vos calculs. "
-                           "Donnez les valeurs numériques avec au moins trois chiffres significatifs."},
+                           "Donnez les valeurs numériques avec les décimales que demande l'exercice."},
     "en": {"exercise": "Exercise", "point": "point", "points": "points", "id": "Student ID",
            "name": "Name", "grade": "Grade", "page": "Page", "student": "Student",
            "key": "Answer key", "answers": "Answers", "solution": "Worked solution",
            "date": "Date", "duration": "Duration", "end": "End", "total": "Total", "colon": ":",
            "instructions": "Answer in the spaces provided and show your work. "
-                           "Give numerical values with at least three significant digits."},
+                           "Give numerical values to the decimal places each exercise asks."},
 }
 
 
@@ -101,8 +102,8 @@ def manifest(course: Course, name: str, questions: list[PlannedQuestion], studen
     ex = course.data.exams[name]
     return {
         "format": MANIFEST_FORMAT,
-        "course": {"title": course.title, "seed": course.seed},
-        "exam": {"id": name, "title": ex.title, "date": ex.date, "duration": ex.duration,
+        "course": {"title": course.title_in(lang), "seed": course.seed},
+        "exam": {"id": name, "title": course.exam_title(name, lang), "date": ex.date, "duration": ex.duration,
                  "lang": lang, "total_points": sum(q.points for q in questions)},
         "questions": [{"number": q.number, "exercise": q.ref, "key": q.key, "family": q.family,
                        "points": q.points, "title": q.title, "constraints": q.constraints}
@@ -152,9 +153,12 @@ def recheck(data: dict[str, Any], catalogue: Any = None) -> list[str]:
 
 # --------------------------------------------------------------------------- rendering
 def points_text(points: float, lang: str) -> str:
+    """``points`` with its unit: a number as every number of the documents is written (a decimal
+    point in both languages, as the course material writes 0.70; :func:`fmt`), and the unit's
+    number by each language's rule: French keeps "point" singular below 2 (« 0.5 point »,
+    « 1.5 point », « 2 points »), English only for exactly 1 ("1 point", "1.5 points")."""
     p = fmt(points)
     if lang == "fr":
-        p = p.replace(".", ",")
         word = LABELS[lang]["point"] if points < 2 else LABELS[lang]["points"]
     else:
         word = LABELS[lang]["point"] if points == 1 else LABELS[lang]["points"]
@@ -177,7 +181,7 @@ def question_views(questions: list[PlannedQuestion], st: StudentExam, lang: str,
             "number": q.number, "title": q.title[lang], "points": q.points,
             "points_text": points_text(q.points, lang),
             "statement": statement(v, lang, env), "solution": solution(v, lang, env),
-            "answers": answers_md(v.parts, lang),
+            "answers": answers_md(v.parts, lang, v.context.get(DECIMALS)),
             "parts": [_answer_space(p, lang) for p in v.parts.values()],
             "space": f"{min(6.0, 1.5 + 1.0 * nparts):.1f}cm",
         })
@@ -252,11 +256,11 @@ def render_sources(course: Course, name: str, questions: list[PlannedQuestion],
     ``jobs``)."""
     formats = set(formats)
     files: dict[str, str | bytes] = {}
-    ex = course.data.exams[name]
     total = sum(q.points for q in questions)
-    common = {"course": course.title, "exam": ex.title, "t": LABELS[lang],
+    course_title, exam_title = course.title_in(lang), course.exam_title(name, lang)
+    common = {"course": course_title, "exam": exam_title, "t": LABELS[lang],
               "info": _info_line(course, name, lang, total),
-              "total": fmt(total).replace(".", ",") if lang == "fr" else fmt(total)}
+              "total": fmt(total)}
     data = manifest(course, name, questions, students, lang)
     files["manifest.json"] = manifest_text(data)
     need_tex = bool(formats & {"tex", "pdf"})
@@ -292,11 +296,11 @@ def render_sources(course: Course, name: str, questions: list[PlannedQuestion],
                 bodies=[f"parts/{kind}-{st.sid}.tex" for st in students])
     if "moodle" in formats:
         from course.documents.moodle import quiz_xml
-        files[f"moodle/{name}.xml"] = quiz_xml(course.title, name, ex.title, questions, students,
+        files[f"moodle/{name}.xml"] = quiz_xml(course_title, name, exam_title, questions, students,
                                                lang, items["moodle"])
     if "qti" in formats:
         from course.documents.qti import package
-        files[f"qti/{name}.zip"] = package(course.title, name, ex.title, questions, students,
+        files[f"qti/{name}.zip"] = package(course_title, name, exam_title, questions, students,
                                            lang, items["qti"])
     return dict(sorted(files.items()))
 

@@ -100,10 +100,10 @@ def statement_cell(assignment_id: str, q: DrawnQuestion, lang: str, env: Any) ->
 def shared_cells(course: Course, assignment_id: str, student: str, lang: str,
                  drawn: list[DrawnQuestion]) -> list[Cell]:
     """A student's cells in order, as handed out (the solutions notebook starts from them)."""
-    a = course.data.assignments[assignment_id]
     files = [data_filename(assignment_id, q.coding.id) for q in drawn
              if q.coding is not None and q.coding.make_data is not None]
-    title = render_code(f"title.{lang}.md.j2", title=a.title, course_title=course.title,
+    title = render_code(f"title.{lang}.md.j2", title=course.assignment_title(assignment_id, lang),
+                        course_title=course.title_in(lang),
                         assignment=assignment_id, student=student,
                         questions=[{"id": q.id, "title": q.title[lang], "points": q.points} for q in drawn],
                         total=sum(q.points for q in drawn), data_files=files)
@@ -276,14 +276,13 @@ def build_assignment(course: Course, assignment_id: str, roster: list[str] | Non
     soldir = idir / "solutions"
     for d in (sdir, soldir):
         d.mkdir(parents=True, exist_ok=True)
-    a = course.data.assignments[assignment_id]
     write_data_files(course, assignment_id, sdir)
     for q in planned:  # warm the caches before the workers fork
         if q.kind == "coding":
             from .runtime import coding_public_spec
 
             coding_public_spec(course.catalogue.coding_question(q.ref), lang)
-    manifest: dict[str, Any] = {"assignment": assignment_id, "title": a.title,
+    manifest: dict[str, Any] = {"assignment": assignment_id, "title": course.assignment_title(assignment_id, lang),
                                 "course_seed": course.seed, "lang": lang,
                                 "version": NOTEBOOK_VERSION, "students": {}}
     hidden: dict[str, Any] = {

@@ -12,7 +12,10 @@ plugin (``assessment_item_converter.rb`` picks the converter by ``question_type`
 have the shape Canvas's own QTI export writes (``lib/cc/qti/qti_items.rb``), which that
 importer reads back.
 
-Items, from the LMS field each part's check gives (``Check.lms_field``, DESIGN rule 5):
+Items, from the LMS field each part's check gives (``Check.lms_field``, DESIGN rule 5), as the
+Moodle export shows it (:func:`course.documents.moodle.variant_field`: numbers with the decimals
+the statement asks, a quiz question's options by their texts, Vrai / Faux as true/false, the
+texts students write for a symbolic answer):
 
 - one number (:class:`NumberField`): ``numerical_question``, an exact answer with a margin:
   ``varequal`` the answer, or ``vargte`` and ``varlte`` the answer -/+ the check's absolute
@@ -63,11 +66,19 @@ from typing import TYPE_CHECKING, Any
 
 from course.base.i18n import colon
 from course.documents.keys import answers_md
-from course.documents.moodle import inline_html, md_to_html, num, question_name
+from course.documents.moodle import (
+    answer,
+    inline_html,
+    md_to_html,
+    num,
+    question_name,
+    variant_field,
+)
 from course.generator.base import Part, Variant
 from course.generator.checks import ChoiceField, Field, GroupField, NumberField, TextField
 from course.generator.checks.boolean import WORDS
-from course.generator.render import solution, statement
+from course.generator.precision import DECIMALS
+from course.generator.render import lms_statement, solution
 
 if TYPE_CHECKING:
     from course.documents.exam import StudentExam
@@ -145,11 +156,6 @@ def _where(pos: tuple[int, ...], group: GroupField | None, lang: str, markup: bo
     return t["cell"].format(i=i + 1, j=j + 1)
 
 
-def _field(part: Part, lang: str) -> Field:
-    wrong = tuple((m.value, m.explanation[lang]) for m in part.misconceptions)
-    return part.check.lms_field(part.answer, lang, wrong)
-
-
 # --------------------------------------------------------------------------- items (plain data)
 def _choices(f: ChoiceField, lang: str, start: int = 1, canvas_truefalse: bool = False) -> list[dict[str, Any]]:
     """The options of a choice, numbered from ``start``; a true/false question's read True and
@@ -161,7 +167,9 @@ def _choices(f: ChoiceField, lang: str, start: int = 1, canvas_truefalse: bool =
             truth = f.correct[0] == WORDS[lang][True]
             return [{"ident": str(start), "text": "True", "correct": truth},
                     {"ident": str(start + 1), "text": "False", "correct": not truth}]
-    return [{"ident": str(start + k), "text": o, "correct": o in f.correct} for k, o in enumerate(options)]
+    texts = f.texts if f.texts and not f.truefalse else options
+    return [{"ident": str(start + k), "text": t, "correct": o in f.correct}
+            for k, (o, t) in enumerate(zip(options, texts))]
 
 
 def _single(f: Field, lang: str) -> dict[str, Any]:
@@ -171,10 +179,10 @@ def _single(f: Field, lang: str) -> dict[str, Any]:
         mistakes = ""
         if f.wrong:
             t = TEXTS[lang]
-            items = "".join(f"<li>{t['found']} {_e(num(v))}{colon(lang)} {inline_html(fb)}</li>"
+            items = "".join(f"<li>{t['found']} {_e(num(v, f.decimals))}{colon(lang)} {inline_html(fb)}</li>"
                             for v, fb in f.wrong)
             mistakes = f"<p>{t['mistakes']}{colon(lang)}</p><ul>{items}</ul>"
-        return {"type": "numerical_question", "value": num(f.value), "lower": lower, "upper": upper,
+        return {"type": "numerical_question", "value": answer(f), "lower": lower, "upper": upper,
                 "incorrect": mistakes}
     if isinstance(f, ChoiceField):
         kind = ("true_false_question" if f.truefalse else
@@ -215,12 +223,12 @@ def qti_items(v: Variant, name: str, points: float, lang: str,
     """The items of variant ``v`` (one, or a run of one per value: see the module docstring),
     as plain data for :func:`bank_xml` (the statement and solution Markdown may be passed in
     when already rendered)."""
-    text = md_to_html(statement_md if statement_md is not None else statement(v, lang, env))
+    text = md_to_html(lms_statement(v, lang, env, statement_md))
     sol = solution_md if solution_md is not None else solution(v, lang, env)
     feedback = (f"<p><strong>{TEXTS[lang]['answers']}</strong></p>\n"
-                + md_to_html(answers_md(v.parts, lang)) + "\n" + md_to_html(sol))
+                + md_to_html(answers_md(v.parts, lang, v.context.get(DECIMALS))) + "\n" + md_to_html(sol))
     keys, parts = list(v.parts), list(v.parts.values())
-    fields = [_field(p, lang) for p in parts]
+    fields = [variant_field(v, k, lang) for k in keys]
     values = [(p, pos, f, g) for p, field in zip(parts, fields) for pos, f, g in _flat(field)]
     base = {"title": name, "ident": ident(name), "points": num(points), "text": text,
             "feedback": feedback, "incorrect": ""}

@@ -6,7 +6,9 @@ the grader runs), :mod:`course.documents.student_checks` (the small checker with
 and ``grader = Checks(spec, texts, kinds, summary, globals())`` where ``spec`` holds each
 question's public checks: the form of each part of a computed question (never its value), and
 the public cases of each coding question with their expected values (public by design: the
-same sample inputs for every student), computed here by the reference.
+same sample inputs for every student), computed here by the reference, and, for each named
+mistake that a public case can tell from the reference, what the mistake's code returns there
+(so that the check names the mistake).
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ import numpy as np
 from course.base.i18n import Text
 from course.generator.checks import check_classes, portable
 from course.generator.checks.base import COMMON_REASONS
-from course.generator.coding.engine import expected_values
-from course.generator.coding.question import CodingQuestion
+from course.generator.coding.engine import Case, expected_values
+from course.generator.coding.question import CodingQuestion, distinct, mistaken_values
 from course.planning.plan import DrawnQuestion
 
 from . import student_checks
@@ -50,6 +52,8 @@ MESSAGES: dict[str, Text] = {
                "en": "{head}: your code raised {error}{where}: {message}"},
     "failed": {"fr": "{head} : {call} a renvoyé {got} ; attendu {want} : {why}",
                "en": "{head}: {call} returned {got}; expected {want}: {why}"},
+    "mistake": {"fr": "{head} : {call} a renvoyé {got} : {why}",
+                "en": "{head}: {call} returned {got}: {why}"},
     "passed": {"fr": "{head} : réussi (exemple public)", "en": "{head}: passed (public sample)"},
     "unknown": {"fr": "pas de question {qid} dans ce devoir (questions : {known})",
                 "en": "no question {qid} in this assignment (questions: {known})"},
@@ -153,7 +157,22 @@ def coding_public_spec(cq: CodingQuestion, lang: str) -> list[dict[str, Any]]:
                     "calls": [{"func": c.func, "method": c.method, "args": _encode(c.args),
                                "kwargs": _encode(c.kwargs)} for c in case.calls],
                     "expect": [{"call": e.call, "item": e.item, "check": e.check.to_json(),
-                                "want": _encode(w)} for e, w in zip(case.expect, wants)]})
+                                "want": _encode(w)} for e, w in zip(case.expect, wants)],
+                    "mistakes": public_mistakes(cq, case, wants, lang)})
+    return out
+
+
+def public_mistakes(cq: CodingQuestion, case: Case, wants: list[Any], lang: str) -> list[dict[str, Any]]:
+    """The named mistakes that this public case can tell from the reference, each with what
+    its code returns on the case's (public) inputs and its explanation: derived from public
+    inputs only, they reveal nothing of a hidden case. A mistake that gives the right values
+    here (a max shift only matters for large inputs) is left out."""
+    out = []
+    for m in cq.mistakes:
+        values = mistaken_values(m, case)
+        if values is not None and distinct(case, values, wants):
+            out.append({"key": m.key, "explanation": m.explanation[lang],
+                        "wants": [_encode(v) for v in values]})
     return out
 
 

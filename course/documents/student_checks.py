@@ -13,7 +13,8 @@ What a check prints, in the course language, one line each:
   remise``), or why the form is wrong, or that it is not answered yet; never "passed": the value
   is checked only by the hidden tests;
 - a coding question: each public case passed, or one line naming the call, what came back (its
-  type, shape and a few values), what was expected (public cases only) and why it differs;
+  type, shape and a few values), what was expected (public cases only) and why it differs, or,
+  when what came back is what a named mistake's code returns on this case, that mistake;
   "not implemented yet" for an untouched stub; the exception and its line for a crash.
 """
 
@@ -181,14 +182,34 @@ class Checks:
         for e in case["expect"]:
             got = _plainify(results[e["call"]] if e["item"] is None else results[e["call"]][e["item"]])
             want = _decode(e["want"])
-            form, compare = self.kinds[e["check"]["kind"]]
-            r = form(got, e["check"])
-            if r is None:
-                r = compare(got, want, e["check"])
+            r = self._compare(e, got, want)
             if r is not None:
+                for m in case.get("mistakes", []):
+                    if self._matches(case, results, m["wants"]):
+                        return "\u2717 " + self._t("mistake", head=head, call=case["call"],
+                                                    got=self.summary(got), why=m["explanation"])
                 return "\u2717 " + self._t("failed", head=head, call=case["call"], got=self.summary(got),
                                             want=self.summary(want), why=self._reason(r))
         return "\u2713 " + self._t("passed", head=head)
+
+    def _compare(self, e, got, want):
+        """None when ``got`` passes expectation ``e`` against ``want``, else the reason."""
+        form, compare = self.kinds[e["check"]["kind"]]
+        r = form(got, e["check"])
+        return compare(got, want, e["check"]) if r is None else r
+
+    def _matches(self, case, results, wants):
+        """Whether the results pass every expectation of ``case`` against a named mistake's
+        values ``wants`` (what the mistake's code returns on this public case)."""
+        for e, w in zip(case["expect"], wants):
+            res = results[e["call"]]
+            try:
+                got = _plainify(res if e["item"] is None else res[e["item"]])
+                if self._compare(e, got, _decode(w)) is not None:
+                    return False
+            except Exception:  # noqa: BLE001 - a result the comparison chokes on matches nothing
+                return False
+        return True
 
     # ----------------------------------------------------------------- hand-in
     def _notebook_path(self):

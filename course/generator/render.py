@@ -1,7 +1,8 @@
 """Render a variant's statement and worked solution (Markdown with LaTeX math).
 
 Each family has one template per language, ``templates/families/<id>.<lang>.md.j2``,
-with two blocks, ``statement`` and ``solution``. Templates receive ``params``,
+with two blocks, ``statement`` and ``solution`` (and optionally ``lms_statement``, the
+statement as an LMS bank shows it: :func:`lms_statement`). Templates receive ``params``,
 ``answer``, ``parts`` (name -> answer), ``ctx`` (the family's intermediate values) and
 ``lang``; they only format (DESIGN.md rule 3). Undefined variables are errors.
 A value asked with ``d`` decimals is printed with ``| fix(d)`` (all ``d`` decimals kept)
@@ -71,6 +72,25 @@ def math_number(x: Any) -> str:
     return fmt(x, 4)
 
 
+def answer_number(x: Any, decimals: int | None) -> str:
+    """A number of an answer for math mode (keys, LMS feedback), as the statement asks it: with
+    exactly ``decimals`` decimals (:func:`fix`: ``0.9610``; integers plainly), or, for an exact
+    value (``decimals=None``), with up to 6 decimals and no trailing zeros (``0.015625``), very
+    small or large ones in scientific notation."""
+    if isinstance(x, bool):
+        return str(int(x))
+    if isinstance(x, int):
+        return str(x)
+    if decimals is not None:
+        return fix(float(x), decimals)
+    x = float(x)
+    if x != 0 and math.isfinite(x) and (abs(x) < 1e-6 or abs(x) >= 1e7):
+        mant, exp = f"{x:.6e}".split("e")
+        mant = mant.rstrip("0").rstrip(".")
+        return f"{mant} \\times 10^{{{int(exp)}}}"
+    return fmt(x, None)
+
+
 def fix(x: Any, decimals: int | None = 4) -> str:
     """A value asked with ``decimals`` decimals, printed with all of them (``0.9610``);
     ``decimals=None`` (an exact value) prints it as :func:`fmt` does."""
@@ -86,13 +106,19 @@ def bmatrix(rows: Any, decimals: int | None = 4, fixed: bool = False) -> str:
 
 
 def mdtable(header: list[Any], rows: list[list[Any]], decimals: int | None = 4,
-            fixed: bool = False) -> str:
-    """A Markdown pipe table."""
-    def cell(v: Any) -> str:
-        return fmt(v, decimals, fixed) if isinstance(v, (int, float)) else str(v)
-    lines = ["| " + " | ".join(cell(h) for h in header) + " |",
+            fixed: bool | list[bool] = False) -> str:
+    """A Markdown pipe table; numbers with up to ``decimals`` decimals, or exactly ``decimals``
+    (``fixed``: for every column, or a list with one flag per column: the computed columns
+    keep their trailing zeros, the data columns are written as the statement gives them)."""
+    flags = list(fixed) if isinstance(fixed, (list, tuple)) else [fixed] * len(header)
+
+    def cell(v: Any, j: int | None) -> str:
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            return str(v)
+        return fmt(v, decimals, j is not None and j < len(flags) and flags[j])
+    lines = ["| " + " | ".join(cell(h, None) for h in header) + " |",
              "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(cell(v, j) for j, v in enumerate(row)) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -115,7 +141,7 @@ def template_environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
     env.filters.update(fmt=fmt, fix=fix, bmatrix=bmatrix, shape=shape)
     from .precision import asked  # precision uses the checks, which use the helpers above
 
-    env.globals.update(mdtable=mdtable, fmt=fmt, fix=fix, bmatrix=bmatrix, asked=asked, zip=zip,
+    env.globals.update(mdtable=mdtable, fmt=fmt, fix=fix, answer_number=answer_number, bmatrix=bmatrix, asked=asked, zip=zip,
                        range=range, enumerate=enumerate, len=len, abs=abs, round=round)
     return env
 
@@ -141,6 +167,24 @@ def statement(variant: Variant, lang: str, env: jinja2.Environment | None = None
     """The statement of ``variant`` in ``lang`` (Markdown + LaTeX math); ``env``: the course's
     template environment (``Catalogue.env``; default: the built-in templates)."""
     return _render_block(variant.family, lang, "statement", variant, env)
+
+
+def lms_statement(variant: Variant, lang: str, env: jinja2.Environment | None = None,
+                  default: str | None = None) -> str:
+    """The statement as an LMS bank shows it: the template's ``lms_statement`` block when it has
+    one (a quiz question whose options become the LMS's own answers, not a list of letters to
+    type), else the statement (``default`` when it is already rendered)."""
+    if lang not in LANGS:
+        raise ValueError(f"language must be one of {LANGS}, got {lang!r}")
+    try:
+        tmpl = (env or environment()).get_template(f"families/{variant.family}.{lang}.md.j2")
+    except jinja2.TemplateNotFound:
+        if default is None:
+            raise
+        return default  # a variant made by hand, with its statement given
+    if "lms_statement" in tmpl.blocks:
+        return _render_block(variant.family, lang, "lms_statement", variant, env)
+    return default if default is not None else statement(variant, lang, env)
 
 
 def solution(variant: Variant, lang: str, env: jinja2.Environment | None = None) -> str:

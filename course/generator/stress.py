@@ -4,8 +4,9 @@ for built-in and course questions alike (``course stress``; ``tests/generator/te
 A family, over ``seeds`` draws: every variant is valid, its JSON round-trips, its answer passes
 its own check, no misconception equals the answer, both languages render with no missing
 template variable, and the draws are varied (distinct parameters counted). A coding question:
-the solution passes every public case and the hidden cases of several students, and the stub
-passes none.
+the solution passes every public case and the hidden cases of several students, the stub
+(in each language) passes none, and each named mistake can be told from the reference on some
+hidden case of every student (else it could never be named).
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ import numpy as np
 from course.base.rng import make_rng
 
 from .base import Family, Variant
-from .coding.engine import coding_rng, evaluate_case
-from .coding.question import CodingQuestion
+from .coding.engine import coding_rng, evaluate_case, expected_values
+from .coding.question import CodingQuestion, distinct, mistaken_values
 from .render import solution, statement
 
 
@@ -92,32 +93,45 @@ def stress_family(fam: Family, seeds: int = 500, constraints: dict[str, Any] | N
 
 def stress_coding(q: CodingQuestion, students: int = 5) -> StressReport:
     """The solution passes every public case and the hidden cases of ``students`` students (the
-    cases' inputs drawn from several seeds); the stub passes none of them."""
+    cases' inputs drawn from several seeds); the stub passes none of them, in either language;
+    each named mistake differs from the reference on some hidden case of each student."""
     t0 = time.perf_counter()
     rep = StressReport(q.id)
     ref = q.reference
     cases = [(f"public {c.id}", c) for c in q.public_cases]
     for k in range(students):
         cases += [(f"student {k} {c.id}", c) for c in q.hidden_cases(coding_rng(k, f"etu{k:03d}", q.id))]
-    for label, source in (("solution", q.solution), ("stub", q.stub)):
+    stubs = [(f"stub ({lang})", q.stub_source(lang)) for lang in ("fr", "en")]
+    for label, source in [("solution", q.solution), *stubs]:
         ns: dict[str, Any] = {"__name__": "__student__"}
         try:
             if q.setup:
                 exec(compile(q.setup, f"<{q.id} setup>", "exec"), ns)
-            exec(compile(source, str(q.folder / f"{label}.py"), "exec"), ns)
+            exec(compile(source, str(q.folder / f"{label.split()[0]}.py"), "exec"), ns)
         except Exception as exc:  # noqa: BLE001
-            rep.problems.append(f"{label}.py does not run: {type(exc).__name__}: {exc}")
+            rep.problems.append(f"{label} does not run: {type(exc).__name__}: {exc}")
             continue
         for where, case in cases:
-            if label == "stub" and case.id == "training":
+            if label != "solution" and case.id == "training":
                 continue  # an untrained stub would time out, not fail: skip the slow case
             with np.errstate(all="ignore"):
                 r = evaluate_case(ref, case, ns)
             rep.draws += label == "solution"
             if label == "solution" and not r.passed:
                 rep.problems.append(f"the solution fails {where}: {r.text('en')}")
-            if label == "stub" and r.passed:
-                rep.problems.append(f"the stub passes {where}")
+            if label != "solution" and r.passed:
+                rep.problems.append(f"the {label} passes {where}")
+    for k in range(students):
+        hidden = q.hidden_cases(coding_rng(k, f"etu{k:03d}", q.id))
+        wants = {c.id: expected_values(ref, c) for c in hidden}
+        for m in q.mistakes:
+            values = {c.id: mistaken_values(m, c) for c in hidden}
+            if all(v is None for v in values.values()):
+                rep.problems.append(f"mistake {m.key} fails on every case of student {k}")
+            elif not any(values[c.id] is not None and distinct(c, values[c.id], wants[c.id])
+                         for c in hidden):
+                rep.problems.append(f"mistake {m.key} gives the reference's values on every "
+                                    f"hidden case of student {k}: it can never be named")
     rep.distinct = len({json.dumps(c.to_json(summarize=True), sort_keys=True) for _, c in cases})
     rep.seconds = time.perf_counter() - t0
     return rep

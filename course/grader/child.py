@@ -105,6 +105,8 @@ def encode(x: object, depth: int = 0) -> object:
     t = type(x)
     if x is None or t in (bool, int, float, str):
         return x
+    if x is Ellipsis:  # a part left as handed out (``"shape": ...``)
+        return {"$missing": True}
     if t in (list, tuple):
         return [encode(v, depth + 1) for v in x]
     if t is dict:

@@ -2,7 +2,9 @@
 HTML (``.html``): the status, when it was handed in and what lateness cost, each question's
 points with what passed and why each item failed (a named mistake explained; never an expected
 value), the instructor's overrides with their reasons. Text a student controls is inert in
-both forms (:func:`md_escape`)."""
+both forms (:func:`md_escape`). The HTML page has the report's style
+(:func:`course.grader.page.html_page`); passed and failed items are marked with ✓ and ✗ and
+said in words (no emoji: the page must render with any system font)."""
 
 from __future__ import annotations
 
@@ -16,10 +18,12 @@ from course.base.plain import printable
 from .gradebook import Row
 from .grading import STATUS_TEXT
 from .intake import time_text
+from .page import html_page
 
 T = {
     "points": {"fr": "points", "en": "points"},
     "passed": {"fr": "réussi", "en": "passed"},
+    "failed": {"fr": "échoué", "en": "failed"},
     "restored": {"fr": "Cellules verrouillées modifiées ou supprimées, restaurées depuis l'original :",
                  "en": "Locked cells that were modified or deleted, restored from the original:"},
     "total": {"fr": "Total", "en": "Total"},
@@ -28,11 +32,15 @@ T = {
     "handed": {"fr": "Remis", "en": "Handed in"},
     "late": {"fr": "Retard", "en": "Lateness"},
     "override": {"fr": "Ajustement de l'enseignant", "en": "Instructor's adjustment"},
+    "adjusted": {"fr": "ajusté par l'enseignant", "en": "adjusted by the instructor"},
     "misconception": {"fr": "erreur classique reconnue", "en": "known mistake recognised"},
     "cell": {"fr": "Cellule de réponse", "en": "Answer cell"},
     "magics": {"fr": "commandes magiques/shell ignorées", "en": "magics/shell commands ignored"},
     "files": {"fr": "Autres fichiers remis, non corrigés", "en": "Other files handed in, not graded"},
 }
+
+#: the marks of a passed and a failed item (in DejaVu Sans, Segoe UI Symbol, Apple's fonts)
+PASS_MARK, FAIL_MARK = "✓", "✗"
 
 #: CommonMark's escapable ASCII punctuation: a backslash before each makes it a literal
 MD_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
@@ -62,7 +70,8 @@ def feedback_md(row: Row, assignment: str, lang: str, due: datetime | None = Non
     if rec is not None and rec.submitted_at is not None and row.lateness is not None:
         from .late import iso
 
-        lines += [_line(T["handed"][lang], f"{iso(rec.submitted_at, due)} ({md_escape(time_text(rec.time_source, lang))})", lang), ""]
+        how = time_text(rec.time_source, lang)
+        lines += [_line(T["handed"][lang], f"{iso(rec.submitted_at, due)} ({md_escape(how)})", lang), ""]
     if row.lateness is not None and row.lateness.late:
         lines += [_line(T["late"][lang], row.lateness.text()[lang], lang), ""]
     if row.penalty:
@@ -77,7 +86,8 @@ def feedback_md(row: Row, assignment: str, lang: str, due: datetime | None = Non
     for q in rec.questions if rec is not None else []:
         title = q.title.get(lang, q.id)
         shown = row.questions.get(q.id, q.points)
-        lines += [f"## {q.id} - {title} ({shown:g} / {q.max_points:g} {T['points'][lang]})", ""]
+        adjusted = f", {T['adjusted'][lang]}" if any(o.question == q.id for o in row.overrides) else ""
+        lines += [f"## {q.id} - {title} ({shown:g} / {q.max_points:g} {T['points'][lang]}{adjusted})", ""]
         cell = q.cell
         if cell and not cell.get("ok") and cell.get("why"):
             lines.append(f"- {T['cell'][lang]}{colon(lang)} {md_escape(cell['why'][lang])}")
@@ -87,11 +97,11 @@ def feedback_md(row: Row, assignment: str, lang: str, due: datetime | None = Non
             text = (it.text or {}).get(lang, "")
             name = it.name + (f" ({text})" if text else "")
             if it.ok:
-                lines.append(f"- ✅ {name}{colon(lang)} {T['passed'][lang]}")
+                lines.append(f"- {PASS_MARK} {name}{colon(lang)} {T['passed'][lang]}")
             else:
                 why = md_escape((it.why or {}).get(lang, ""))
                 extra = f" [{T['misconception'][lang]}]" if it.misconception else ""
-                lines.append(f"- ❌ {name}{colon(lang)} {why}{extra}")
+                lines.append(f"- {FAIL_MARK} {name}{colon(lang)} {T['failed'][lang]} — {why}{extra}")
         lines.append("")
     others = [r for r in row.files if r is not rec]
     if others:
@@ -126,8 +136,9 @@ def inline_html(text: str) -> str:
     return "".join(out) + ("</code>" if code else "") + ("</b>" if bold else "")
 
 
-def md_to_html(md: str, title: str, lang: str = "en", style: str = "") -> str:
-    """Our feedback Markdown (headings, paragraphs, bullet lists) as a self-contained page."""
+def md_to_html(md: str, title: str, lang: str = "en") -> str:
+    """Our feedback Markdown (headings, paragraphs, bullet lists) as a self-contained page in
+    the grader's style (a passed item's line has the class ``pass``, a failed one ``fail``)."""
     body: list[str] = []
     in_list = False
     for line in md.split("\n"):
@@ -135,7 +146,11 @@ def md_to_html(md: str, title: str, lang: str = "en", style: str = "") -> str:
             if not in_list:
                 body.append("<ul>")
                 in_list = True
-            body.append(f"<li>{inline_html(line[2:])}</li>")
+            kind = {PASS_MARK: "pass", FAIL_MARK: "fail"}.get(line[2:3])
+            if kind is not None and line[3:4] == " ":
+                body.append(f"<li class='{kind}'><span class='mark'>{line[2]}</span> {inline_html(line[4:])}</li>")
+            else:
+                body.append(f"<li>{inline_html(line[2:])}</li>")
             continue
         if in_list:
             body.append("</ul>")
@@ -148,10 +163,7 @@ def md_to_html(md: str, title: str, lang: str = "en", style: str = "") -> str:
             body.append(f"<p>{inline_html(line)}</p>")
     if in_list:
         body.append("</ul>")
-    css = style or "body{font-family:sans-serif;max-width:50em;margin:2em auto}"
-    return (f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'>"
-            f"<title>{html.escape(title)}</title><style>{css}</style></head><body>"
-            + "\n".join(body) + "</body></html>\n")
+    return html_page(title, "\n".join(body), lang, kind="feedback")
 
 
 def results_json(row: Row, lang: str) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from typing import Any
 from course.base.i18n import Text
 from course.generator.base import Feedback
 from course.generator.coding.engine import Case, expected_values
+from course.generator.coding.question import Mistake, recognise
 from course.planning.layout import RUN_ROLES, Cell
 from course.planning.plan import DrawnQuestion
 
@@ -213,6 +214,12 @@ def _error_text(err: Any) -> dict[str, str]:
               f"your code raised {name}{where_en}: {msg}".rstrip(" :"))
 
 
+#: what the child sends for ``...`` left in an answer (``"shape": ...``)
+MISSING = {"$missing": True}
+NOT_ANSWERED: Text = {"fr": "pas de réponse (laissé tel quel : ...)",
+                      "en": "not answered (left as handed out: ...)"}
+
+
 def grade_computed(q: DrawnQuestion, reply: dict[str, Any],
                    cell_error: Text | None = None) -> QuestionResult:
     """Grade a computed question from the child's reply to ``get qN`` (plain data);
@@ -223,8 +230,7 @@ def grade_computed(q: DrawnQuestion, reply: dict[str, Any],
     if not reply["ok"]:
         err = reply.get("error") or {}
         if type(err) is dict and err.get("type") == "NotAnswered":
-            why = _t("pas de réponse (la cellule de réponse est restée telle quelle : ...)",
-                     "not answered (the answer cell was left as handed out: ...)")
+            why = NOT_ANSWERED
         elif type(err) is dict and err.get("type") == "NameError":
             why = cell_error or _t(f"la variable {q.id} n'est pas définie",
                                    f"the variable {q.id} is not defined")
@@ -233,10 +239,16 @@ def grade_computed(q: DrawnQuestion, reply: dict[str, Any],
                      f"{q.id} must hold plain data (numbers, lists, dicts, arrays)")
         else:
             why = _error_text(err)
-        return _result(q, [Item(p, False, 0.0, share, why) for p in parts])
+        return _result(q, [Item(p, False, 0.0, share, why, text=_label(q, p)) for p in parts])
     value = reply.get("value")  # a reply forged by student code may have "ok" and no value
     if not protocol.validate_plain(value):  # belt and braces: the decoder already guarantees it
         value = None
+    blank = set()  # the parts left as handed out (``...``: the child sends MISSING)
+    if value == MISSING or (len(parts) == 1 and type(value) is dict and MISSING in value.values()):
+        blank = set(parts)
+    elif type(value) is dict:
+        blank = {k for k, v in value.items() if v == MISSING and k in parts}
+        value = {k: v for k, v in value.items() if k not in blank}
     try:
         feedback = q.variant.check(value)
     except Exception:  # noqa: BLE001 - a check that chokes on a student value costs the question only
@@ -245,6 +257,9 @@ def grade_computed(q: DrawnQuestion, reply: dict[str, Any],
     for fb in feedback:
         m = fb.misconception
         why = None
+        if fb.part in blank:
+            items.append(Item(fb.part, False, 0.0, share, NOT_ANSWERED))
+            continue
         if not fb.correct:
             if m is not None:
                 why = {lang: fb.message(lang) for lang in ("fr", "en")}
@@ -253,8 +268,16 @@ def grade_computed(q: DrawnQuestion, reply: dict[str, Any],
             else:
                 why = _t("réponse incorrecte", "incorrect answer")
         items.append(Item(fb.part, fb.correct, share if fb.correct else 0.0, share, why,
-                          m.key if m is not None else None))
+                          m.key if m is not None else None, _label(q, fb.part),
+                          misconception_text=dict(m.explanation) if m is not None else None))
     return _result(q, items)
+
+
+def _label(q: DrawnQuestion, part: str) -> Text | None:
+    """What a part of a computed question asks for, in words (its label, as the notebook
+    states it; never its value)."""
+    p = q.variant.parts.get(part) if q.variant is not None else None
+    return dict(p.label) if p is not None and p.label else None
 
 
 def _result(q: DrawnQuestion, items: list[Item], error: Text | None = None) -> QuestionResult:
@@ -298,9 +321,28 @@ def grade_coding_case(session: Any, q: DrawnQuestion, case: Case, timeout: float
             return item
         if not verdict.ok:
             item.why = {lang: verdict.text(e.check, lang) for lang in ("fr", "en")}
+            mistake = _mistake(q, case, results, expected)
+            if mistake is not None:  # its explanation only: never an expected value
+                item.misconception, item.why = mistake.key, dict(mistake.explanation)
             return item
     item.ok, item.points = True, case.points
     return item
+
+
+def _mistake(q: DrawnQuestion, case: Case, results: list[Any], expected: list[Any]) -> Mistake | None:
+    """The named mistake of the coding question whose values the student's results of ``case``
+    all pass (the mistaken references run here, on the trusted side, like the reference;
+    :func:`~course.generator.coding.question.recognise`), or None. Only well-formed plain
+    values are compared."""
+    assert q.coding is not None
+    if not q.coding.mistakes:
+        return None
+    got = []
+    for r in results:
+        if type(r) is not dict or r.get("ok") is not True or not protocol.validate_plain(r.get("value")):
+            return None
+        got.append(r.get("value"))
+    return recognise(q.coding.mistakes, case, got, expected)
 
 
 class Budgeted:
@@ -401,7 +443,7 @@ def run_submission(slot: Slot, cells: list[Cell], original: Original, timeout: f
 def _failed(q: DrawnQuestion, cases: list[Case], why: Text) -> QuestionResult:
     if q.variant is not None:
         parts = list(q.variant.parts)
-        items = [Item(p, False, 0.0, q.points / len(parts), why) for p in parts]
+        items = [Item(p, False, 0.0, q.points / len(parts), why, text=_label(q, p)) for p in parts]
     else:
         items = [Item(c.id, False, 0.0, c.points, why, text=c.feedback) for c in cases]
     return _result(q, items, error=why)

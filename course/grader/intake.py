@@ -69,16 +69,22 @@ def _owner_note(status: str, detail: Text | str) -> list[Text | str]:
     return [text(f"propriétaire selon {pick(detail, 'fr')}", f"owner from {pick(detail, 'en')}")]
 
 
-def _identity_note(n: lms.LmsName, student: str, how: Text) -> Text:
+def _nobody(n: lms.LmsName, by: str | None) -> Text:
+    """Why an LMS person maps to nobody, and what would fix it."""
     who = f"{n.lms} {n.person} ({n.lms_id})"
-    return text(f"{who} est {student} (selon {how['fr']})", f"{who} is {student} (by {how['en']})")
-
-
-def _nobody(n: lms.LmsName) -> Text:
-    who = f"{n.lms} {n.person} ({n.lms_id})"
+    if by == "ambiguous":
+        return text(f"{who} : plusieurs étudiants de la liste portent ce nom (ajoutez une colonne "
+                    "email et la feuille de notes Moodle, ou lms_id pour Canvas)",
+                    f"{who}: several roster students have this name (add an email column and "
+                    "the Moodle grading worksheet, or lms_id for Canvas)")
+    if n.lms == "moodle":
+        return text(f"{who} n'est sur aucune ligne de la liste des étudiants (mettez la feuille "
+                    "de notes Moodle à côté de l'archive et une colonne email, ou une colonne name)",
+                    f"{who} is on no roster line (put the Moodle grading worksheet beside the "
+                    "archive and an email column in the roster, or a name column)")
     return text(f"{who} n'est sur aucune ligne de la liste des étudiants (ajoutez une colonne "
-                "lms_id, email, login ou name)",
-                f"{who} is on no roster line (add an lms_id, email, login or name column)")
+                "lms_id, login ou name)",
+                f"{who} is on no roster line (add an lms_id, login or name column)")
 
 
 def read_regular(path: Path) -> tuple[bytes | None, str, Text | str]:
@@ -186,7 +192,8 @@ class Intake:
 
     submissions: list[Submission]
     worksheets: list[str] = field(default_factory=list)
-    identities: dict[str, Text] = field(default_factory=dict)
+    #: every LMS person the intake met, as :meth:`lms.Identity.to_json` (who it mapped them to)
+    identities: list[dict[str, str | None]] = field(default_factory=list)
 
 
 class _Taker:
@@ -271,11 +278,11 @@ class _Taker:
             student, how = self.ids.owner(n)
             assignment = self.assignment_of(n.original)
             when, tsrc = self.lms_time(n, e)
-            notes: list[Text | str] = [_identity_note(n, student, how)] if student else []
+            notes: list[Text | str] = []  # how the identity was mapped: Intake.identities
             if e.status != "ok" or e.data is None:
                 self.add(src, base, None, e.status, e.detail, assignment, student)
             elif student is None:
-                self.add(src, base, None, "no-owner", _nobody(n))
+                self.add(src, base, None, "no-owner", _nobody(n, how))
             elif assignment is None:
                 self.add(src, base, None, "no-owner", WHICH_ASSIGNMENT)
             elif n.original.endswith(".zip") or archives.is_zip(e.data):
@@ -365,7 +372,7 @@ def take_in(path: Path, assignments: list[str], roster: list[str],
                 if st != "ok":
                     t.add(src, q.name, None, st, det)
                 elif student is None:
-                    t.add(src, q.name, None, "no-owner", _nobody(n))
+                    t.add(src, q.name, None, "no-owner", _nobody(n, how))
                 else:
                     row = t.ids.worksheet.get(n.lms_id)
                     when = row.submitted.timestamp() if row is not None and row.submitted else os.lstat(q).st_mtime
@@ -374,8 +381,7 @@ def take_in(path: Path, assignments: list[str], roster: list[str],
                     if q.name.endswith(".zip"):
                         t.export_zip(src, q.name, data or b"", when, how_t, (a, student, []))
                     elif q.name.endswith(".ipynb") and a is not None:
-                        t.add(src, q.name, data, "ok", "", a, student, when, how_t,
-                              [_identity_note(n, student, how)])
+                        t.add(src, q.name, data, "ok", "", a, student, when, how_t)
                     else:
                         t.add(src, q.name, None, "not-notebook" if a else "no-owner",
                               NOT_IPYNB if a else WHICH_ASSIGNMENT,
@@ -391,7 +397,7 @@ def take_in(path: Path, assignments: list[str], roster: list[str],
         t.plain(rel, p.name, data, st, det, mtime, TIME_MTIME)
     if path.is_file() and t.subs and all(s.student is None for s in t.subs):
         _unusable_archive(path, t.subs)
-    return Intake(t.subs, worksheets, dict(t.ids.used))
+    return Intake(t.subs, worksheets, [i.to_json() for i in t.ids.used.values()])
 
 
 def _unusable_archive(path: Path, subs: list[Submission]) -> None:

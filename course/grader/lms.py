@@ -6,14 +6,17 @@
   submissions in folders"). The participant id is the one of the assignment's grading worksheet
   ("Download grading worksheet", column ``Identifier`` = "Participant 12345"), which also gives
   the student's e-mail and the submission's time ("Last modified (submission)").
+  Moodle draws that participant id per assignment (``assign_user_mapping``): it is not the
+  user's id, so no roster column can hold it.
 - **Canvas** (Assignments, "Download Submissions"): entries named
   ``<login>_<user id>_<submission id>_<original name>``, with ``late`` after the login when the
   submission came after the due date; the user id is Canvas's (the roster's ``lms_id``).
 
-:class:`IdentityMap` maps those identities to roster ids, in this order: the LMS user id
-(roster ``lms_id``), the e-mail (roster ``email``, through the worksheet), the login (roster
-``login``), then the name (roster ``name``, compared without accents, case or spaces). What it
-used is recorded for every file, and shown.
+:class:`IdentityMap` maps those identities to roster ids. Moodle: the e-mail (roster
+``email``, through the worksheet's participant), then the name (roster ``name``, compared
+without accents, case or spaces). Canvas: the user id (roster ``lms_id``), the login (roster
+``login``, or the roster id itself), then the name. A name two roster students share maps to
+nobody. What it used is recorded (:class:`Identity`) and shown.
 """
 
 from __future__ import annotations
@@ -131,8 +134,41 @@ BY: dict[str, Text] = {
 }
 
 
+@dataclass(frozen=True)
+class Identity:
+    """An LMS person as a download names them, and the roster student the intake mapped them
+    to (``student`` None: nobody), with how (``by``: a key of :data:`BY`)."""
+
+    lms: str
+    person: str
+    lms_id: str
+    student: str | None
+    by: str | None
+
+    def who(self) -> str:
+        return f"{self.lms} {self.person} ({self.lms_id})"
+
+    def text(self) -> Text:
+        """What the instructor reads: "alice (by the worksheet's e-mail)", or nobody."""
+        if self.student is None:
+            return text("personne de la liste des étudiants" if self.by != "ambiguous" else
+                        "ambigu : ce nom est celui de plusieurs étudiants de la liste",
+                        "nobody on the roster" if self.by != "ambiguous" else
+                        "ambiguous: several roster students have this name")
+        how = BY.get(self.by or "", text("?", "?"))
+        return text(f"{self.student} (selon {how['fr']})", f"{self.student} (by {how['en']})")
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"lms": self.lms, "person": self.person, "lms_id": self.lms_id,
+                "student": self.student, "by": self.by}
+
+    @classmethod
+    def from_json(cls, d: dict[str, str | None]) -> Identity:
+        return cls(str(d["lms"]), str(d["person"]), str(d["lms_id"]), d.get("student"), d.get("by"))
+
+
 class IdentityMap:
-    """Roster ids from LMS identities (see the module docstring); ``used`` records each match."""
+    """Roster ids from LMS identities (see the module docstring); ``used`` records each one."""
 
     def __init__(self, people: dict[str, dict[str, str]],
                  worksheet: dict[str, WorksheetRow] | None = None) -> None:
@@ -140,7 +176,7 @@ class IdentityMap:
         self.by_lms_id = {p["lms_id"]: sid for sid, p in people.items() if p.get("lms_id")}
         self.by_email = {p["email"].lower(): sid for sid, p in people.items() if p.get("email")}
         self.by_login = {p["login"].lower(): sid for sid, p in people.items() if p.get("login")}
-        self.by_name: dict[str, str] = {}
+        names: dict[str, set[str]] = {}
         for sid, p in people.items():
             if p.get("name"):
                 words = p["name"].split()
@@ -148,24 +184,29 @@ class IdentityMap:
                 if len(words) > 1:  # Canvas logins are the sortable name: last name first
                     keys.add(normal_name(" ".join(words[1:] + words[:1])))
                 for k in keys:
-                    self.by_name.setdefault(k, sid)
+                    names.setdefault(k, set()).add(sid)
+        self.by_name = {k: next(iter(v)) for k, v in names.items() if len(v) == 1}
+        self.shared_names = {k for k, v in names.items() if len(v) > 1}
         self.by_id = {sid.lower(): sid for sid in people}
-        self.used: dict[str, Text] = {}
+        self.used: dict[str, Identity] = {}
 
-    def owner(self, name: LmsName) -> tuple[str | None, Text]:
-        """(roster id or None, how it was found) of an LMS file name's identity."""
-        who = f"{name.lms} {name.person} ({name.lms_id})"
-        ws = self.worksheet.get(name.lms_id) if name.lms == "moodle" else None
-        tries = [(self.by_lms_id.get(name.lms_id), BY["lms_id"])]
-        if ws is not None:
-            tries.append((self.by_email.get(ws.email), BY["email"]))
-        if name.lms == "canvas":
-            tries.append((self.by_login.get(name.person.lower()), BY["login"]))
-            tries.append((self.by_id.get(name.person.lower()), BY["id"]))
-        tries.append((self.by_name.get(normal_name(name.person)), BY["name"]))
-        for sid, how in tries:
-            if sid is not None:
-                self.used[who] = text(f"{sid} (selon {how['fr']})", f"{sid} (by {how['en']})")
-                return sid, how
-        self.used[who] = text("personne de la liste des étudiants", "nobody on the roster")
-        return None, text("", "")
+    def owner(self, name: LmsName) -> tuple[str | None, str | None]:
+        """(roster id or None, how it was found: a key of :data:`BY`) of an LMS identity."""
+        tries: list[tuple[str | None, str]] = []
+        if name.lms == "moodle":
+            ws = self.worksheet.get(name.lms_id)
+            if ws is not None:
+                tries.append((self.by_email.get(ws.email), "email"))
+        else:
+            tries.append((self.by_lms_id.get(name.lms_id), "lms_id"))
+            tries.append((self.by_login.get(name.person.lower()), "login"))
+            tries.append((self.by_id.get(name.person.lower()), "id"))
+        tries.append((self.by_name.get(normal_name(name.person)), "name"))
+        found = next(((sid, how) for sid, how in tries if sid is not None), None)
+        if found is None:
+            by = "ambiguous" if normal_name(name.person) in self.shared_names else None
+            ident = Identity(name.lms, name.person, name.lms_id, None, by)
+        else:
+            ident = Identity(name.lms, name.person, name.lms_id, *found)
+        self.used[ident.who()] = ident
+        return ident.student, ident.by

@@ -24,8 +24,10 @@ class Item:
 
     ``points``/``max``: points earned / possible (scaled to the question's points); ``why``:
     the reason it failed (fr/en, never an expected value); ``misconception``: the key of the
-    named mistake recognised, with its explanation in ``why``; ``text``: what the case tests;
-    ``seconds``: wall clock of a coding case."""
+    named mistake recognised, with its explanation in ``why`` and, on its own,
+    ``misconception_text`` (fr/en: what report.html shows, never the key); ``text``: what the
+    case or part tests (a case's feedback text, a part's label); ``seconds``: wall clock of a
+    coding case."""
 
     name: str
     ok: bool
@@ -35,6 +37,7 @@ class Item:
     misconception: str | None = None
     text: Text | None = None
     seconds: float | None = None
+    misconception_text: Text | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -42,7 +45,7 @@ class Item:
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Item:
         return cls(**{k: d.get(k) for k in ("name", "ok", "points", "max", "why", "misconception",
-                                            "text", "seconds")})
+                                            "text", "seconds", "misconception_text")})
 
 
 @dataclass

@@ -311,13 +311,12 @@ def summarize(gb: Gradebook, records: list[Record]) -> dict[str, Any]:
     """The figures of the summary table."""
     from collections import Counter
 
-    from .report import timeouts_in
+    from .report import raised, timeouts_in
 
     statuses = Counter(r.status for r in records)
     graded = [r for r in gb.rows if r.status in ("graded", "late")]
     totals = sorted(r.total for r in graded)
-    errors = sum(("process ended" in (it.why or {}).get("en", "") or "your code raised" in (it.why or {}).get("en", ""))
-                 for r in records for q in r.questions for it in q.items)
+    errors = sum(raised(it) for r in records for q in r.questions for it in q.items)
     median = (totals[len(totals) // 2] if len(totals) % 2 else
               (totals[len(totals) // 2 - 1] + totals[len(totals) // 2]) / 2) if totals else 0.0
     return {"notebooks": len(records), "graded": sum(r.status == "graded" for r in records),

@@ -2,7 +2,7 @@
 
 Schema (every key is checked; unknown keys are errors)::
 
-    title: str                     # the course title
+    title: TITLE                   # the course title
     language: fr | en              # default fr; the language of every user-facing text
     seed: int >= 0                 # optional, PUBLIC: the course seed is normally in the course
                                    # secret (.course-secret, see course.planning.secret)
@@ -10,9 +10,13 @@ Schema (every key is checked; unknown keys are errors)::
     roster: path                   # CSV with an ``id`` column (relative to course.yml)
     exercises: path                # folder of exercise definitions (default: exercises)
     assignments:                   # homework notebooks (``course build``)
-      ID: {title: str, questions: [ITEM, ...]}
+      ID: {title: TITLE, questions: [ITEM, ...]}
     exams:                         # exam sheets (``course exam``)
-      ID: {title: str, date: str?, duration: str?, questions: [ITEM, ...]}
+      ID: {title: TITLE, date: str?, duration: str?, questions: [ITEM, ...]}
+
+    TITLE: str                     # in the course language
+         | {fr: str, en: str}      # per language (one may be missing: the other is used,
+                                   # with a note)
 
     ITEM: {exercise: EXERCISE_ID, points: number}   # a generated (computed) question
         | {coding: CODING_ID, points: number}       # a coding question (notebooks only)
@@ -35,12 +39,21 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from course.base.errors import CourseError
+from course.base.i18n import LANGS
 from course.generator.catalogue import Catalogue, catalogue
 
 from .secret import (
@@ -58,6 +71,54 @@ ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 class CourseConfigError(CourseError):
     """A malformed course.yml, exercise file or roster (names the file and key path)."""
+
+
+def _title(v: Any) -> Any:
+    """A title: one string (in the course language), or ``{fr: ..., en: ...}`` (one language
+    at least; each text non-empty)."""
+    if isinstance(v, str):
+        if not v.strip():
+            raise ValueError("the title is empty")
+        return v
+    if isinstance(v, dict):
+        if not v:
+            raise ValueError("give the title in fr and/or en ({fr: ..., en: ...})")
+        for k, text in v.items():
+            if k not in LANGS:
+                raise ValueError(f"unknown language {k!r} in the title (fr, en)")
+            if not isinstance(text, str) or not text.strip():
+                raise ValueError(f"the {k} title must be a non-empty string")
+        return {k: v[k] for k in LANGS if k in v}
+    raise ValueError("expected a string or {fr: ..., en: ...}")
+
+
+#: a title of course.yml (the course's, an assignment's, an exam's): a string in the course
+#: language, or a text per language
+Title = Annotated[str | dict[str, str], BeforeValidator(_title)]
+#: the fallbacks already noted in this process (each is said once)
+_FALLBACKS: set[tuple[str, str]] = set()
+LANGUAGE_NAMES = {"fr": {"fr": "français", "en": "French"}, "en": {"fr": "anglais", "en": "English"}}
+
+
+def title_in(title: str | dict[str, str], lang: str, course_lang: str, where: str) -> str:
+    """``title`` in ``lang``. A string is in the course language; a title missing in ``lang``
+    falls back to the other language, and a note says so once per process (``where``: the key
+    path in course.yml, ``exams.intra.title``), printed by the command line at the end."""
+    if isinstance(title, str):
+        if lang == course_lang:
+            return title
+        text, given = title, course_lang
+    elif title.get(lang):
+        return title[lang]
+    else:
+        given = next(k for k in LANGS if title.get(k))
+        text = title[given]
+    if (where, lang) not in _FALLBACKS:
+        _FALLBACKS.add((where, lang))
+        NOTICES.append(f"course.yml {where}: no {LANGUAGE_NAMES[lang]['en']} title; the {lang} "
+                       f"documents use the {LANGUAGE_NAMES[given]['en']} one, {text!r} (give "
+                       f"{where.rsplit('.', 1)[-1]}: {{fr: ..., en: ...}})")
+    return text
 
 
 class _Strict(BaseModel):
@@ -110,7 +171,7 @@ def _aware(v: Any, what: str = "") -> datetime:
 
 
 class Assignment(_Strict):
-    title: str
+    title: Title
     questions: list[Item] = Field(min_length=1)
     #: when it is due (ISO 8601 with a time zone: 2026-10-12T23:59:00-04:00)
     due: datetime | None = None
@@ -139,7 +200,7 @@ class Assignment(_Strict):
 
 
 class Exam(_Strict):
-    title: str
+    title: Title
     date: str | None = None
     duration: str | None = None
     questions: list[Item] = Field(min_length=1)
@@ -162,7 +223,7 @@ class ExerciseDef(_Strict):
 
 
 class CourseFile(_Strict):
-    title: str
+    title: Title
     language: Literal["fr", "en"] = "fr"
     #: public seed (the sample course's, for a reproducible demo); a real course keeps it in
     #: the course secret (.course-secret), never here
@@ -195,7 +256,21 @@ class Course:
 
     @property
     def title(self) -> str:
-        return self.data.title
+        """The course title in the course language."""
+        return self.title_in(self.language)
+
+    def title_in(self, lang: str) -> str:
+        """The course title in ``lang`` (:func:`title_in`: a fallback is noted once)."""
+        return title_in(self.data.title, lang, self.language, "title")
+
+    def exam_title(self, name: str, lang: str) -> str:
+        """Exam ``name``'s title in ``lang``."""
+        return title_in(self.data.exams[name].title, lang, self.language, f"exams.{name}.title")
+
+    def assignment_title(self, aid: str, lang: str) -> str:
+        """Assignment ``aid``'s title in ``lang``."""
+        return title_in(self.data.assignments[aid].title, lang, self.language,
+                        f"assignments.{aid}.title")
 
     @property
     def language(self) -> str:

@@ -67,7 +67,7 @@ def parts_view(q: DrawnQuestion, lang: str) -> list[dict[str, str]]:
 def answer_stub(q: DrawnQuestion, lang: str) -> str:
     """The answer cell a student starts from."""
     if q.coding is not None:
-        return q.coding.stub
+        return q.coding.stub_source(lang)
     return render_code(f"answer.{lang}.py.j2", qid=q.id, parts=parts_view(q, lang))
 
 

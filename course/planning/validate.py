@@ -5,8 +5,8 @@ first, each problem in one line naming the file, the key path and the problem.
 files' schema, the roster, that families and coding questions exist and that constraints are
 well-formed): it plans every exam and assignment and tries every exercise's constraints with
 its family (:meth:`~course.generator.base.Family.check_constraints`: each listed choice,
-several draws, no ignored constraint). It returns the warnings (a public seed, a title given
-in one language only).
+several draws, no ignored constraint). It returns the warnings (a public seed, a title of an
+exercise, of the course, of an assignment or of an exam given in one language only).
 """
 
 from __future__ import annotations
@@ -46,6 +46,14 @@ def check_course(course: Course) -> list[str]:
     for aid in course.data.assignments:
         plan_assignment(course, aid)
     warnings = course.warnings()
+    titles = [("title", course.data.title)]
+    titles += [(f"assignments.{k}.title", a.title) for k, a in course.data.assignments.items()]
+    titles += [(f"exams.{k}.title", e.title) for k, e in course.data.exams.items()]
+    for where, title in titles:
+        if isinstance(title, dict) and set(title) != set(LANGS):
+            given = ", ".join(sorted(title))
+            warnings.append(f"{course.path.name}: {where}: given in {given} only; the other "
+                            "language uses it too")
     for ex in course.exercises.values():
         if ex.title and set(ex.title) != set(LANGS):
             given = ", ".join(sorted(ex.title))

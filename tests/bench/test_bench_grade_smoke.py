@@ -73,10 +73,10 @@ def test_master_notebook_format_and_points(setup):
     assert master.cells[0].cell_type == "raw"
     assert master.cells[0].source.startswith(f"# ASSIGNMENT CONFIG\nname: {G.ASSIGNMENT}\n")
     tests = _tests(master)
-    assert [len(tests["q1"]), len(tests["q2"])] == [3, 16]
+    assert [len(tests["q1"]), len(tests["q2"])] == [3, 17]  # activations: 4 cases each, softmax 5
     assert sum(p for p, _ in tests["q1"]) == pytest.approx(3.0)
     assert sum(p for p, _ in tests["q2"]) == pytest.approx(4.0)
-    assert [q["tests"] for q in summary["questions"]] == [3, 16]
+    assert [q["tests"] for q in summary["questions"]] == [3, 17]
     # every answer cell of the master starts with the marker otter keeps in the student notebook
     assert set(O.answer_cells(master)) == {"q1", "q2"}
 

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from course.documents.exam import build_exam, read_page_ranges
 from course.documents.latex import compile_tex
-from course.generator.render import math_number as number
+from course.generator.render import answer_number
 
 from .conftest import COURSE
 
@@ -34,8 +34,14 @@ def _text(pdf: Path) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-def _expected_numbers(part: dict) -> list[str]:
+def _expected_numbers(part: dict, decimals: int | None) -> list[str]:
+    """The numbers of a part's answer as the key writes them: with the decimals the statement
+    asks (0.9610 for 4 decimals)."""
     kind, ans = part["check"]["kind"], part["answer"]
+
+    def number(x: float) -> str:
+        return answer_number(x, decimals)
+
     if kind in ("int", "float"):
         return [number(ans)]
     if kind in ("shape", "array") and isinstance(ans, list) and ans and not isinstance(ans[0], list):
@@ -56,8 +62,8 @@ def test_per_student_pdfs_hold_the_id_and_the_answers(built_pdf: Path) -> None:
         assert f"Matricule : {sid}" in key
         assert "Exercice 7" in sheet and "Exercice 8" not in sheet
         for vd in st["variants"]:
-            for part in vd["parts"].values():
-                for value in _expected_numbers(part):
+            for name, part in vd["parts"].items():
+                for value in _expected_numbers(part, vd["context"].get("decimals", {}).get(name)):
                     assert value.replace(" ", "") in key.replace(" ", ""), (sid, vd["family"], value)
 
 
@@ -96,3 +102,43 @@ def test_latex_log_is_clean(built_pdf: Path) -> None:
         assert "Overfull \\hbox" not in log
         assert "undefined" not in log.lower().replace("undefined control", "")
         assert set(read_page_ranges(tex / f"{name}.pages")) == {"S01", "S_02"}
+
+
+def _heights(log: Path) -> list[tuple[int, float, float]]:
+    """``(exercise, height, page height)`` in points, as the style measured each exercise."""
+    found = re.findall(r"course-exam: exercise (\d+) is ([\d.]+)pt high \(a page: ([\d.]+)pt\)",
+                       log.read_text(errors="replace"))
+    return [(int(n), float(h), float(t)) for n, h, t in found]
+
+
+def _page_of(pages: list[str], text: str) -> int:
+    return next(i for i, t in enumerate(pages) if text in t)
+
+
+@pytest.mark.parametrize("kind", ["sheet", "key"])
+def test_an_exercise_that_fits_on_a_page_is_not_split(tmp_path: Path, kind: str) -> None:
+    """The sample course's intra exam (sheets and keys): an exercise shorter than a page starts
+    on a new page rather than run over two; the page it leaves holds nothing of it."""
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id\netu001\netu002\netu003\n", encoding="utf-8")
+    root = Path(__file__).resolve().parents[2]
+    out = tmp_path / "intra"
+    build_exam(root / "course.yml", "intra", out=out, formats="tex", roster=roster, jobs=1)
+    for sid in ("etu001", "etu002", "etu003"):
+        tex = out / "tex" / f"{kind}-{sid}.tex"
+        pdf = compile_tex(tex)
+        heights = _heights(tex.with_suffix(".log"))
+        assert [n for n, _, _ in heights] == list(range(1, len(heights) + 1)) and len(heights) >= 8
+        pages = [re.sub(r"\s+", " ", p.extract_text()) for p in PdfReader(pdf).pages]
+
+        for n, height, page in heights:
+            start = _page_of(pages, f"Exercice {n} ")
+            end_mark = f"Exercice {n + 1} " if n < len(heights) else "— Fin —"
+            end = _page_of(pages, end_mark)
+            if height < page:  # fits on a page: nothing of it on the page where the next one starts
+                assert end - start <= 1, (sid, kind, n)
+                if end > start:
+                    before = pages[end].split(end_mark)[0]
+                    body = before.replace("Réseaux de neurones et apprentissage profond", "").replace(
+                        "Examen intra", "").strip()
+                    assert body == "", (sid, kind, n, body[:80])

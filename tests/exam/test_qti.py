@@ -16,7 +16,13 @@ import pytest
 
 from course.documents import qti
 from course.generator.base import Misconception, Part, Variant
-from course.generator.checks import GroupField, NumberField, check_classes, check_from_json
+from course.generator.checks import (
+    GroupField,
+    NumberField,
+    at_precision,
+    check_classes,
+    check_from_json,
+)
 from course.generator.checks.portable import close
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -67,9 +73,11 @@ def _units(vd: dict[str, Any], lang: str) -> list[tuple[str, Any, dict[str, Any]
     or ``("essay", n, part)`` for a big group with numbers; one ``("blanks", fields, {})`` when no
     value is a number (module docstring of course.documents.qti)."""
     fields = []
-    for p in vd["parts"].values():
+    for name, p in vd["parts"].items():
         wrong = tuple((m["value"], m["explanation"][lang]) for m in p["misconceptions"])
-        fields.append((check_from_json(p["check"]).lms_field(p["answer"], lang, wrong), p))
+        field = check_from_json(p["check"]).lms_field(p["answer"], lang, wrong)
+        # numbers as the statement asks them (0.9610, not 16 digits)
+        fields.append((at_precision(field, vd["context"].get("decimals", {}).get(name)), p))
     values = [x for f, _ in fields for x in _flat(f)]
     if len(values) > 1 and not any(isinstance(x, NumberField) for x in values):
         return [("blanks", values, {})]
@@ -206,7 +214,7 @@ def test_numerical_answers_and_tolerances_equal_the_manifest(
                             for fb in item.findall("q:itemfeedback", NS)}
                 if mistakes:  # named mistakes: explained in the incorrect-answer feedback, never accepted
                     for m in mistakes:
-                        assert f"Si vous avez trouvé {qti.num(m)} :" in feedback["general_incorrect_fb"]
+                        assert f"Si vous avez trouvé {qti.num(m, f.decimals)} :" in feedback["general_incorrect_fb"]
                     assert len(item.findall("q:resprocessing/q:respcondition[q:setvar]", NS)) == 1
                 else:
                     assert "general_incorrect_fb" not in feedback
@@ -225,16 +233,25 @@ def test_choices_mark_exactly_the_right_options(
             kinds.add(kind)
             vd, _ = _variant(man, item.get("title"))
             if kind == "true_false_question":
-                (part,) = [p for p in vd["parts"].values() if p["check"]["kind"] == "bool"]
-                want = {"True" if part["answer"] else "False"}
+                (part,) = [p for p in vd["parts"].values() if p["check"]["kind"] in ("bool", "choice")]
+                if part["check"]["kind"] == "choice":  # a quiz's Vrai / Faux options
+                    texts = {o["letter"]: o["fr"] for o in vd["context"]["options"]}
+                    want = {"True" if texts[part["answer"]] == "Vrai" else "False"}
+                else:
+                    want = {"True" if part["answer"] else "False"}
             else:
                 (part,) = vd["parts"].values()
-                want = {part["answer"]} if isinstance(part["answer"], str) else set(part["answer"])
+                letters = {part["answer"]} if isinstance(part["answer"], str) else set(part["answer"])
+                # the options' texts, not their letters (the texts are the variant's)
+                texts = {o["letter"]: o["fr"] for o in vd["context"].get("options", [])}
+                want = {texts.get(x, x) for x in letters}
             labels, right = _choices(item)
             assert {labels[i] for i in right} == want
             lid = item.find("q:presentation/q:response_lid", NS)
             assert lid.get("rcardinality") == ("Multiple" if kind == "multiple_answers_question" else "Single")
-    assert kinds == {"multiple_choice_question", "true_false_question"}
+    # the mini exam's quiz question is a true/false one: its Vrai / Faux options make it a
+    # true_false_question (multiple choice is covered in tests/test_check_outputs.py)
+    assert kinds == {"true_false_question"}
 
 
 def test_a_big_table_is_one_essay_with_the_key(
@@ -282,7 +299,7 @@ def test_texts_are_fill_in_multiple_blanks_and_choices_dropdowns() -> None:
     lids = fimb.findall("q:presentation/q:response_lid", NS)
     assert [lid.get("ident") for lid in lids] == ["response_b1", "response_b2"]
     assert [[lab.findtext(".//q:mattext", namespaces=NS) for lab in lid.iterfind(".//q:response_label", NS)]
-            for lid in lids] == [["W*X"], ["X*W"]]
+            for lid in lids] == [["W*X", "W * X"], ["X*W", "X * W"]]  # the spacings students write
     (drop,) = _item_roots(Variant("f", {}, {"a": _part(True, "bool", "a"),
                                             "b": _part("C", "choice", "b", options=("A", "B", "C"))}, {}))
     assert _meta(drop)["question_type"] == "multiple_dropdowns_question"
@@ -303,7 +320,7 @@ def test_one_choice_text_and_mixed_values() -> None:
     (sa,) = _item_roots(Variant("f", {}, {"a": _part("W*X", "symbolic", "a", matrices=("W", "X"),
                                                      functions=(), scalars=())}, {}))
     assert _meta(sa)["question_type"] == "short_answer_question"
-    assert [v.text for v in sa.iterfind(".//q:varequal", NS)] == ["W*X"]
+    assert [v.text for v in sa.iterfind(".//q:varequal", NS)] == ["W*X", "W * X"]
     # a number among several values: a run of items, one per value, each self-contained
     run = _item_roots(Variant("f", {}, {"n": _part([2, 3], "shape", "shape"), "ok": _part(False, "bool", "ok")}, {}))
     assert [_meta(i)["question_type"] for i in run] == ["numerical_question"] * 2 + ["true_false_question"]

@@ -72,3 +72,65 @@ def test_asked_values_keep_their_trailing_zeros_in_texts() -> None:
     # a after one step is 0.5 - 0.1 * dL/da, printed with the 4 asked decimals
     text = solution(v, "fr")
     assert fix(v.answer["a"], 4) in text and fix(v.answer["grad_b"], 4) in text
+
+
+NUMBER_IN_MATH = re.compile(r"(?<![\w.\\])-?\d+\.(\d+)")
+
+
+def _floats(v: object) -> list[float]:
+    if isinstance(v, (list, tuple)):
+        return [x for w in v for x in _floats(w)]
+    return [v] if isinstance(v, float) else []
+
+
+@pytest.mark.parametrize("family_id", list(registry()))
+def test_keys_write_every_number_with_the_asked_decimals(family_id: str) -> None:
+    """The answer key (and the LMS feedback, made from it) writes a value asked with d decimals
+    with d decimals, trailing zeros kept (0.9610, not 0.961; 0.36178 when 5 are asked, not
+    0.3618)."""
+    from course.documents.keys import answers_md
+    from course.generator.precision import DECIMALS
+
+    fam = registry()[family_id]
+    for i in SEEDS:
+        v = fam.generate(make_rng(i, "keys", family_id))
+        decimals = v.context.get(DECIMALS, {})
+        for name, part in v.parts.items():
+            d = decimals.get(name)
+            md = part.check.key_md(part.answer, "fr", d)
+            if d is None:
+                continue
+            for x in _floats(part.answer):
+                assert fix(x, d) in md, (family_id, i, name, d, x, md)
+            assert {len(m) for m in NUMBER_IN_MATH.findall(md)} <= {d}, (family_id, i, name, md)
+        whole = answers_md(v.parts, "en", decimals)
+        assert whole.strip()
+
+
+#: an identifier with an underscore inside math mode but not escaped (``leaky_relu`` typeset as
+#: "leaky" with the subscript "relu")
+BARE_IDENTIFIER = re.compile(r"(?<![\\A-Za-z])([A-Za-z]{2,})_(\{?[A-Za-z]{2,})")
+MATH = re.compile(r"\$\$.*?\$\$|\$[^$]*\$", re.S)
+
+
+@pytest.mark.parametrize("family_id", list(registry()))
+def test_no_identifier_with_an_underscore_is_a_subscript_in_math(family_id: str) -> None:
+    from course.documents.keys import answers_md
+    from course.generator.precision import DECIMALS
+
+    fam = registry()[family_id]
+    for i in SEEDS:
+        v = fam.generate(make_rng(i, "underscore", family_id))
+        for lang in ("fr", "en"):
+            texts = (statement(v, lang), solution(v, lang), answers_md(v.parts, lang, v.context.get(DECIMALS)))
+            for text in texts:
+                bad = [b for m in MATH.findall(text) for b in BARE_IDENTIFIER.findall(m)]
+                assert not bad, (family_id, i, lang, bad)
+
+
+def test_leaky_relu_is_one_name_in_the_keys() -> None:
+    v = registry()["forward-equations"].variant({"layers": [3, 4, 1], "activations": ["leaky_relu", "sigmoid"]})
+    from course.documents.keys import answers_md
+
+    md = answers_md(v.parts, "fr")
+    assert r"\operatorname{leaky\_relu}" in md and "leaky}_{relu" not in md

@@ -124,8 +124,9 @@ def test_unprivileged_grader_grades_and_says_what_is_missing(bwrap):
         assert "not root: student code runs as your own user" in " ".join(out.split())
         report = (tmp / "hw" / "report.html").read_text(encoding="utf-8")
         assert "<li>not root: student code runs as your own user (no separate uid)</li>" in report
-        assert "<tr><td>unprivileged uid</td><td>❌</td>" in report
-        assert (f"<tr><td>bubblewrap</td><td>{'✅' if bwrap else '❌'}</td>") in report
+        assert "<tr><td>unprivileged uid</td><td class='ko'>NO</td>" in report
+        assert (f"<tr><td>bubblewrap</td><td class='{'ok' if bwrap else 'ko'}'>{'yes' if bwrap else 'NO'}</td>"
+                in report)
         if not bwrap:
             assert "COURSE_GRADER_NO_BWRAP=1" in report and "COURSE_GRADER_NO_BWRAP=1" in out
     finally:

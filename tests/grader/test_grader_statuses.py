@@ -14,7 +14,7 @@ from course.planning.config import load_course
 
 
 def test_blank_stub_and_raising_answers_say_so(tmp_path) -> None:
-    cp = F.make_course(tmp_path, ["blank", "raises"])
+    cp = F.make_course(tmp_path, ["blank", "raises", "partial"])
     course = load_course(cp)
     sub = tmp_path / "hw" / "submissions"
     F.write(sub, "hwt-blank.ipynb", F.notebook(course, "blank", q1="q1 = ...\n",
@@ -22,6 +22,8 @@ def test_blank_stub_and_raising_answers_say_so(tmp_path) -> None:
     F.write(sub, "hwt-raises.ipynb", F.notebook(
         course, "raises", q1="w = 1\nq1 = {'total': int('x')}\n",
         q2=F.CORRECT_Q2.replace("def relu(", "def relu(z):\n    raise ValueError('negative')\n\n\ndef _old_relu(")))
+    F.write(sub, "hwt-partial.ipynb", F.notebook(
+        course, "partial", q1=F.CORRECT_Q1 + "q1['total'] = ...\n"))
     grade_folder(tmp_path / "hw", course_path=cp, loader="grader_fixture:load", jobs=1,
                  limits=Limits(timeout_s=10.0))
 
@@ -30,8 +32,13 @@ def test_blank_stub_and_raising_answers_say_so(tmp_path) -> None:
         q = next(q for q in rec["questions"] if q["id"] == qid)
         return {(it["why"] or {}).get(lang, "") for it in q["items"] if not it["ok"]}
 
-    assert whys("blank", "q1") == {"not answered (the answer cell was left as handed out: ...)"}
-    assert whys("blank", "q1", "fr") == {"pas de réponse (la cellule de réponse est restée telle quelle : ...)"}
+    assert whys("blank", "q1") == {"not answered (left as handed out: ...)"}
+    assert whys("blank", "q1", "fr") == {"pas de réponse (laissé tel quel : ...)"}
+    # a dict answer with some parts left as handed out: those are "not answered", the others graded
+    rec = json.loads((tmp_path / "hw" / ".grader" / "hwt-partial.json").read_text())
+    items = {it["name"]: it for q in rec["questions"] if q["id"] == "q1" for it in q["items"]}
+    assert items["weights"]["ok"] and items["biases"]["ok"]
+    assert items["total"]["why"]["en"] == "not answered (left as handed out: ...)"
     assert whys("blank", "q2") == {"not implemented yet (the function still raises NotImplementedError)"}
     assert whys("raises", "q1") == {"your code raised ValueError at line 2: invalid literal for int() "
                                     "with base 10: 'x'"}

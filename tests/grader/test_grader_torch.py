@@ -2,10 +2,10 @@
 and graded end to end in the ``--torch`` sandbox, for ONE student (torch import and training
 are slow on 2 shared cores: 12 s of CPU, 40 s of wall clock on a loaded machine).
 
-hw3: the solutions notebook gets full marks, the handed-out stub zero, and a notebook whose CNN
+hw3: the solutions notebook gets full marks, the handed-out stub zero, a notebook whose CNN
 is right but never trained (and whose answer cell loads the data file handed out with the
 notebook, so it must be in the sandbox's working folder) gets the architecture and forward
-points only. hw4: the solutions notebook gets full marks (LSTM training within its time limit).
+points only, and one whose CNN flattens channels last has that mistake named. hw4: the solutions notebook gets full marks (LSTM training within its time limit).
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def graded(tmp_path_factory):
     for a in ("hw3", "hw4"):
         if a not in course.data.assignments:
             pytest.fail(f"course.yml has no {a}")
-    sol, stub, wrong = course.roster[:3]  # one notebook each (one student per kind)
+    sol, stub, wrong, mistaken = course.roster[:4]  # one notebook each (one student per kind)
     tmp = tmp_path_factory.mktemp("torch")
     sub = tmp / "hw3" / "submissions"
     sub.mkdir(parents=True)
@@ -63,6 +63,11 @@ def graded(tmp_path_factory):
     cell = next(c for c in nb.cells if c.id == _answer_id(nb, "torch-cnn"))
     cell.source = get_coding("torch-cnn").solution + UNTRAINED.format(data=data_filename("hw3", "torch-cnn"))
     nbformat.write(nb, str(sub / f"hw3-{wrong}.ipynb"))
+    nb = build_notebook(course, "hw3", mistaken, solutions=True)  # flattened channels last
+    cell = next(c for c in nb.cells if c.id == _answer_id(nb, "torch-cnn"))
+    cell.source = (_flatten_mistake().student_source(get_coding("torch-cnn").solution)
+                   + UNTRAINED.format(data=data_filename("hw3", "torch-cnn")))
+    nbformat.write(nb, str(sub / f"hw3-{mistaken}.ipynb"))
     d4 = tmp / "hw4" / "submissions"
     d4.mkdir(parents=True)
     nbformat.write(build_notebook(course, "hw4", sol, solutions=True), str(d4 / f"hw4-{sol}.ipynb"))
@@ -78,9 +83,13 @@ def graded(tmp_path_factory):
                 if r["status"] != "missing"}
         for sid, row in rows.items():
             rec = json.loads((tmp / a / ".grader" / f"{a}-{sid}.json").read_text())
-            kind = {sol: "", stub: "-stub", wrong: "-wrong"}[sid]
+            kind = {sol: "", stub: "-stub", wrong: "-wrong", mistaken: "-mistake"}[sid]
             out[a + kind] = (row, rec)
     return out
+
+
+def _flatten_mistake():
+    return next(m for m in get_coding("torch-cnn").mistakes if m.key == "cnn-flatten-channels-last")
 
 
 def _max(rec) -> float:
@@ -116,6 +125,20 @@ def test_untrained_model_gets_architecture_and_forward_only(graded):
     assert cnn["points"] == pytest.approx(cnn["max_points"] * 3.5 / 6.0)
     assert float(row["total"]) == pytest.approx(_max(rec) - cnn["max_points"] * 2.5 / 6.0)
     assert rec["cells"][f"{cnn['id']}-answer"]["ok"]  # the data file was in the working folder
+
+
+def test_a_named_mistake_in_the_model_is_recognised_in_the_sandbox(graded):
+    """A CNN flattened channels last (Keras's order) has the right parameter count and wrong
+    logits: both forward cases name the mistake, by the NumPy twin of the trusted side."""
+    row, rec = graded["hw3-mistake"]
+    cnn = _q(rec, get_coding("torch-cnn").title["en"])
+    items = {it["name"]: it for it in cnn["items"]}
+    assert items["architecture"]["ok"] and not items["training"]["ok"]
+    m = _flatten_mistake()
+    for name in ("forward", "forward-one"):
+        assert not items[name]["ok"] and items[name]["misconception"] == m.key
+        assert items[name]["why"] == m.explanation
+    assert items["training"]["misconception"] is None
 
 
 DATALOADER = """

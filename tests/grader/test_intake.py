@@ -42,6 +42,22 @@ def take(path: Path, only: str | None = None) -> dict[str, intake.Submission]:
     return {s.source: s for s in got.submissions}
 
 
+def identities(got: intake.Intake) -> dict[str, lms.Identity]:
+    return {i.who(): i for i in map(lms.Identity.from_json, got.identities)}
+
+
+def test_a_name_two_students_share_maps_to_nobody(tmp_path: Path) -> None:
+    people = {"a1": {"name": "Marie Roy"}, "a2": {"name": "Marie Roy"}, "b": {"name": "Luc Roy"}}
+    (tmp_path / "dl.zip").write_bytes(zip_bytes({moodle("Marie Roy", "11", "hw3.ipynb"): NB,
+                                                 moodle("Luc Roy", "12", "hw3.ipynb"): NB}))
+    got = intake.take_in(tmp_path / "dl.zip", ["hw3"], list(people), people, None, MTL)
+    st = {s.source.split("!")[1].split("_")[0]: (s.student, s.status) for s in got.submissions}
+    assert st == {"Marie Roy": (None, "no-owner"), "Luc Roy": ("b", "ok")}
+    marie = next(s for s in got.submissions if s.student is None)
+    assert "several roster students have this name" in marie.detail["en"]
+    assert identities(got)["moodle Marie Roy (11)"].text()["en"].startswith("ambiguous")
+
+
 def moodle(name: str, pid: str, original: str) -> str:
     return f"{name}_{pid}_assignsubmission_file_{original}"
 
@@ -58,8 +74,12 @@ def test_moodle_download_maps_participants_and_reads_times(tmp_path: Path) -> No
     # alice by her lms_id; chloé by her name (accents, case and order ignored)
     assert set(by) == {"alice", "chloé"}
     assert all(s.status == "ok" and s.assignment == "hw3" for s in by.values())
-    assert [n["en"] for n in by["alice"].notes] == ["moodle Alice Tremblay (1001) is alice (by the roster's lms_id)"]
-    assert by["alice"].notes[0]["fr"] == "moodle Alice Tremblay (1001) est alice (selon le lms_id de la liste des étudiants)"
+    ids = identities(intake.take_in(tmp_path / "hw3.zip", ["hw3", "hw3-bonus"], ROSTER, PEOPLE,
+                                    "hw3", MTL))
+    # a Moodle participant id is drawn per assignment: never matched to the roster's lms_id
+    assert ids["moodle Alice Tremblay (1001)"].text() == {
+        "fr": "alice (selon le nom de la liste des étudiants)", "en": "alice (by the roster's name)"}
+    assert ids["moodle Zed Nobody (4004)"].text()["en"] == "nobody on the roster"
     # "Robert" is "Bob" on the roster, who has no lms_id; without the worksheet (his e-mail)
     # nothing says who he is: not graded, and why
     bob = got[f"hw3.zip!{moodle('Robert Gagnon', '2002', 'devoir.ipynb')}"]
@@ -96,7 +116,7 @@ def test_the_grading_worksheet_gives_emails_and_times(tmp_path: Path, sheet: str
     (s,) = got.submissions
     assert (s.student, s.status, s.time_source) == ("bob", "ok", intake.TIME_WORKSHEET)
     assert s.submitted_at == datetime(2026, 10, 6, 23, 59, tzinfo=MTL).timestamp()
-    assert got.identities["moodle Robert Gagnon (2002)"] == {
+    assert identities(got)["moodle Robert Gagnon (2002)"].text() == {
         "fr": "bob (selon le courriel de la feuille de notes)", "en": "bob (by the worksheet's e-mail)"}
 
 
@@ -217,3 +237,12 @@ def test_two_files_of_one_student_the_later_by_worksheet_time_wins(tmp_path: Pat
     intake.keep_latest(subs)
     st = {s.name.rsplit("_", 1)[-1]: s.status for s in subs}
     assert st == {"hw3-v1.ipynb": "ok", "hw3-v2.ipynb": "superseded"}
+
+
+def test_the_lms_says_who_handed_in_not_the_file_name(tmp_path: Path) -> None:
+    """Alice uploads a notebook named after Bob: it is Alice's (Moodle and Canvas alike)."""
+    (tmp_path / "m.zip").write_bytes(zip_bytes({moodle("Alice Tremblay", "77", "hw3-bob.ipynb"): NB}))
+    (tmp_path / "c.zip").write_bytes(zip_bytes({"atremblay_1001_9_hw3-bob.ipynb": NB}))
+    for z in ("m.zip", "c.zip"):
+        (s,) = take(tmp_path / z, only="hw3").values()
+        assert (s.student, s.status) == ("alice", "ok"), z

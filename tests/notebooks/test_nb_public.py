@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from course.documents.notebooks import build_notebook
+from course.generator.coding.registry import get_coding
 from course.planning.config import load_course
 
 ROOT = Path(__file__).parent.parent.parent
@@ -77,3 +78,47 @@ def test_wrong_forms_are_named_in_one_line_each() -> None:
     assert len(lines) == 1 and "beaucoup" in lines[0] and "format OK" not in lines[0], lines
     obj = run_checks(nb, {computed: f"import numpy as np\n{computed} = np.array([1, 2], dtype=object)\n"})
     assert "format OK" not in " ".join(obj[computed])  # an object array fails as at grading
+
+
+# ------------------------------------------------------------------ named mistakes
+def _coding_questions(nb) -> dict[str, str]:
+    """{question id: coding question id} of a notebook."""
+    return {q["id"]: q["ref"] for q in nb.metadata["course"]["questions"] if q["kind"] == "coding"}
+
+
+@pytest.mark.parametrize("assignment", sorted(COURSE.data.assignments))
+def test_public_checks_name_the_mistakes_they_can_tell(assignment: str) -> None:
+    """Every mistake of every coding question of the sample course (hw1 to hw4 hold all 15),
+    written into the solution and checked: one line per public case; the mistake is named
+    (its explanation, in the course language) on each public case that can tell it from the
+    reference, and only there; never an "expected" value next to it."""
+    from course.documents.runtime import coding_public_spec
+
+    sid, lang = COURSE.roster[0], COURSE.language
+    sol = build_notebook(COURSE, assignment, sid, solutions=True)
+    answers = {c.metadata["course"]["question"]: c.source for c in sol.cells
+               if c.metadata["course"]["role"] == "answer"}
+    named = 0
+    for qid, ref in _coding_questions(sol).items():
+        cq = get_coding(ref)
+        spec = coding_public_spec(cq, lang)
+        for m in cq.mistakes:
+            lines = run_checks(sol, {qid: m.student_source(answers[qid])})[qid]
+            assert len(lines) == len(spec), (qid, m.key, lines)  # one line per public case
+            for case, line in zip(spec, lines):
+                tells = m.key in {x["key"] for x in case["mistakes"]}
+                assert (m.explanation[lang] in line) == tells, (qid, m.key, line)
+                if tells:
+                    named += 1
+                    assert line.startswith("\u2717") and case["call"] in line
+                    assert "attendu" not in line and "expected" not in line
+    assert named >= 1
+
+
+def test_a_wrong_value_that_is_no_named_mistake_says_what_was_expected() -> None:
+    nb = build_notebook(COURSE, "hw1", COURSE.roster[0], solutions=True)
+    qid = next(q for q, ref in _coding_questions(nb).items() if ref == "dense-layer")
+    answer = next(c.source for c in nb.cells if c.id == f"{qid}-answer")
+    lines = run_checks(nb, {qid: answer.replace("return W.T @ dZ,", "return 2 * W.T @ dZ,")})[qid]
+    assert len(lines) == 1 and lines[0].startswith("\u2717") and "attendu" in lines[0], lines
+    assert not any(m.explanation["fr"] in lines[0] for m in get_coding("dense-layer").mistakes)

@@ -8,7 +8,8 @@ nbclient, and not the ``course`` package. Two kernels only (start-up is slow):
   pass the hidden cases on the trusted side;
 - a student notebook, renamed as Jupyter names a copy, with answers right, wrong, blank and
   untouched, executed by the students' own Python: one line per check or failing case, in the
-  course language, the mistake's call and shapes named; ``grader.export()`` writes the zip to
+  course language, the mistake's call and shapes named, and a named mistake (db without
+  keepdims) explained; ``grader.export()`` writes the zip to
   hand in; ``course`` cannot be imported there.
 """
 
@@ -118,8 +119,8 @@ def test_student_notebook_renamed_right_wrong_blank_and_stub(demo, tmp_path: Pat
     answers = {
         "q1-answer": 'q1 = "a lot of parameters"\n',  # wrong form: a string
         "q2-answer": right["q2-answer"],
-        # db loses its column shape: the public sample shows the shapes
-        "q3-answer": right["q3-answer"].replace("dZ.sum(axis=1, keepdims=True)", "dZ.sum(axis=1)"),
+        # db loses its column shape: a named mistake, which the public sample names
+        "q3-answer": get_coding("dense-layer").mistakes[2].student_source(right["q3-answer"]),
         # q4 left as the stub
     }
     for c in nb.cells:
@@ -145,8 +146,11 @@ def test_student_notebook_renamed_right_wrong_blank_and_stub(demo, tmp_path: Pat
                              "(str 'a lot of parameters')"], results["q1"]
     assert all(line.startswith("\u2713") for line in results["q2"]), results["q2"]
     assert len(results["q3"]) == MAX_LINES_PER_CASE and results["q3"][0].startswith("\u2717")
-    assert "dense_backward" in results["q3"][0] and "forme incorrecte" in results["q3"][0]
+    mistake = get_coding("dense-layer").mistakes[2]
+    assert mistake.key == "dense-db-no-keepdims"
+    assert "dense_backward" in results["q3"][0] and mistake.explanation["fr"] in results["q3"][0]
     assert "(2,)" in results["q3"][0], results["q3"]  # what came back, summarised
+    assert "attendu" not in results["q3"][0]  # the mistake is named instead
     assert all("pas encore implémenté" in line for line in results["q4"]), results["q4"]
     probe_out = _outputs(done.cells[-1])
     assert "course importable: False" in probe_out
@@ -154,3 +158,45 @@ def test_student_notebook_renamed_right_wrong_blank_and_stub(demo, tmp_path: Pat
     with zipfile.ZipFile(folder / "demo-s2.zip") as z:
         assert "demo-s2.ipynb" in z.namelist()  # the original name, whatever the file is called
         assert json.loads(z.read("demo-s2.ipynb"))["metadata"]["course"]["student"] == "s2"
+
+
+def test_named_mistakes_in_the_students_kernel(demo, tmp_path: Path) -> None:
+    """Each mistake of the demo's coding questions (activations, dense layer, PyTorch CNN),
+    written into the solution in a cell of its own and checked there, in the students' kernel:
+    one line per public case, the mistake named (in French) on each public case that can tell
+    it from the reference, and only there."""
+    from course.documents.runtime import coding_public_spec
+
+    _need_student_env()
+    build_assignment(demo, "demo", roster=["s3"], out=tmp_path)
+    folder = tmp_path / "student"
+    sol = nbformat.read(tmp_path / "instructor" / "solutions" / "demo-s3.ipynb", as_version=4)
+    right = {c.id: c.source for c in sol.cells}
+    nb = nbformat.read(folder / "demo-s3.ipynb", as_version=4)
+    probes = []
+    for q in nb.metadata["course"]["questions"]:
+        if q["kind"] != "coding":
+            continue
+        cq = get_coding(q["ref"])
+        for m in cq.mistakes:
+            source = m.student_source(right[f"{q['id']}-answer"])
+            nb.cells.append(nbformat.v4.new_code_cell(f'{source}\ngrader.check("{q["id"]}")\n'))
+            probes.append((cq, m))
+    assert len(probes) >= 9
+    path = folder / "demo-s3.ipynb"
+    nbformat.write(nb, path)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "JUPYTER_PATH")}
+    proc = subprocess.run([str(STUDENT_PY), "-c", DRIVER, str(path)], cwd=folder,
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    done = nbformat.read(path, as_version=4)
+    named = 0
+    for cell, (cq, m) in zip(done.cells[-len(probes):], probes):
+        lines = [line for line in _outputs(cell).splitlines() if line[:1] in ("\u2713", "\u2717")]
+        spec = coding_public_spec(cq, "fr")
+        assert len(lines) == len(spec), (m.key, lines)
+        for case, line in zip(spec, lines):
+            tells = m.key in {x["key"] for x in case["mistakes"]}
+            assert (m.explanation["fr"] in line) == tells, (m.key, line)
+            named += tells
+    assert named >= 9  # all but the max shift, which no small public input can show

@@ -15,6 +15,7 @@ from .base import (
     NumberField,
     TextField,
     Verdict,
+    at_precision,
     check_class,
     check_classes,
     check_from_json,
@@ -31,4 +32,4 @@ from .table import TableCheck
 __all__ = ["AccuracyCheck", "AnswerSpace", "ArrayCheck", "ArrayShapeCheck", "BoolCheck", "Check",
            "ChoiceCheck", "ChoiceField", "Field", "FloatCheck", "GroupField", "IntCheck",
            "NumberField", "ShapeCheck", "StateDictCheck", "SymbolicCheck", "TableCheck",
-           "TextField", "Verdict", "check_class", "check_classes", "check_from_json"]
+           "TextField", "Verdict", "at_precision", "check_class", "check_classes", "check_from_json"]

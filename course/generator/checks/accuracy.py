@@ -63,6 +63,6 @@ class AccuracyCheck(Check):
     def describe(self, lang: str) -> str:
         return "des logits (N, classes)" if lang == "fr" else "logits (N, classes)"
 
-    def key_md(self, value: Any, lang: str) -> str:
+    def key_md(self, value: Any, lang: str, decimals: int | None = None) -> str:
         return (f"exactitude ≥ {value['min']:.0%}".replace("%", " %") if lang == "fr"
                 else f"accuracy ≥ {value['min']:.0%}")

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from course.base.i18n import Text
-from course.generator.render import math_number
+from course.generator.render import answer_number
 
 from ._parsing import parse_nested
 from .base import AnswerSpace, Check, Field, GroupField, NumberField, Tolerance
@@ -74,19 +74,19 @@ class ArrayCheck(Tolerance, Check):
     def describe(self, lang: str) -> str:
         return "un tableau de nombres" if lang == "fr" else "an array of numbers"
 
-    def key_md(self, value: Any, lang: str) -> str:
+    def key_md(self, value: Any, lang: str, decimals: int | None = None) -> str:
         d = _depth(value)
         if d == 0:
-            return f"${math_number(value)}$"
+            return f"${answer_number(value, decimals)}$"
         if d == 1:
-            return "$(" + ", ".join(math_number(x) for x in value) + ")$"
+            return "$(" + ", ".join(answer_number(x, decimals) for x in value) + ")$"
         if d == 2:
-            body = r" \\ ".join(" & ".join(math_number(x) for x in row) for row in value)
+            body = r" \\ ".join(" & ".join(answer_number(x, decimals) for x in row) for row in value)
             return "$$\n\\begin{bmatrix} " + body + " \\end{bmatrix}\n$$"
 
         def nested(v: Any) -> str:
             return "[" + ", ".join(nested(x) for x in v) + "]" if isinstance(v, (list, tuple)) \
-                else math_number(v)
+                else answer_number(v, decimals)
         return "`" + nested(value) + "`"
 
     def answer_space(self, value: Any, lang: str) -> AnswerSpace:

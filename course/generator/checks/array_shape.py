@@ -41,7 +41,7 @@ class ArrayShapeCheck(Check):
     def describe(self, lang: str) -> str:
         return "un tableau de la bonne forme" if lang == "fr" else "an array of the right shape"
 
-    def key_md(self, value: Any, lang: str) -> str:
+    def key_md(self, value: Any, lang: str, decimals: int | None = None) -> str:
         shape = value["shape"] if isinstance(value, dict) else list(np.shape(value))
         return "forme $(" + ", ".join(str(int(s)) for s in shape) + ")$" if lang == "fr" \
             else "shape $(" + ", ".join(str(int(s)) for s in shape) + ")$"

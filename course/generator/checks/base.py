@@ -11,7 +11,8 @@ One kind of check is one class in one module of this package; the registry
   hidden case ever appears in them);
 - ``form_fn`` / ``compare_fn``: the portable functions (:mod:`.portable`) behind ``verdict``
   that the student's notebook runs too (the public form check and public sample cases);
-- ``key_md(value, lang)``: the answer in an answer key (Markdown with LaTeX math);
+- ``key_md(value, lang, decimals)``: the answer in an answer key (Markdown with LaTeX math),
+  numbers with the decimals the statement asks;
 - ``answer_space(value, lang)``: what an exam sheet leaves for the answer;
 - ``lms_field(value, lang, wrong)``: the answer as a format-neutral LMS field
   (:class:`NumberField`, :class:`ChoiceField`, :class:`TextField` or a :class:`GroupField` of
@@ -70,22 +71,30 @@ def verdict_of(result: Any) -> Verdict:
 @dataclass(frozen=True)
 class NumberField:
     """A number to type: accepted within ``tolerance`` (absolute) of ``value``; ``wrong``
-    lists named mistakes as (value, feedback Markdown) pairs worth nothing."""
+    lists named mistakes as (value, feedback Markdown) pairs worth nothing; ``decimals``: the
+    decimals the statement asks (the value is then written with exactly that many, 0.9610),
+    None: written as it is (an exact value, an integer). See :func:`at_precision`."""
 
     value: float
     tolerance: float
     wrong: tuple[tuple[float, str], ...] = ()
+    decimals: int | None = None
 
 
 @dataclass(frozen=True)
 class ChoiceField:
     """Options to pick from (``options``, in display order); ``correct`` are the right ones;
-    ``multiple``: several may be right; ``truefalse``: a true/false question."""
+    ``multiple``: several may be right; ``truefalse``: a true/false question. ``texts``: what
+    each option says (Markdown), when the options are labels of texts shown elsewhere (the
+    letters A-D of a quiz question); ``feedback``: per option, why picking it is wrong
+    (Markdown, "" when nothing is said)."""
 
     options: tuple[str, ...]
     correct: tuple[str, ...]
     multiple: bool = False
     truefalse: bool = False
+    texts: tuple[str, ...] = ()
+    feedback: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,6 +115,26 @@ class GroupField:
 
 
 Field = NumberField | ChoiceField | TextField | GroupField
+
+
+def at_precision(f: Field, decimals: int | None) -> Field:
+    """``f`` with its numbers as the statement asks them (:mod:`course.generator.precision`):
+    each float value, and each named mistake, rounded to ``decimals`` and marked to be written
+    with exactly that many decimals (an LMS shows the answer as 0.9610, not 0.96102837...).
+    The tolerance stays one unit of the last asked decimal, so that an answer rounded as asked
+    is accepted, and a mistake (at least two units away from the answer, the separation rule)
+    is not. Integers and exact values (``decimals`` None) are left as they are."""
+    if decimals is None:
+        return f
+    if isinstance(f, NumberField):
+        if isinstance(f.value, bool) or not isinstance(f.value, float):
+            return f
+        return NumberField(round(f.value, decimals), f.tolerance,
+                           tuple((round(float(v), decimals), fb) for v, fb in f.wrong), decimals)
+    if isinstance(f, GroupField):
+        return GroupField(f.layout, tuple(tuple(at_precision(c, decimals) for c in row) for row in f.rows),
+                          f.header)
+    return f
 
 
 def numeric_wrong(wrong: tuple[tuple[Any, str], ...]) -> tuple[tuple[float, str], ...]:
@@ -194,8 +223,11 @@ class Check:
         """What is expected, in words, with no expected value ("an integer")."""
         raise NotImplementedError(self.kind)
 
-    def key_md(self, value: Any, lang: str) -> str:  # pragma: no cover - every kind overrides it
-        """``value`` as it appears in an answer key (Markdown; may be a block)."""
+    def key_md(self, value: Any, lang: str, decimals: int | None = None) -> str:  # pragma: no cover - every kind overrides it
+        """``value`` as it appears in an answer key (Markdown; may be a block). ``decimals``:
+        the decimals the statement asks for this part (``Variant.context["decimals"]``, see
+        :mod:`course.generator.precision`): a numeric kind writes its numbers with exactly that
+        many (``0.9610``); None: an exact value."""
         raise NotImplementedError(self.kind)
 
     def answer_space(self, value: Any, lang: str) -> AnswerSpace:

@@ -55,7 +55,7 @@ class BoolCheck(Check):
     def describe(self, lang: str) -> str:
         return "vrai ou faux" if lang == "fr" else "true or false"
 
-    def key_md(self, value: Any, lang: str) -> str:
+    def key_md(self, value: Any, lang: str, decimals: int | None = None) -> str:
         return WORDS[lang][bool(value)]
 
     def answer_space(self, value: Any, lang: str) -> AnswerSpace:

@@ -58,7 +58,7 @@ class ChoiceCheck(Check):
     def describe(self, lang: str) -> str:
         return "une ou plusieurs lettres" if lang == "fr" else "one or more option letters"
 
-    def key_md(self, value: Any, lang: str) -> str:
+    def key_md(self, value: Any, lang: str, decimals: int | None = None) -> str:
         labels = [value] if isinstance(value, str) else list(value)
         return ", ".join(f"**{x}**" for x in labels)
 
@@ -66,6 +66,12 @@ class ChoiceCheck(Check):
         return AnswerSpace(options=tuple(self.options))
 
     def lms_field(self, value: Any, lang: str, wrong: tuple[tuple[Any, str], ...] = ()) -> Field:
+        """The options as a :class:`ChoiceField`; a named mistake that picks one wrong option
+        (a single choice) becomes that option's feedback. The option *texts* are the variant's
+        (``context["options"]``, see :func:`course.documents.moodle.variant_field`)."""
         right = (value,) if isinstance(value, str) else tuple(value)
-        return ChoiceField(tuple(self.options) or tuple(sorted(right)), right,
-                           multiple=not isinstance(value, str))
+        options = tuple(self.options) or tuple(sorted(right))
+        why = {v.strip().upper(): fb for v, fb in wrong if isinstance(v, str)}
+        feedback = tuple(why.get(o.upper(), "") if o not in right else "" for o in options)
+        return ChoiceField(options, right, multiple=not isinstance(value, str),
+                           feedback=feedback if any(feedback) else ())

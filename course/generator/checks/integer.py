@@ -57,7 +57,7 @@ class IntCheck(Check):
     def describe(self, lang: str) -> str:
         return "un entier" if lang == "fr" else "an integer"
 
-    def key_md(self, value: Any, lang: str) -> str:
+    def key_md(self, value: Any, lang: str, decimals: int | None = None) -> str:
         return f"${math_number(value)}$"
 
     def lms_field(self, value: Any, lang: str, wrong: tuple[tuple[Any, str], ...] = ()) -> Field:

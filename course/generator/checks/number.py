@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from course.generator.render import math_number
+from course.generator.render import answer_number
 
 from ._parsing import parse_number
 from .base import Check, Field, NumberField, Tolerance, numeric_wrong
@@ -51,8 +51,8 @@ class FloatCheck(Tolerance, Check):
     def describe(self, lang: str) -> str:
         return "un nombre" if lang == "fr" else "a number"
 
-    def key_md(self, value: Any, lang: str) -> str:
-        return f"${math_number(value)}$"
+    def key_md(self, value: Any, lang: str, decimals: int | None = None) -> str:
+        return f"${answer_number(value, decimals)}$"
 
     def lms_field(self, value: Any, lang: str, wrong: tuple[tuple[Any, str], ...] = ()) -> Field:
         return NumberField(value, self.tolerance(value), numeric_wrong(wrong))

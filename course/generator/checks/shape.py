@@ -58,7 +58,7 @@ class ShapeCheck(Check):
     def describe(self, lang: str) -> str:
         return "une forme (dimensions)" if lang == "fr" else "a shape"
 
-    def key_md(self, value: Any, lang: str) -> str:
+    def key_md(self, value: Any, lang: str, decimals: int | None = None) -> str:
         return "$(" + ", ".join(str(int(x)) for x in value) + ")$"
 
     def lms_field(self, value: Any, lang: str, wrong: tuple[tuple[Any, str], ...] = ()) -> Field:

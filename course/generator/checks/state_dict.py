@@ -71,5 +71,5 @@ class StateDictCheck(Check):
     def describe(self, lang: str) -> str:
         return "des poids {nom: tableau}" if lang == "fr" else "weights {name: array}"
 
-    def key_md(self, value: Any, lang: str) -> str:
+    def key_md(self, value: Any, lang: str, decimals: int | None = None) -> str:
         return ", ".join(f"`{k}`" for k in value)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -156,16 +157,44 @@ class SymbolicCheck(Check):
     def describe(self, lang: str) -> str:
         return "une expression" if lang == "fr" else "an expression"
 
-    def key_md(self, value: Any, lang: str) -> str:
-        import sympy
-
+    def key_md(self, value: Any, lang: str, decimals: int | None = None) -> str:
         try:
-            return "$" + sympy.latex(self.sympify(str(value))) + "$"
+            return "$" + latex(self.sympify(str(value))) + "$"
         except ValueError:
             return "`" + str(value) + "`"
 
     def lms_field(self, value: Any, lang: str, wrong: tuple[tuple[Any, str], ...] = ()) -> Field:
-        return TextField((str(value),))
+        """The expression and the equivalent ways students write it (:func:`written_forms`):
+        an LMS compares texts, not expressions."""
+        return TextField(written_forms(str(value)))
+
+
+@functools.cache
+def _printer() -> Any:
+    from sympy.printing.latex import LatexPrinter
+
+    class Printer(LatexPrinter):
+        """sympy's LaTeX, except that a name with an underscore is one identifier: ``leaky_relu``
+        is typeset ``\\operatorname{leaky\\_relu}`` (sympy makes ``relu`` a subscript of
+        ``leaky``) and a symbol ``b_out`` is ``\\mathrm{b\\_out}``; ``W1`` stays ``W_{1}``."""
+
+        def _hprint_Function(self, func: str) -> str:
+            if "_" in func and not func.startswith("\\"):
+                return r"\operatorname{" + func.replace("_", r"\_") + "}"
+            return super()._hprint_Function(func)
+
+        def _print_Symbol(self, expr: Any, style: str = "plain") -> str:
+            if "_" in expr.name:
+                return r"\mathrm{" + expr.name.replace("_", r"\_") + "}"
+            return super()._print_Symbol(expr, style)
+
+    return Printer()
+
+
+def latex(expr: Any) -> str:
+    """``expr`` in LaTeX (math mode) for answer keys: identifiers with an underscore stay one
+    name (see :func:`_printer`)."""
+    return _printer().doprint(expr)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -185,3 +214,94 @@ def _symbolic_equal(check: SymbolicCheck, submitted: str, expected: str) -> bool
     except ValueError:
         return False
     return bool(sympy.expand(s - e) == 0)
+
+
+#: at most this many accepted texts per expression (an LMS lists each one as an answer)
+MAX_FORMS = 48
+_PRECEDENCE = {ast.Add: 1, ast.Sub: 1, ast.Mult: 2, ast.Div: 2, ast.Pow: 4}
+_SYMBOL = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "^"}
+
+
+def written_forms(text: str, limit: int = MAX_FORMS) -> tuple[str, ...]:
+    """``text`` and the texts equivalent to it that students write, for an LMS short answer,
+    which compares strings (Moodle's shortanswer only trims the answer and ignores case;
+    Canvas's ignores case): the terms of every sum in any order (``b1 + W1*X``; products keep
+    their order, the factors being matrices) and three spacings (``W1*X + b1`` as the course
+    writes it, ``W1*X+b1``, ``W1 * X + b1``), ``**`` as ``^`` too. ``text`` comes first;
+    at most ``limit`` texts. A text that is not a plain expression is returned alone."""
+    try:
+        tree = ast.parse(text.replace("^", "**"), mode="eval").body
+    except (SyntaxError, ValueError, RecursionError):
+        return (text,)
+
+    def terms(node: ast.AST) -> list[ast.AST]:
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return terms(node.left) + terms(node.right)
+        return [node]
+
+    def orders(node: ast.AST) -> list[Any]:
+        """Every writing of ``node`` as a small tree: ("sum", [terms]), ("op", sym, l, r),
+        ("call", name, arg), ("neg", x), ("atom", text)."""
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            parts = [orders(t) for t in terms(node)]
+            out: list[Any] = []
+            for perm in itertools.permutations(range(len(parts))):
+                for combo in itertools.product(*(parts[i] for i in perm)):
+                    out.append(("sum", list(combo)))
+                    if len(out) >= limit:
+                        return out
+            return out
+        if isinstance(node, ast.BinOp) and type(node.op) in _SYMBOL:
+            return [("op", type(node.op), a, b) for a in orders(node.left)
+                    for b in orders(node.right)][:limit]
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and len(node.args) == 1:
+            return [("call", node.func.id, a) for a in orders(node.args[0])]
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return [("neg", a) for a in orders(node.operand)]
+        if isinstance(node, ast.Name):
+            return [("atom", node.id)]
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            return [("atom", repr(node.value))]
+        raise ValueError(ast.dump(node))
+
+    def prec(t: Any) -> int:
+        return {"sum": 1, "neg": 3, "call": 5, "atom": 5}.get(t[0]) or _PRECEDENCE[t[1]]
+
+    def write(t: Any, style: str, power: str) -> str:
+        plus = "+" if style == "tight" else " + "
+        if t[0] == "sum":
+            return plus.join(write(x, style, power) for x in t[1])
+        if t[0] == "atom":
+            return t[1]
+        if t[0] == "call":
+            return f"{t[1]}({write(t[2], style, power)})"
+        if t[0] == "neg":
+            inner = write(t[1], style, power)
+            return "-" + (f"({inner})" if prec(t[1]) < 3 else inner)
+        op, left, right = t[1], t[2], t[3]
+        p = _PRECEDENCE[op]
+        a, b = write(left, style, power), write(right, style, power)
+        if prec(left) < p or (op is ast.Pow and prec(left) <= p):
+            a = f"({a})"
+        if prec(right) < p or (prec(right) == p and op in (ast.Sub, ast.Div, ast.Mult)):
+            b = f"({b})"
+        sym = power if op is ast.Pow else _SYMBOL[op]
+        if op in (ast.Add, ast.Sub):
+            sym = sym if style == "tight" else f" {sym} "
+        elif style == "spaced":
+            sym = f" {sym} "
+        return a + sym + b
+
+    try:
+        trees = orders(tree)
+    except ValueError:
+        return (text,)
+    powers = ("^", "**") if "^" in text or "**" in text else ("^",)
+    seen: dict[str, None] = {text: None}
+    for style in ("course", "tight", "spaced"):
+        for power in powers:
+            for t in trees:
+                seen.setdefault(write(t, style, power), None)
+                if len(seen) >= limit:
+                    return tuple(seen)
+    return tuple(seen)

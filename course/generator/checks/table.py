@@ -6,12 +6,21 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from course.base.i18n import Text
-from course.generator.render import math_number, mdtable
+from course.generator.render import answer_number, mdtable
 
 from ._parsing import parse_nested
 from .base import AnswerSpace, Check, Field, GroupField, NumberField, TextField, Tolerance
 from .number import float_form
 from .portable import close, plain_number, summary
+
+#: ``Variant.context[LMS_TABLES]``, optional: ``{part: layout}``, how an LMS bank lays out a table
+#: part that students fill in online (a Moodle cloze), where a paper sheet asks every cell:
+#: ``given``, the columns printed as they are (data of the statement: the iteration, the
+#: observation), ``omit``, the columns not asked (they repeat other cells: the weights before an
+#: iteration are those after the previous one), ``group``, ``{"rows": n, "label": {fr, en}}``:
+#: the rows cut into tables of ``n`` rows each captioned ``label`` (``{k}``: its number, an
+#: epoch), and ``note`` ({fr, en}): a sentence said before the tables.
+LMS_TABLES = "lms_tables"
 
 
 def table_form(x, p):
@@ -71,8 +80,8 @@ class TableCheck(Tolerance, Check):
         ncol = len(value[0]) if value else len(self.columns)
         return list(self.columns) or [str(i + 1) for i in range(ncol)]
 
-    def key_md(self, value: Any, lang: str) -> str:
-        rows = [[f"${math_number(c)}$" if isinstance(c, (int, float)) and not isinstance(c, bool)
+    def key_md(self, value: Any, lang: str, decimals: int | None = None) -> str:
+        rows = [[f"${answer_number(c, decimals)}$" if isinstance(c, (int, float)) and not isinstance(c, bool)
                  else str(c) for c in row] for row in value]
         return mdtable(self._header(value), rows)
 

@@ -165,14 +165,19 @@ def numerical_expectation(reference: dict[str, Any], calls: list[Call], ref_resu
     return numerical_gradient(f, np.asarray(x0, dtype=np.float64), h=1e-5)
 
 
-def expected_values(reference: dict[str, Any], case: Case) -> list[Any]:
+def expected_values(reference: dict[str, Any], case: Case, own_gradients: bool = False) -> list[Any]:
     """The expected value of each :class:`Expect` of ``case`` under ``reference`` (trusted side
-    only: the question's reference, or one of its mistaken variants)."""
+    only: the question's reference, or one of its mistaken variants).
+
+    ``own_gradients`` (a mistaken variant): a numerical expectation is the result the variant's
+    own code returns, not a centred difference of its forward pass: a student who forgot the
+    bias in the forward pass still returns ``db = sum(dZ)``, and the mistake is in the code,
+    not in the calculus."""
     need_ref = any(e.target in ("reference", "numerical") for e in case.expect)
     ref_results = run_calls(reference, case.calls) if need_ref else []
     out: list[Any] = []
     for e in case.expect:
-        if e.target == "reference":
+        if e.target == "reference" or (e.target == "numerical" and own_gradients):
             out.append(select(ref_results[e.call], e.item))
         elif e.target == "numerical":
             out.append(numerical_expectation(reference, case.calls, ref_results, e.grad or {}))

@@ -8,14 +8,20 @@ Folder layout (``<folder>/``)::
     solution.py          the instructor's solution (plain NumPy or PyTorch, never ``course``)
     statement.fr.md      the statement shown above the stub (Markdown with math), per language
     statement.en.md
+    docstrings.fr.md     the stub's docstrings in French (``stub.py`` holds the code and the
+                         English ones; :meth:`CodingQuestion.stub_source` puts them in place)
+    mistakes.py          MISTAKES: the named mistakes (:class:`Mistake`), each a mistaken
+                         variant of the reference that grading and the public checks recognise
 
 Stub and solution are real Python files: ruff lints them and the tests import them.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +31,7 @@ from course.base.errors import CourseError
 from course.base.i18n import Text
 from course.base.rng import make_rng
 
-from .engine import Case, coding_rng, public_rng
+from .engine import Case, coding_rng, expected_values, public_rng
 
 
 def solution_reference(folder: Path, names: tuple[str, ...]) -> Callable[[], dict[str, Any]]:
@@ -48,14 +54,165 @@ def solution_reference(folder: Path, names: tuple[str, ...]) -> Callable[[], dic
     return make
 
 
-@dataclass(frozen=True)
+def edited(source: str, edits: tuple[tuple[str, str], ...], where: str) -> str:
+    """``source`` with each ``(old, new)`` of ``edits`` applied; ``old`` must occur exactly once
+    (an edit that no longer applies is a question bug, named with ``where``)."""
+    for old, new in edits:
+        n = source.count(old)
+        if n != 1:
+            raise CourseError(f"a mistake's edit {old!r} occurs {n} times in the solution "
+                              "(it must occur once)", path=where)
+        source = source.replace(old, new)
+    return source
+
+
+def read_docstrings(text: str, where: str) -> dict[str, str]:
+    """``{qualified name: docstring}`` from a ``docstrings.<lang>.md`` file: a section per
+    function or class, opened by a line ``## name`` (``## Class.method`` for a method), holding
+    the docstring as it reads between the triple quotes; what precedes the first section is a
+    note for the author."""
+    out: dict[str, str] = {}
+    name: str | None = None
+    lines: list[str] = []
+
+    def close() -> None:
+        if name is not None:
+            body = "\n".join(lines).strip("\n")
+            if not body.strip() or '"""' in body or "\\" in body or body.endswith('"'):
+                raise CourseError(f"the docstring of {name} is empty or holds a backslash, \"\"\" "
+                                  "or a final quote", path=where)
+            out[name] = body
+    for line in text.splitlines():
+        if line.startswith("## "):
+            close()
+            name, lines = line[3:].strip(), []
+            if name in out:
+                raise CourseError(f"the docstring of {name} is given twice", path=where)
+        elif name is not None:
+            lines.append(line.rstrip())
+    close()
+    return out
+
+
+def with_docstrings(source: str, docs: dict[str, str], where: str) -> str:
+    """``source`` (a stub) with the docstring of each function or class named in ``docs``
+    replaced (same place, same indentation); a name of ``docs`` that has no docstring in the
+    stub is an error naming ``where``."""
+    import ast
+
+    found: dict[str, tuple[int, int, int]] = {}  # name -> (first line, last line, column)
+
+    def walk(body: list[ast.stmt], prefix: str) -> None:
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                name = prefix + node.name
+                first = node.body[0] if node.body else None
+                if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                        and isinstance(first.value.value, str)):
+                    found[name] = (first.lineno, first.end_lineno or first.lineno, first.col_offset)
+                walk(node.body, name + ".")
+
+    walk(ast.parse(source).body, "")
+    unknown = sorted(set(docs) - set(found))
+    if unknown:
+        raise CourseError(f"no docstring to replace for {', '.join(unknown)} in stub.py", path=where)
+    lines = source.splitlines()
+    for name, (first, last, col) in sorted(found.items(), key=lambda kv: -kv[1][0]):
+        if name not in docs:
+            continue
+        pad = " " * col
+        body = docs[name].splitlines()
+        if len(body) == 1:
+            new = [f'{pad}"""{body[0]}"""']
+        else:
+            new = [f'{pad}"""{body[0]}'] + [f"{pad}{b}" if b else "" for b in body[1:]] + [f'{pad}"""']
+        lines[first - 1:last] = new
+    return "\n".join(lines) + ("\n" if source.endswith("\n") else "")
+
+
+@dataclass(frozen=True, eq=False)
 class Mistake:
     """A named mistake in a coding question: a mistaken variant of the reference (same names
-    and signatures) and the explanation shown when a student's results match it."""
+    and signatures) and the explanation (fr/en, for the student, never an expected value)
+    shown when a student's results match it.
+
+    ``edits``: the mistake as a student writes it, as ``(old, new)`` replacements in the
+    question's ``solution.py`` (the tests run that code as a student's answer: in-process, in
+    the sandbox and in the students' kernel). ``make_reference`` is trusted code that runs on
+    the trusted side only (:func:`solution_mistake` makes it from the edits; the PyTorch
+    questions give a NumPy twin). Compared and hashed by identity."""
 
     key: str
     explanation: Text
     make_reference: Callable[[], dict[str, Any]]
+    edits: tuple[tuple[str, str], ...] = ()
+
+    @cached_property
+    def reference(self) -> dict[str, Any]:
+        """``{name: callable}`` of the mistaken variant (made once, then cached)."""
+        return self.make_reference()
+
+    def student_source(self, solution: str) -> str:
+        """The question's solution with this mistake written in: what such a student hands in."""
+        return edited(solution, self.edits, f"mistake {self.key}")
+
+
+def solution_mistake(folder: Path, key: str, explanation: Text, *edits: tuple[str, str]) -> Mistake:
+    """A mistake written as edits of the ``solution.py`` of the question in ``folder``; its
+    reference is the edited solution's public functions (instructor code, run on the trusted
+    side only, never handed out)."""
+    def make() -> dict[str, Any]:
+        path = folder / "solution.py"
+        source = edited(path.read_text(encoding="utf-8"), edits, str(path))
+        ns: dict[str, Any] = {"__name__": f"_course_mistake_{folder.name}_{key.replace('-', '_')}"}
+        exec(compile(source, f"{path} ({key})", "exec"), ns)
+        return {n: v for n, v in ns.items() if callable(v) and not n.startswith("_")}
+
+    return Mistake(key, explanation, make, tuple(edits))
+
+
+def mistaken_values(mistake: Mistake, case: Case) -> list[Any] | None:
+    """What ``mistake``'s code gives for each expectation of ``case`` (trusted side:
+    :func:`~.engine.expected_values` with the mistake's own gradients), or None when it raises
+    there (then it is not recognised on this case). Floating-point warnings are silenced: a
+    mistake may overflow where the reference does not (that is often the mistake)."""
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return expected_values(mistake.reference, case, own_gradients=True)
+    except Exception:  # noqa: BLE001 - a mistaken variant may fail on some inputs
+        return None
+
+
+def _accepts(check: Any, got: Any, want: Any) -> bool:
+    try:
+        return bool(check.accepts(got, want))
+    except Exception:  # noqa: BLE001 - a malformed value is accepted by nothing
+        return False
+
+
+def distinct(case: Case, values: list[Any], wants: list[Any]) -> bool:
+    """Whether ``values`` (a mistake's) can be told from ``wants`` (the reference's) on
+    ``case``: some expectation's check rejects them, and each one accepts itself (a NaN, which
+    no check accepts, could name no student)."""
+    if not all(_accepts(e.check, v, v) for e, v in zip(case.expect, values)):
+        return False
+    return not all(_accepts(e.check, v, w) for e, v, w in zip(case.expect, values, wants))
+
+
+def recognise(mistakes: tuple[Mistake, ...], case: Case, got: list[Any],
+              wants: list[Any]) -> Mistake | None:
+    """The first of ``mistakes`` whose values on ``case`` the student's (``got``, one per
+    expectation) pass with every check, among those that can be told from the reference's
+    (``wants``) there; None if none. A mistake that gives the right values for this case's
+    inputs is never named on it."""
+    for m in mistakes:
+        values = mistaken_values(m, case)
+        if values is None or not distinct(case, values, wants):
+            continue
+        if all(_accepts(e.check, g, v) for e, g, v in zip(case.expect, got, values)):
+            return m
+    return None
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,8 +251,18 @@ class CodingQuestion:
 
     @property
     def stub(self) -> str:
-        """The stub's source (``stub.py``)."""
+        """The stub's source as written (``stub.py``: the code, English docstrings)."""
         return self._read("stub.py")
+
+    def stub_source(self, lang: str) -> str:
+        """The stub a student of a ``lang`` course starts from: ``stub.py`` with the docstrings
+        of ``docstrings.<lang>.md`` in place (the code is written once; without the file, the
+        stub as written)."""
+        path = self.folder / f"docstrings.{lang}.md"
+        if not path.is_file():
+            return self.stub
+        return with_docstrings(self.stub, read_docstrings(self._read(path.name), str(path)),
+                               str(path))
 
     @property
     def solution(self) -> str:

@@ -33,11 +33,17 @@ def statement_vars(kind: str) -> dict[str, Text]:
                                                                            f"{TRAIN_TIME_S:.0f}")}
 
 
-class NumpyModel:
-    """The trusted side's twin of a student's model: holds weights, computes with the reference."""
+#: a mistaken forward pass of a twin: ``(weights {state_dict key: array}, X) -> logits``
+Forward = Callable[[dict[str, np.ndarray], np.ndarray], np.ndarray]
 
-    def __init__(self, kind: str) -> None:
+
+class NumpyModel:
+    """The trusted side's twin of a student's model: holds weights, computes with the reference
+    (or with ``forward``, a named mistake's twin, see the questions' ``mistakes.py``)."""
+
+    def __init__(self, kind: str, forward: Forward | None = None) -> None:
         self.kind = kind
+        self.forward = forward
         self.weights: dict[str, np.ndarray] | None = None
 
     def n_parameters(self) -> int:
@@ -60,6 +66,8 @@ class NumpyModel:
         if w is None:
             raise ValueError("no weights loaded")
         X = np.asarray(X, dtype=np.float64)
+        if self.forward is not None:
+            return self.forward(w, X)
         if self.kind == "cnn":
             params = {"conv1.w": w["conv1.weight"], "conv1.b": w["conv1.bias"],
                       "conv2.w": w["conv2.weight"], "conv2.b": w["conv2.bias"],
@@ -73,13 +81,14 @@ class NumpyModel:
         return torch_path.small_rnn_numpy(RNN_SPEC["cell"], params, X)
 
 
-def reference(kind: str, cls: str) -> Callable[[], dict[str, Any]]:
-    """The reference binding of a PyTorch question: the model class and the setup helpers."""
+def reference(kind: str, cls: str, forward: Forward | None = None) -> Callable[[], dict[str, Any]]:
+    """The reference binding of a PyTorch question: the model class and the setup helpers
+    (``forward``: a named mistake's twin of the model's forward pass)."""
     def make() -> dict[str, Any]:
         def load(model: NumpyModel, weights: dict[str, Any]) -> None:
             model.weights = {k: np.asarray(v, dtype=np.float64) for k, v in weights.items()}
 
-        return {cls: lambda: NumpyModel(kind), "load_numpy_weights": load,
+        return {cls: lambda: NumpyModel(kind, forward), "load_numpy_weights": load,
                 "predict_numpy": lambda model, X: model.predict(X),
                 "count_parameters": lambda model: model.n_parameters()}
 

@@ -27,6 +27,7 @@ from course.reference.perceptron import LOGIC_GATES, perceptron_train
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
 from ..checks import BoolCheck, IntCheck
+from ..checks.table import LMS_TABLES
 from ..precision import (
     BEFORE,
     DECIMALS,
@@ -187,5 +188,16 @@ class PerceptronTable(Family):
                                 "gate": gate, "updates": updates, "zero_rows": zero_rows,
                                 "seed_example": is_seed, "epoch_starts": epoch_starts,
                                 "last_update": updates[-1] if updates else 0,
+                                LMS_TABLES: {"table": {
+                                    "given": [0, *range(p + 2, 2 * p + 3)], "omit": list(range(1, p + 2)),
+                                    "group": {"rows": len(X), "label": {"fr": "Époque {k}", "en": "Epoch {k}"}},
+                                    "note": {"fr": "Les poids avant une itération sont ceux d'après "
+                                                   "l'itération précédente (au départ, ceux de "
+                                                   "l'énoncé) : seuls $Y$, $f(Y)$ et les poids après "
+                                                   "sont demandés.",
+                                             "en": "The weights before an iteration are those after "
+                                                   "the previous one (at first, those of the "
+                                                   "statement): only $Y$, $f(Y)$ and the weights "
+                                                   "after are asked."}}},
                                 DECIMALS: {"table": None, "w": None, "b": None},
                                 BEFORE: {"w": w_start, "b": _num(b0)}})

@@ -11,12 +11,15 @@ from course.base.i18n import text as t
 from course.generator.coding.engine import Call, Case, Expect, normal
 from course.generator.coding.question import CodingQuestion
 
+from .mistakes import MISTAKES
+
 NAMES = ("sigmoid", "tanh", "relu", "softmax")
 
 
 def cases(rng: np.random.Generator, public: bool) -> list[Case]:
     """Public: a small 3 x 2 matrix per function; hidden: random, zeros, |z| up to 1000, one
-    column, per function."""
+    column, per function, and for softmax values whose exponentials add up past the largest
+    float (only the max shift gets them right)."""
     if public:
         z = np.array([[-1.0, 0.0], [0.5, 2.0], [2.0, -3.0]])
         return [Case(f"public-{n}", [Call(n, [z])], [Expect(0)], 0.0,
@@ -34,8 +37,14 @@ def cases(rng: np.random.Generator, public: bool) -> list[Case]:
             ("one", normal(rng, c, 1, scale=2.0),
              t("un seul exemple (une colonne)", "a single example (one column)")),
         ]
+        if n == "softmax":  # each exp(z) is finite, their sum is not: only the max shift holds
+            inputs.append(("overflow", rng.uniform(709.0, 709.7, (c + 3, m)), t(
+                "valeurs proches de 709 : chaque exponentielle est finie, mais leur somme déborde",
+                "values close to 709: each exponential is finite, but their sum overflows")))
         for tag, z, what in inputs:
-            out.append(Case(f"{n}-{tag}", [Call(n, [z])], [Expect(0)], 0.5,
+            # the two stability cases of softmax share the 0.5 points of one case (8 in all)
+            pts = 0.25 if n == "softmax" and tag in ("large", "overflow") else 0.5
+            out.append(Case(f"{n}-{tag}", [Call(n, [z])], [Expect(0)], pts,
                             t(f"{n} : {what['fr']}", f"{n}: {what['en']}")))
     return out
 
@@ -53,4 +62,5 @@ QUESTION = CodingQuestion(
     folder=Path(__file__).parent,
     make_cases=cases,
     make_reference=reference,
+    mistakes=MISTAKES,
 )

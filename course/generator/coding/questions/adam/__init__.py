@@ -12,6 +12,8 @@ from course.base.i18n import text as t
 from course.generator.coding.engine import Call, Case, Expect, normal, ref
 from course.generator.coding.question import CodingQuestion
 
+from .mistakes import MISTAKES
+
 
 def cases(rng: np.random.Generator, public: bool) -> list[Case]:
     """Three chained steps, zero gradients, large and tiny gradients."""
@@ -58,4 +60,5 @@ QUESTION = CodingQuestion(
     folder=Path(__file__).parent,
     make_cases=cases,
     make_reference=reference,
+    mistakes=MISTAKES,
 )

@@ -12,6 +12,8 @@ from course.base.i18n import text as t
 from course.generator.coding.engine import Call, Case, Expect, normal
 from course.generator.coding.question import CodingQuestion
 
+from .mistakes import MISTAKES
+
 
 def cases(rng: np.random.Generator, public: bool) -> list[Case]:
     """A random batch, a constant feature, a batch of one, large values."""
@@ -55,4 +57,5 @@ QUESTION = CodingQuestion(
     folder=Path(__file__).parent,
     make_cases=cases,
     make_reference=reference,
+    mistakes=MISTAKES,
 )

@@ -13,6 +13,8 @@ from course.generator.checks import ArrayCheck
 from course.generator.coding.engine import Call, Case, Expect, normal, ref
 from course.generator.coding.question import CodingQuestion
 
+from .mistakes import MISTAKES
+
 
 def cases(rng: np.random.Generator, public: bool) -> list[Case]:
     """Forward then backward; hidden cases also compare the gradients with centred differences
@@ -62,4 +64,5 @@ QUESTION = CodingQuestion(
     folder=Path(__file__).parent,
     make_cases=cases,
     make_reference=reference,
+    mistakes=MISTAKES,
 )

@@ -14,6 +14,7 @@ from course.generator.coding.engine import Call, Case, Expect, normal
 from course.generator.coding.question import CodingQuestion
 
 from ..mlp_forward import random_params
+from .mistakes import MISTAKES
 
 
 def cases(rng: np.random.Generator, public: bool) -> list[Case]:
@@ -51,4 +52,5 @@ QUESTION = CodingQuestion(
     folder=Path(__file__).parent,
     make_cases=cases,
     make_reference=reference,
+    mistakes=MISTAKES,
 )

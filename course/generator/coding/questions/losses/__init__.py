@@ -13,6 +13,8 @@ from course.generator.checks import ArrayCheck, FloatCheck
 from course.generator.coding.engine import Call, Case, Expect, normal
 from course.generator.coding.question import CodingQuestion
 
+from .mistakes import MISTAKES
+
 
 def _probs(rng: np.random.Generator, shape: tuple[int, ...], lo: float = 0.02) -> np.ndarray:
     return rng.uniform(lo, 1 - lo, shape)
@@ -77,4 +79,5 @@ QUESTION = CodingQuestion(
     folder=Path(__file__).parent,
     make_cases=cases,
     make_reference=reference,
+    mistakes=MISTAKES,
 )

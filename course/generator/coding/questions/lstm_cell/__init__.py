@@ -9,6 +9,7 @@ from course.base.i18n import text as t
 from course.generator.coding.question import CodingQuestion
 
 from ..rnn_cell import cell_cases
+from .mistakes import MISTAKES
 
 
 def reference() -> dict[str, Any]:
@@ -29,4 +30,5 @@ QUESTION = CodingQuestion(
     folder=Path(__file__).parent,
     make_cases=cell_cases("lstm"),
     make_reference=reference,
+    mistakes=MISTAKES,
 )

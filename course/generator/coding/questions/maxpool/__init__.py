@@ -13,6 +13,8 @@ from course.generator.checks import ArrayCheck
 from course.generator.coding.engine import Call, Case, Expect, normal
 from course.generator.coding.question import CodingQuestion
 
+from .mistakes import MISTAKES
+
 
 def cases(rng: np.random.Generator, public: bool) -> list[Case]:
     """Random shapes, overlapping windows, all-negative values, stride 1, an odd size."""
@@ -54,4 +56,5 @@ QUESTION = CodingQuestion(
     folder=Path(__file__).parent,
     make_cases=cases,
     make_reference=reference,
+    mistakes=MISTAKES,
 )

@@ -13,6 +13,8 @@ from course.generator.checks import ArrayCheck, FloatCheck
 from course.generator.coding.engine import Call, Case, Expect
 from course.generator.coding.question import CodingQuestion
 
+from .mistakes import MISTAKES
+
 
 def cases(rng: np.random.Generator, public: bool) -> list[Case]:
     """Binary, several classes, a class never predicted (0 where undefined), a perfect classifier."""
@@ -50,4 +52,5 @@ QUESTION = CodingQuestion(
     folder=Path(__file__).parent,
     make_cases=cases,
     make_reference=reference,
+    mistakes=MISTAKES,
 )

@@ -12,6 +12,8 @@ from course.base.i18n import text as t
 from course.generator.coding.engine import Call, Case, Expect, normal
 from course.generator.coding.question import CodingQuestion
 
+from .mistakes import MISTAKES
+
 
 def random_params(rng: np.random.Generator, layers: list[int], scale: float = 1.0,
                   rounded: bool = False) -> dict[str, np.ndarray]:
@@ -71,4 +73,5 @@ QUESTION = CodingQuestion(
     folder=Path(__file__).parent,
     make_cases=cases,
     make_reference=reference,
+    mistakes=MISTAKES,
 )

@@ -13,6 +13,8 @@ from course.generator.checks import ArrayCheck, FloatCheck
 from course.generator.coding.engine import Call, Case, Expect
 from course.generator.coding.question import CodingQuestion
 
+from .mistakes import MISTAKES
+
 EXACT = ArrayCheck(1e-9, 1e-9)
 
 
@@ -74,4 +76,5 @@ QUESTION = CodingQuestion(
     folder=Path(__file__).parent,
     make_cases=cases,
     make_reference=reference,
+    mistakes=MISTAKES,
 )

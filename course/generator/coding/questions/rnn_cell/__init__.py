@@ -13,6 +13,8 @@ from course.base.i18n import text as t
 from course.generator.coding.engine import Call, Case, Expect, normal
 from course.generator.coding.question import CodingQuestion
 
+from .mistakes import MISTAKES
+
 
 def cell_cases(kind: str) -> Callable[[np.random.Generator, bool], list[Case]]:
     """The cases of ``kind`` ("rnn" or "lstm") cells: random shapes, a zero previous state, one
@@ -68,4 +70,5 @@ QUESTION = CodingQuestion(
     folder=Path(__file__).parent,
     make_cases=cell_cases("rnn"),
     make_reference=reference,
+    mistakes=MISTAKES,
 )

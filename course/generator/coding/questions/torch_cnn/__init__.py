@@ -8,6 +8,8 @@ from course.base.i18n import text as t
 from course.generator.coding import torch_models as tm
 from course.generator.coding.question import CodingQuestion
 
+from .mistakes import MISTAKES
+
 QUESTION = CodingQuestion(
     id="torch-cnn",
     title=t("Un petit CNN en PyTorch", "A small CNN in PyTorch"),
@@ -19,4 +21,5 @@ QUESTION = CodingQuestion(
     setup=tm.TORCH_SETUP,
     make_data=tm.data("cnn"),
     statement_vars=tm.statement_vars("cnn"),
+    mistakes=MISTAKES,
 )

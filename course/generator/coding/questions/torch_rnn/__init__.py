@@ -8,6 +8,8 @@ from course.base.i18n import text as t
 from course.generator.coding import torch_models as tm
 from course.generator.coding.question import CodingQuestion
 
+from .mistakes import MISTAKES
+
 QUESTION = CodingQuestion(
     id="torch-rnn",
     title=t("Un petit réseau récurrent (LSTM) en PyTorch", "A small recurrent network (LSTM) in PyTorch"),
@@ -19,4 +21,5 @@ QUESTION = CodingQuestion(
     setup=tm.TORCH_SETUP,
     make_data=tm.data("rnn"),
     statement_vars=tm.statement_vars("rnn"),
+    mistakes=MISTAKES,
 )

@@ -2,7 +2,8 @@
 
 The expected values come from this folder's solution.py, run on the trusted side at grading
 time (never in the student's sandbox, never handed out); the cases' inputs are drawn for each
-student through the toolkit's one randomness door.
+student through the toolkit's one randomness door. The named mistakes are that solution with one
+mistake written in, as a student writes it: grading and the notebook's checks explain them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 from course.base.i18n import Text
 from course.base.i18n import text as t
 from course.generator.coding.engine import Call, Case, Expect, normal
-from course.generator.coding.question import CodingQuestion, solution_reference
+from course.generator.coding.question import CodingQuestion, solution_mistake, solution_reference
 
 HERE = Path(__file__).parent
 NAMES = ("attention",)
@@ -42,6 +43,21 @@ def cases(rng: np.random.Generator, public: bool) -> list[Case]:
     ]
 
 
+MISTAKES = (
+    solution_mistake(HERE, "no-scaling", t(
+        "les scores ne sont pas divisés par √d : softmax(Q K^T / √d).",
+        "the scores are not divided by √d: softmax(Q K^T / √d)."),
+        (" / np.sqrt(Q.shape[1])", "")),
+    solution_mistake(HERE, "softmax-over-queries", t(
+        "le softmax est pris sur les requêtes (axe 0) : chaque ligne, une requête, doit sommer à "
+        "1 sur les clés.",
+        "the softmax is taken over the queries (axis 0): each row, one query, must sum to 1 "
+        "over the keys."),
+        ("scores.max(axis=1, keepdims=True)", "scores.max(axis=0, keepdims=True)"),
+        ("e.sum(axis=1, keepdims=True)", "e.sum(axis=0, keepdims=True)")),
+)
+
+
 QUESTION = CodingQuestion(
     id="attention",
     title=t("Attention par produit scalaire normalisé", "Scaled dot-product attention"),
@@ -49,4 +65,5 @@ QUESTION = CodingQuestion(
     folder=HERE,
     make_cases=cases,
     make_reference=solution_reference(HERE, NAMES),
+    mistakes=MISTAKES,
 )
