@@ -352,9 +352,39 @@ def kill_mid_batch(p: subprocess.Popen[str], folder: Path, t0: float, pid: int, 
     os.kill(pid, signal.SIGKILL)
 
 
+def kill_while_grading(p: subprocess.Popen[str], address: str, name: str, pid: int) -> None:
+    """SIGKILL worker ``name`` (process ``pid``) once it has been grading one notebook for
+    half a second (a notebook that loops: it has started, and it will not finish first)."""
+    from distributed import Client
+
+    def grading_since(dask_worker) -> float:  # noqa: ANN001 - sent to the worker by value
+        """How long this worker has been running its grading job (0.0: none)."""
+        import time
+
+        keys = [k for k in dask_worker.state.executing
+                if str(getattr(k, "key", k)).startswith("course-grade-")]
+        now = time.monotonic()
+        seen = getattr(dask_worker, "_grading_seen", {})
+        dask_worker._grading_seen = {k: seen.get(k, now) for k in keys}
+        return max((now - t for t in dask_worker._grading_seen.values()), default=0.0)
+
+    deadline = time.monotonic() + 120
+    with Client(address, timeout=60, set_as_default=False) as c:
+        addr = next(a for a, w in c.scheduler_info(n_workers=-1)["workers"].items() if w["name"] == name)
+        while True:
+            assert p.poll() is None and time.monotonic() < deadline, f"{name} never graded a long notebook"
+            with contextlib.suppress(Exception):
+                if c.run(grading_since, workers=[addr])[addr] > 0.5:
+                    break
+            time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+
+
 @pytest.mark.slow
 def test_a_cluster_from_the_command_line_loses_a_worker_then_its_scheduler(tmp_path):
-    kinds = HW1_KINDS + ["correct", "partly-wrong", "correct", "loops"]
+    # notebooks that loop (a few seconds each): the worker killed mid-batch is killed while it
+    # grades one, which another worker then grades again
+    kinds = HW1_KINDS + ["loops", "partly-wrong", "loops", "loops"]
     ref = submissions(tmp_path / "ref", "hw1", kinds)
     hw = copy(ref, tmp_path / "cli" / "hw1")
     grade_folder(ref, course_path=COURSE, jobs=2, limits=LIMITS)
@@ -379,7 +409,7 @@ def test_a_cluster_from_the_command_line_loses_a_worker_then_its_scheduler(tmp_p
         procs.note_tree()
         t0 = time.time()
         p = grade_cli(hw, address, "--no-resume")
-        kill_mid_batch(p, hw, t0, procs.procs[1].pid)  # w0 (no nanny: the worker itself)
+        kill_while_grading(p, address, "w0", procs.procs[1].pid)  # no nanny: the worker itself
         out, err = p.communicate(timeout=300)
         assert p.returncode == 0, err
         assert (hw / "grades.csv").read_bytes() == want
