@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -23,23 +24,31 @@ from course.grader.report import timeouts_in
 from course.grader.run import grade_folder
 
 
-def print_protections(console: Console, lang: str) -> None:
-    prot = protections()
+def print_protections(console: Console, lang: str, summary: dict[str, Any] | None = None) -> None:
+    """This machine's protections, or (``summary`` of a ``--cluster`` batch) its workers'."""
+    if summary is None:
+        prot = protections()
+        rows, notes = prot.items(lang), prot.notes
+    else:
+        rows, notes = summary["protections"], summary["notes"]
+    where = (("this machine", "cette machine") if summary is None else
+             ("the cluster's workers", "les workers de la grappe"))
     t = Table("protection", "on" if lang == "en" else "actif", "", title=(
-        "Protections active on this machine" if lang == "en" else "Protections actives sur cette machine"))
-    for name, on, what in prot.items(lang):
+        f"Protections active on {where[0]}" if lang == "en" else f"Protections actives sur {where[1]}"))
+    for name, on, what in rows:
         yes, no = ("oui", "NON") if lang == "fr" else ("yes", "NO")
-        t.add_row(name, f"[green]{yes}[/green]" if on else f"[red]{no}[/red]", what)
+        t.add_row(escape(name), f"[green]{yes}[/green]" if on else f"[red]{no}[/red]", escape(what))
     console.print(t)
-    for n in prot.notes:
-        console.print(f"[yellow]warning:[/yellow] {n}", highlight=False)
+    for n in notes:
+        console.print(f"[yellow]warning:[/yellow] {escape(n)}", highlight=False)
 
 
 def grade_command(path: Path, *, course_path: Path | None, assignment: str | None, jobs: int | None,
                   timeout: float, memory: int, lang: str | None, resume: bool,
                   console: Console, err_console: Console, quiet: bool = False,
                   budget: float = Limits.budget_s, student: str | None = None,
-                  question: str | None = None, roster: Path | None = None) -> dict[str, Any]:
+                  question: str | None = None, roster: Path | None = None,
+                  cluster: str | None = None, gpu: bool = False) -> dict[str, Any]:
     if timeout <= 0:
         raise UsageError(f"--timeout must be > 0, got {timeout}")
     if budget < timeout:
@@ -48,10 +57,15 @@ def grade_command(path: Path, *, course_path: Path | None, assignment: str | Non
         raise UsageError(f"--memory must be at least 256 MB, got {memory}")
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs must be >= 1, got {jobs}")
+    if cluster is not None and jobs is not None:
+        raise UsageError("--jobs sizes the local pool: with --cluster the cluster's workers grade "
+                         "(local:N for N workers on this machine)")
+    if gpu and cluster is None:
+        raise UsageError("--gpu asks the workers of a --cluster for their GPU resource: give --cluster")
     limits = Limits(timeout_s=timeout, budget_s=budget, memory_mb=memory,
                     cpu_s=max(30, int(timeout * 12)))
     counts = {"graded": 0, "failed": 0, "timeouts": 0}
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+    with contextlib.ExitStack() as stack, Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err_console, transient=True,
                   disable=quiet or not err_console.is_terminal) as bar:
         task = bar.add_task("grading", total=None)
@@ -62,12 +76,17 @@ def grade_command(path: Path, *, course_path: Path | None, assignment: str | Non
             bar.update(task, advance=1, description=(
                 f"graded {counts['graded']}  failed {counts['failed']}  timed out {counts['timeouts']}"))
 
+        executor = None
+        if cluster is not None:  # Dask is imported only here
+            from course.grader.cluster import open_cluster
+
+            executor = stack.enter_context(open_cluster(cluster, gpu=gpu))
         s = grade_folder(path, course_path=course_path, assignment=assignment, jobs=jobs,
                          limits=limits, lang=lang, resume=resume, on_record=on_record,
                          on_start=lambda n: bar.update(task, total=n), student=student,
-                         question=question, roster=roster)
+                         question=question, roster=roster, executor=executor)
     lang = lang or s.get("lang", "en")  # the course language
-    print_protections(console, lang)
+    print_protections(console, lang, s if cluster is not None else None)
     print_summary(console, s, path, lang)
     return s
 
@@ -132,6 +151,8 @@ def grade(
     question: str | None = typer.Option(None, "--question", help="Grade this question again for everyone (e.g. q2, after a fix)."),
     roster: Path | None = typer.Option(None, "--roster", help="A roster file to grade against instead of course.yml's (one section)."),
     course_path: Path | None = typer.Option(None, "--course", "-c", help="course.yml (default: found from PATH)."),
+    cluster: str | None = typer.Option(None, "--cluster", help="Grade on a Dask cluster: tcp://HOST:PORT (its scheduler) or local:N (N worker processes here); docs/cluster.md."),
+    gpu: bool = typer.Option(False, "--gpu", help="With --cluster: PyTorch assignments' jobs ask for the workers' GPU=1 resource."),
 ) -> None:
     """Grade what students handed in (a folder of notebooks, Moodle or Canvas download archives,
     grader.export() or otter zips) in a sandbox: grades.csv (every roster student), feedback,
@@ -139,7 +160,7 @@ def grade(
     grade_command(path, course_path=course_path, assignment=assignment, jobs=jobs, timeout=timeout,
                   memory=memory, lang=lang_of(lang) if lang else None, resume=resume,
                   console=console, err_console=err_console, budget=budget, student=student,
-                  question=question, roster=roster)
+                  question=question, roster=roster, cluster=cluster, gpu=gpu)
 
 
 @app.command()

@@ -135,15 +135,24 @@ def init_worker(slots: Any, limits: dict[str, Any], torch: bool,
                 parent_pid: int | None = None) -> None:
     """Process-pool initializer: die with the grader (``parent_pid``), take a slot number and
     start its sandbox zygote now, before this worker computes any secret."""
-    global _SLOT, _START_ERROR
     die_with_parent(parent_pid)
-    index = slots.get() if slots is not None else 0
+    start_slot(slots.get() if slots is not None else 0, limits, torch)
+
+
+def start_slot(index: int, limits: dict[str, Any], torch: bool) -> Slot | None:
+    """Claim this worker process's sandbox slot (its uid and lock) and start its zygote; the
+    slot, or None when it could not be made (:data:`_START_ERROR` says why; each job tries
+    again and says why if it fails). A cluster worker calls it from its worker plugin
+    (:mod:`course.grader.cluster`), before it is sent any course data."""
+    global _SLOT, _START_ERROR
+    _START_ERROR = None
     try:
         _SLOT = Slot(index, Limits(**limits), torch=torch)
         mp.util.Finalize(_SLOT, _SLOT.close, exitpriority=10)  # when the pool shuts down
         _SLOT.start()
-    except (SandboxError, OSError) as exc:  # retried by each job, which says why if it fails
+    except (SandboxError, OSError) as exc:
         _START_ERROR = f"{type(exc).__name__}: {exc}"[:2000]
+    return _SLOT
 
 
 def _course(path: str) -> Any:
@@ -172,7 +181,17 @@ def write_record(rec: Record, path: Path) -> None:
 
 
 def grade_job(job: GradingJob) -> Record:
-    """Grade one notebook in this worker's sandbox slot; returns (and writes) its record."""
+    """Grade one notebook in this worker's sandbox slot; returns and writes its record (the
+    local pool's workers write into PATH/.grader/; a cluster's client does instead, from
+    :func:`grade_record`)."""
+    rec = grade_record(job)
+    write_record(rec, Path(job.record))
+    return rec
+
+
+def grade_record(job: GradingJob) -> Record:
+    """Grade one notebook in this worker's sandbox slot; returns its signed record and writes
+    nothing."""
     global _SLOT, _START_ERROR
     name = Path(job.notebook).name
     try:
@@ -182,10 +201,8 @@ def grade_job(job: GradingJob) -> Record:
             _SLOT.start()
     except (SandboxError, OSError) as exc:
         _START_ERROR = f"{type(exc).__name__}: {exc}"[:2000]
-        rec = about(Record.error(name, job.sha256, job.assignment, job.student,
+        return about(Record.error(name, job.sha256, job.assignment, job.student,
                                   f"the sandbox did not start: {_START_ERROR}"), job)
-        write_record(rec, Path(job.record))
-        return rec
     try:
         read = grading.parse_notebook(job.data)
         if read.status != "ok" or read.nb is None:
@@ -227,13 +244,20 @@ def grade_job(job: GradingJob) -> Record:
         sign_record(rec, record_key(_course(job.course_path)))
     except Exception:  # noqa: BLE001 - an unsigned record is simply graded again next time
         pass
-    write_record(rec, Path(job.record))
     return rec
 
 
 # --------------------------------------------------------------------------- executors
 class Executor(Protocol):
-    """Runs grading jobs and yields their records as they complete."""
+    """Runs grading jobs and yields their records as they complete, each already written at
+    ``job.record``.
+
+    An executor whose sandboxes run on other machines (:mod:`course.grader.cluster`) may also
+    define ``remote = True`` (this machine runs no student code, so its own protections do not
+    matter), ``configure(limits, torch)`` (called before :meth:`run` with the batch's limits
+    and whether its zygotes import PyTorch) and ``protection_rows(lang)`` (called after it: the
+    protections rows and notes of the machines that graded, for the terminal and report.html).
+    """
 
     def run(self, jobs: list[GradingJob]) -> Iterator[Record]: ...
 

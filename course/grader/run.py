@@ -155,7 +155,7 @@ def grade_folder(path: Path, *, course_path: Path | None = None, assignment: str
     lang = lang or course.language
     limits = limits or Limits()
     prot = protections()
-    if unsafe_root_refused():
+    if unsafe_root_refused() and not getattr(executor, "remote", False):
         raise CourseError(root_refusal())
     if student is not None and student not in course.roster:
         raise UsageError(f"--student: '{student}' is not on the roster")
@@ -202,18 +202,22 @@ def grade_folder(path: Path, *, course_path: Path | None = None, assignment: str
         limits = torch_limits(limits)
         run = [replace(j, limits=asdict(limits)) for j in run]
     ex = executor or LocalExecutor(jobs or os.cpu_count() or 1, asdict(limits), torch=torch)
+    if hasattr(ex, "configure"):
+        ex.configure(asdict(limits), torch)
     for rec in ex.run(run):
         records.append(rec)
         if on_record:
             on_record(rec)
+    rows, notes = ex.protection_rows(lang) if hasattr(ex, "protection_rows") \
+        else (prot.items(lang), prot.notes)
     info = {"worksheets": taken.worksheets, "identities": taken.identities}
     write_batch(out, aid, records, info, key)
     gb = _gradebook(course, aid, {q.id: q.points for q in planned},
                     records, overrides)
-    write_outputs(out, gb, lang, prot.items(lang), prot.notes, info)
+    write_outputs(out, gb, lang, rows, notes, info)
     s = summarize(gb, records)
     s.update(report=str(out / "report.html"), grades=str(out / "grades.csv"), lang=lang,
-             protections=prot.items(lang), notes=prot.notes, assignment=aid, **info)
+             protections=rows, notes=notes, assignment=aid, **info)
     return s
 
 
