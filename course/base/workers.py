@@ -13,6 +13,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
+from course.base.i18n import text
+
 from .errors import CourseError
 
 R = TypeVar("R")
@@ -33,5 +35,5 @@ def process_map(fn: Callable[..., R], args: Iterable[tuple[Any, ...]], jobs: int
                                  initargs=initargs) as pool:
             return list(pool.map(fn, *zip(*items), chunksize=chunk))
     except BrokenProcessPool:
-        raise CourseError("a worker process died (out of memory, or killed); "
-                          "run again with --jobs 1 to see where") from None
+        raise CourseError(text("un processus de travail s'est arrêté (mémoire épuisée, ou tué) ; relancez avec --jobs 1 pour voir où", "a worker process died (out of memory, or killed); "
+                          "run again with --jobs 1 to see where")) from None
