@@ -65,6 +65,13 @@ class UsageError(CourseError):
     """A bad command-line argument, option or parameter."""
 
 
+class AnswerError(CourseError, ValueError):
+    """An answer a check cannot read (``course check --answer``, a notebook's answer cell).
+
+    A ``ValueError`` too: the checks' callers (the grader included) catch it as one.
+    """
+
+
 class ParameterError(UsageError, ValueError):
     """An impossible or malformed exercise parameter; the message names the parameter.
 

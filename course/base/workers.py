@@ -13,9 +13,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
-from course.base.i18n import text
-
 from .errors import CourseError
+from .i18n import text
 
 R = TypeVar("R")
 
