@@ -165,6 +165,15 @@ def test_validate_of_a_broken_course_yml(french_course: Path,
                              encoding="utf-8")
     assert _run(["validate"], capsys) == (1, f"error: {french_course.name} : bogus_key : clé inconnue")
     assert _run(["validate", "--lang", "en"], capsys) == (1, "error: course.yml: bogus_key: unknown key")
+    good = (ROOT / "course.yml").read_text(encoding="utf-8")
+    assert "    due: 2026-10-12T23:59:00-04:00\n" in good
+    french_course.write_text(good.replace("    due: 2026-10-12T23:59:00-04:00\n", "    due: 2026-10-12\n"),
+                             encoding="utf-8")  # a validator's message (pydantic) in French too
+    rc, err = _run(["validate"], capsys)
+    assert rc == 1 and err.endswith(".due : donnez une heure et un fuseau horaire, p. ex. "
+                                    "2026-10-12T23:59:00-04:00")
+    rc, err = _run(["validate", "--lang", "en"], capsys)
+    assert rc == 1 and err.endswith(".due: give a time and a time zone, e.g. 2026-10-12T23:59:00-04:00")
     french_course.write_text("language: fr\ntitle: [unclosed\n", encoding="utf-8")
     rc, err = _run(["validate"], capsys)  # the YAML does not parse: English
     assert rc == 1 and "invalid YAML" in err

@@ -73,23 +73,31 @@ class CourseConfigError(CourseError):
     """A malformed course.yml, exercise file or roster (names the file and key path)."""
 
 
+def invalid(fr: str, en: str) -> ValueError:
+    """A validator's error in both languages: pydantic wants a ``ValueError`` and keeps it in
+    its error's ``ctx``, where :func:`_raise_validation` finds the French."""
+    exc = ValueError(en)
+    exc.texts = text(fr, en)  # type: ignore[attr-defined]
+    return exc
+
+
 def _title(v: Any) -> Any:
     """A title: one string (in the course language), or ``{fr: ..., en: ...}`` (one language
     at least; each text non-empty)."""
     if isinstance(v, str):
         if not v.strip():
-            raise ValueError("the title is empty")
+            raise invalid("le titre est vide", "the title is empty")
         return v
     if isinstance(v, dict):
         if not v:
-            raise ValueError("give the title in fr and/or en ({fr: ..., en: ...})")
+            raise invalid("donnez le titre en fr et/ou en en ({fr: ..., en: ...})", "give the title in fr and/or en ({fr: ..., en: ...})")
         for k, text in v.items():
             if k not in LANGS:
-                raise ValueError(f"unknown language {k!r} in the title (fr, en)")
+                raise invalid(f"langue {k!r} inconnue dans le titre (fr, en)", f"unknown language {k!r} in the title (fr, en)")
             if not isinstance(text, str) or not text.strip():
-                raise ValueError(f"the {k} title must be a non-empty string")
+                raise invalid(f"le titre {k} doit être une chaîne non vide", f"the {k} title must be a non-empty string")
         return {k: v[k] for k in LANGS if k in v}
-    raise ValueError("expected a string or {fr: ..., en: ...}")
+    raise invalid("attendu une chaîne ou {fr: ..., en: ...}", "expected a string or {fr: ..., en: ...}")
 
 
 #: a title of course.yml (the course's, an assignment's, an exam's): a string in the course
@@ -135,7 +143,7 @@ class Item(_Strict):
     @model_validator(mode="after")
     def _one_kind(self) -> Item:
         if (self.exercise is None) == (self.coding is None):
-            raise ValueError("give exactly one of 'exercise' or 'coding'")
+            raise invalid("donnez exactement un de 'exercise' ou 'coding'", "give exactly one of 'exercise' or 'coding'")
         return self
 
 
@@ -155,18 +163,18 @@ class ExtraDays(_Strict):
 def _aware(v: Any, what: str = "") -> datetime:
     """An aware datetime from YAML (a datetime, or an ISO 8601 string); ``what`` prefixes the
     error (which extension)."""
-    head = f"{what}: " if what else ""
+    head, head_fr = (f"{what}: ", f"{what} : ") if what else ("", "")
     if isinstance(v, str):
         try:
             v = datetime.fromisoformat(v)
         except ValueError:
-            raise ValueError(f"{head}not an ISO 8601 date and time ({v!r})") from None
+            raise invalid(f"{head_fr}pas une date et heure ISO 8601 ({v!r})", f"{head}not an ISO 8601 date and time ({v!r})") from None
     if isinstance(v, date) and not isinstance(v, datetime):
-        raise ValueError(f"{head}give a time and a time zone, e.g. {v.isoformat()}T23:59:00-04:00")
+        raise invalid(f"{head_fr}donnez une heure et un fuseau horaire, p. ex. {v.isoformat()}T23:59:00-04:00", f"{head}give a time and a time zone, e.g. {v.isoformat()}T23:59:00-04:00")
     if not isinstance(v, datetime):
-        raise ValueError(f"{head}expected an ISO 8601 date and time")
+        raise invalid(f"{head_fr}attendu une date et heure ISO 8601", f"{head}expected an ISO 8601 date and time")
     if v.tzinfo is None or v.utcoffset() is None:
-        raise ValueError(f"{head}give a time zone, e.g. {v.isoformat()}-04:00 (or Z for UTC)")
+        raise invalid(f"{head_fr}donnez un fuseau horaire, p. ex. {v.isoformat()}-04:00 (ou Z pour UTC)", f"{head}give a time zone, e.g. {v.isoformat()}-04:00 (or Z for UTC)")
     return v
 
 
@@ -195,7 +203,7 @@ class Assignment(_Strict):
     @model_validator(mode="after")
     def _needs_due(self) -> Assignment:
         if self.due is None and (self.late != "none" or self.extensions):
-            raise ValueError("a late policy or extensions need a due date (due: ...)")
+            raise invalid("une politique de retard ou des prolongations demandent une date limite (due: ...)", "a late policy or extensions need a due date (due: ...)")
         return self
 
 
@@ -218,7 +226,7 @@ class ExerciseDef(_Strict):
     @classmethod
     def _id(cls, v: str) -> str:
         if not ID_RE.match(v):
-            raise ValueError(f"invalid id {v!r} (letters, digits, '-', '_', '.')")
+            raise invalid(f"identifiant {v!r} invalide (lettres, chiffres, '-', '_', '.')", f"invalid id {v!r} (letters, digits, '-', '_', '.')")
         return v
 
 
@@ -357,7 +365,8 @@ def _raise_validation(path: Path, exc: ValidationError, prefix: str = "") -> Non
                             and x not in _UNION_TAGS))
     if prefix:
         loc = prefix + ("" if loc.startswith("[") else ".") + loc if loc != "(top level)" else prefix
-    msg = msg_fr = err["msg"].removeprefix("Value error, ")  # pydantic's words: English
+    msg = err["msg"].removeprefix("Value error, ")  # pydantic's words: English, unless ours
+    msg_fr = getattr(err.get("ctx", {}).get("error"), "texts", {}).get("fr", msg)
     if err["type"] == "extra_forbidden":
         msg, msg_fr = "unknown key", "clé inconnue"
     elif err["type"] == "missing":
