@@ -98,3 +98,31 @@ def write(folder: Path, name: str, nb: dict | bytes) -> Path:
     p = folder / name
     p.write_bytes(nb if isinstance(nb, bytes) else json.dumps(nb).encode())
     return p
+
+
+def assert_free_uids_are_empty(uids: int = 32) -> None:
+    """No process is left under any sandbox uid that no live grader holds (another test may be
+    grading right now, under a uid it claimed); nothing to check without the uid drop."""
+    import fcntl
+    import os
+
+    from course.grader import slot as slot_mod
+    from course.grader.protections import protections
+
+    if not protections().uid_drop:
+        return
+    for k in range(uids):
+        uid = slot_mod.DEFAULT_UID_BASE + k
+        path = os.path.join(slot_mod.lock_dir(), f"uid-{uid}.lock")
+        if not os.path.exists(path):
+            assert slot_mod.uid_processes(uid) == [], uid
+            continue
+        fd = os.open(path, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # held by a grader that is running now
+        else:
+            assert slot_mod.uid_processes(uid) == [], uid
+        finally:
+            os.close(fd)

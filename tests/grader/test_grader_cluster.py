@@ -91,32 +91,6 @@ def records_since(folder: Path, t0: float) -> list[Path]:
     return [p for p in (folder / ".grader").glob("*.json") if p.stat().st_mtime >= t0]
 
 
-def free_uids_are_empty() -> None:
-    """No process is left under any sandbox uid that no live grader holds (another test may be
-    grading right now under a uid it claimed)."""
-    if not protections().uid_drop:
-        return
-    import fcntl
-
-    from course.grader import slot as slot_mod
-
-    for k in range(32):
-        uid = slot_mod.DEFAULT_UID_BASE + k
-        path = os.path.join(slot_mod.lock_dir(), f"uid-{uid}.lock")
-        if not os.path.exists(path):
-            assert slot_mod.uid_processes(uid) == [], uid
-            continue
-        fd = os.open(path, os.O_RDWR)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            continue  # held by a grader that is running now
-        else:
-            assert slot_mod.uid_processes(uid) == [], uid
-        finally:
-            os.close(fd)
-
-
 # ----------------------------------------------------------------------------- fast
 def test_the_cluster_address():
     assert C.parse_address("local:3") == ("local", 3)
@@ -266,7 +240,7 @@ def test_a_local_cluster_writes_the_grades_of_the_local_pool(tmp_path):
     assert float(rows["etu001"]["percent"]) == 100.0  # the trained CNN got its points
     report = (there["hw1"] / "report.html").read_text()
     assert report.count("worker tcp://127.0.0.1:") == 2 and "cluster local:2" in report
-    free_uids_are_empty()
+    F.assert_free_uids_are_empty()
 
 
 # ----------------------------------------------------------------------------- slow: command line
@@ -436,7 +410,7 @@ def test_a_cluster_from_the_command_line_loses_a_worker_then_its_scheduler(tmp_p
         assert all(r.stat().st_mtime_ns == t for r, t in kept.items())  # resumed, not regraded
     finally:
         procs.stop_all()
-    free_uids_are_empty()
+    F.assert_free_uids_are_empty()
 
 
 @pytest.mark.slow
@@ -496,7 +470,7 @@ def test_host_attacks_through_the_cluster(tmp_path):
     assert summary["notebooks"] == len(names)
     assert not os.path.exists("/tmp/pwned") and not any(p.name in ("planted", "pwned")
                                                         for p in tmp_path.rglob("*"))
-    free_uids_are_empty()
+    F.assert_free_uids_are_empty()
 
 
 def test_the_one_line_errors_of_the_cluster_are_course_errors():
