@@ -56,12 +56,15 @@ def test_check_names_the_misconception(capsys: pytest.CaptureFixture[str]) -> No
     assert rc == 0 and out.count("Correct") == 3
 
 
+# the repository's course.yml (the sample course) is French: its errors are French lines
 @pytest.mark.parametrize(
     ("args", "code", "needle"),
-    [(["generate", "no-such"], 2, "unknown family 'no-such'"),
-     (["solve", "mlp-params", "layer=3"], 2, "parameter 'layer'"),
-     (["solve", "mlp-params", "layers=a,b"], 2, "parameter 'layers'"),
-     (["solve", "mlp-params", "layers=3"], 2, "parameter 'layers'"),
+    [(["generate", "no-such"], 2, "famille « no-such » inconnue"),
+     (["generate", "no-such", "--lang", "en"], 2, "unknown family 'no-such'"),
+     (["solve", "mlp-params", "layer=3"], 2, "paramètre 'layer' :"),
+     (["solve", "mlp-params", "layers=a,b"], 2, "paramètre 'layers' :"),
+     (["solve", "mlp-params", "layers=3"], 2, "paramètre 'layers' :"),
+     (["solve", "mlp-params", "layers=3", "--lang", "en"], 2, "parameter 'layers':"),
      (["solve", "mlp-params"], 2, "layers"),
      (["check", "mlp-params", "layers=2,3,1", "--part", "total", "--answer", "lots"], 2, "--answer"),
      (["generate", "mlp-params", "--lang", "de"], 2, "--lang"),
@@ -71,6 +74,7 @@ def test_errors_are_one_line(args: list[str], code: int, needle: str,
                              capsys: pytest.CaptureFixture[str]) -> None:
     rc, _, err = run(args, capsys)
     assert rc == code and needle in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_click_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:

@@ -14,6 +14,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from .errors import CourseError
+from .i18n import text
 
 R = TypeVar("R")
 
@@ -33,5 +34,5 @@ def process_map(fn: Callable[..., R], args: Iterable[tuple[Any, ...]], jobs: int
                                  initargs=initargs) as pool:
             return list(pool.map(fn, *zip(*items), chunksize=chunk))
     except BrokenProcessPool:
-        raise CourseError("a worker process died (out of memory, or killed); "
-                          "run again with --jobs 1 to see where") from None
+        raise CourseError(text("un processus de travail s'est arrêté (mémoire épuisée, ou tué) ; relancez avec --jobs 1 pour voir où", "a worker process died (out of memory, or killed); "
+                          "run again with --jobs 1 to see where")) from None

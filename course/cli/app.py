@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from course import __version__
 from course.base.errors import CourseError, UsageError
+from course.base.i18n import text
 
 app = typer.Typer(
     name="course",
@@ -50,7 +51,7 @@ def lang_of(lang: str | None, course_path: Path | None = None) -> str:
             return "fr"
     lang = lang or "fr"
     if lang not in ("fr", "en"):
-        raise UsageError(f"--lang must be 'fr' or 'en', got {lang!r}")
+        raise UsageError(text(f"--lang doit être 'fr' ou 'en' (reçu : {lang!r})", f"--lang must be 'fr' or 'en', got {lang!r}"))
     return lang
 
 

@@ -14,6 +14,7 @@ import typer
 from rich.markup import escape
 
 from course.base.errors import CourseError, UsageError
+from course.base.i18n import text
 
 from .app import CourseOpt, app, console
 
@@ -49,9 +50,9 @@ def init(
     from course.planning.validate import check_course
 
     if lang not in ("fr", "en"):
-        raise UsageError(f"--lang must be 'fr' or 'en', got {lang!r}")
+        raise UsageError(text(f"--lang doit être 'fr' ou 'en' (reçu : {lang!r})", f"--lang must be 'fr' or 'en', got {lang!r}"))
     if (folder / "course.yml").exists():
-        raise UsageError(f"{folder / 'course.yml'} exists already: `course init` makes a new course")
+        raise UsageError(text(f"{folder / 'course.yml'} existe déjà : `course init` crée un nouveau cours", f"{folder / 'course.yml'} exists already: `course init` makes a new course"))
     src = Path(str(resources.files("course.templates") / "scaffold"))
     shutil.copytree(src, folder, dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("__pycache__", ".course-secret", "out", "build"))
@@ -77,16 +78,16 @@ def _questions_dir(course_path: Path) -> tuple[Path, object]:
 
 def _check_name(name: str, cat: object) -> None:
     if not NAME_RE.match(name):
-        raise UsageError(f"NAME: {name!r}: use lower-case letters, digits and dashes (e.g. my-question)")
+        raise UsageError(text(f"NAME : {name!r} : utilisez des minuscules, des chiffres et des tirets (p. ex. ma-question)", f"NAME: {name!r}: use lower-case letters, digits and dashes (e.g. my-question)"))
     if name in cat.families or name in cat.coding:  # type: ignore[attr-defined]
-        raise UsageError(f"NAME: {name!r} is already a question (`course families`, `course coding`)")
+        raise UsageError(text(f"NAME : {name!r} est déjà une question (`course families`, `course coding`)", f"NAME: {name!r} is already a question (`course families`, `course coding`)"))
 
 
-def _write(path: Path, text: str) -> None:
+def _write(path: Path, content: str) -> None:
     if path.exists():
-        raise CourseError("exists already: not overwritten", path=str(path))
+        raise CourseError(text("existe déjà : non écrasé", "exists already: not overwritten"), path=str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    path.write_text(content, encoding="utf-8")
 
 
 @new_app.command("family")
@@ -128,7 +129,7 @@ def new_coding(name: str = typer.Argument(..., help="The coding question id (e.g
     module = name.replace("-", "_")
     qdir = folder / module
     if qdir.exists():
-        raise CourseError("exists already: not overwritten", path=str(qdir))
+        raise CourseError(text("existe déjà : non écrasé", "exists already: not overwritten"), path=str(qdir))
     for src, dst in (("coding_init.py.txt", "__init__.py"), ("coding_stub.py.txt", "stub.py"),
                      ("coding_solution.py.txt", "solution.py"),
                      ("coding_docstrings.fr.md.txt", "docstrings.fr.md"),

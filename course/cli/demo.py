@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from course.base.errors import UsageError
+from course.base.i18n import text
 
 ASSIGNMENT = "hw3"
 EXAM = "intra"
@@ -230,11 +231,11 @@ def run_demo(course_path: Path, out: Path, *, students: int | None = None, lang:
     course = load_course(course_path)
     lang = lang or course.language
     if students is not None and students < 1:
-        raise UsageError(f"--students must be at least 1, got {students}")
+        raise UsageError(text(f"--students doit valoir au moins 1 (reçu : {students})", f"--students must be at least 1, got {students}"))
     if ASSIGNMENT not in course.data.assignments:
-        raise UsageError(f"--course: {course_path} has no assignment '{ASSIGNMENT}' for the demo")
+        raise UsageError(text(f"--course : {course_path} n'a pas de devoir « {ASSIGNMENT} » pour la démo", f"--course: {course_path} has no assignment '{ASSIGNMENT}' for the demo"))
     if EXAM not in course.data.exams:
-        raise UsageError(f"--course: {course_path} has no exam '{EXAM}' for the demo")
+        raise UsageError(text(f"--course : {course_path} n'a pas d'examen « {EXAM} » pour la démo", f"--course: {course_path} has no exam '{EXAM}' for the demo"))
     ids = list(course.roster[: students or len(course.roster)])
     out = Path(out)
     hw = out / ASSIGNMENT

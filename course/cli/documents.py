@@ -11,7 +11,8 @@ from .app import CourseOpt, LangOpt, app, console, err_console, lang_of, warn
 
 
 @app.command()
-def validate(course_path: Path = typer.Argument(Path("course.yml"), help="Path of course.yml.")) -> None:
+def validate(course_path: Path = typer.Argument(Path("course.yml"), help="Path of course.yml."),
+             lang: str | None = typer.Option(None, "--lang", help="fr or en: the language of the error line (default: the course language).")) -> None:
     """Validate course.yml, its exercises, its own questions and its roster: everything `course
     exam` and `course build` would find wrong, each in one line."""
     from course.planning.config import load_course

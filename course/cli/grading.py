@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from course.base.errors import UsageError
-from course.base.i18n import colon, pick
+from course.base.i18n import colon, pick, text
 from course.cli.app import CourseOpt, LangOpt, app, console, err_console, lang_of
 from course.grader.limits import Limits
 from course.grader.lms import BY, Identity
@@ -50,18 +50,18 @@ def grade_command(path: Path, *, course_path: Path | None, assignment: str | Non
                   question: str | None = None, roster: Path | None = None,
                   cluster: str | None = None, gpu: bool = False) -> dict[str, Any]:
     if timeout <= 0:
-        raise UsageError(f"--timeout must be > 0, got {timeout}")
+        raise UsageError(text(f"--timeout doit être > 0 (reçu : {timeout})", f"--timeout must be > 0, got {timeout}"))
     if budget < timeout:
-        raise UsageError(f"--budget ({budget} s) must be at least --timeout ({timeout} s)")
+        raise UsageError(text(f"--budget ({budget} s) doit valoir au moins --timeout ({timeout} s)", f"--budget ({budget} s) must be at least --timeout ({timeout} s)"))
     if memory < 256:
-        raise UsageError(f"--memory must be at least 256 MB, got {memory}")
+        raise UsageError(text(f"--memory doit valoir au moins 256 Mo (reçu : {memory})", f"--memory must be at least 256 MB, got {memory}"))
     if jobs is not None and jobs < 1:
-        raise UsageError(f"--jobs must be >= 1, got {jobs}")
+        raise UsageError(text(f"--jobs doit être >= 1 (reçu : {jobs})", f"--jobs must be >= 1, got {jobs}"))
     if cluster is not None and jobs is not None:
-        raise UsageError("--jobs sizes the local pool: with --cluster the cluster's workers grade "
-                         "(local:N for N workers on this machine)")
+        raise UsageError(text("--jobs règle le pool local : avec --cluster, ce sont les workers de la grappe qui corrigent (local:N pour N workers sur cette machine)", "--jobs sizes the local pool: with --cluster the cluster's workers grade "
+                         "(local:N for N workers on this machine)"))
     if gpu and cluster is None:
-        raise UsageError("--gpu asks the workers of a --cluster for their GPU resource: give --cluster")
+        raise UsageError(text("--gpu demande aux workers d'une grappe --cluster leur ressource GPU : donnez --cluster", "--gpu asks the workers of a --cluster for their GPU resource: give --cluster"))
     limits = Limits(timeout_s=timeout, budget_s=budget, memory_mb=memory,
                     cpu_s=max(30, int(timeout * 12)))
     counts = {"graded": 0, "failed": 0, "timeouts": 0}

@@ -12,7 +12,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from course.base.errors import ParameterError, UsageError
+from course.base.errors import ParameterError, UsageError, line_of
+from course.base.i18n import text
 
 from .app import CourseOpt, LangOpt, app, catalogue_of, console, lang_of
 
@@ -21,12 +22,12 @@ def _parse_kv(family: Any, pairs: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for pair in pairs:
         if "=" not in pair:
-            raise UsageError(f"expected key=value, got {pair!r}")
+            raise UsageError(text(f"attendu : clé=valeur, reçu : {pair!r}", f"expected key=value, got {pair!r}"))
         key, value = pair.split("=", 1)
         key = key.strip()
         if key not in family.params:
-            raise ParameterError(key, f"family '{family.id}' has no such parameter "
-                                 f"(known: {', '.join(family.params)})")
+            raise ParameterError(key, text(f"la famille « {family.id} » n'a pas ce paramètre (connus : {', '.join(family.params)})", f"family '{family.id}' has no such parameter "
+                                 f"(known: {', '.join(family.params)})"))
         out[key] = family.params[key].parse(key, value)
     return out
 
@@ -40,7 +41,7 @@ def _variant(family_id: str, seed: int | None, student: str | None, kv: list[str
     fam = cat.family(family_id)
     if kv:
         if seed is not None or student is not None:
-            raise UsageError("give either key=value parameters or --seed/--student, not both")
+            raise UsageError(text("donnez soit des paramètres clé=valeur, soit --seed/--student, pas les deux", "give either key=value parameters or --seed/--student, not both"))
         return fam.variant(_parse_kv(fam, kv)), cat.env
     course_seed = 0
     if student is not None and course_path.exists():
@@ -61,7 +62,7 @@ def _print_variant(variant: Any, lang: str, fmt: str, env: Any = None) -> None:
         sys.stdout.write(json.dumps(variant_document(variant, lang, env), ensure_ascii=False, indent=2) + "\n")
         return
     if fmt != "md":
-        raise UsageError(f"--format must be 'md' or 'json', got {fmt!r}")
+        raise UsageError(text(f"--format doit être 'md' ou 'json' (reçu : {fmt!r})", f"--format must be 'md' or 'json', got {fmt!r}"))
     head = ("Énoncé", "Réponse", "Solution") if lang == "fr" else ("Statement", "Answer", "Solution")
     sys.stdout.write(f"## {head[0]}\n\n{statement(variant, lang, env)}\n## {head[1]}\n\n"
                      f"```json\n{json.dumps(variant.answer, ensure_ascii=False)}\n```\n\n"
@@ -137,10 +138,10 @@ def preview(
 
     c = load_course(course_path)
     if exercise not in c.exercises:
-        raise UsageError(f"unknown exercise '{exercise}' (exercises of {course_path}: "
-                         f"{', '.join(sorted(c.exercises))})")
+        raise UsageError(text(f"exercice « {exercise} » inconnu (exercices de {course_path} : {', '.join(sorted(c.exercises))})", f"unknown exercise '{exercise}' (exercises of {course_path}: "
+                         f"{', '.join(sorted(c.exercises))})"))
     if student not in c.roster:
-        raise UsageError(f"--student: '{student}' is not on the roster of {course_path}")
+        raise UsageError(text(f"--student : « {student} » n'est pas sur la liste de la classe de {course_path}", f"--student: '{student}' is not on the roster of {course_path}"))
     _print_variant(exercise_variant(c, exercise, student), lang_of(lang, course_path), fmt,
                    c.catalogue.env)
 
@@ -157,8 +158,10 @@ def solve(
     cat = catalogue_of(course_path)
     fam = cat.family(family)
     if not params and any(p.default is None for p in fam.params.values()):
-        raise UsageError(f"give the parameters as key=value; family '{family}' takes: "
-                         + ", ".join(f"{k} ({p.help})" for k, p in fam.params.items()))
+        takes = ", ".join(f"{k} ({p.help})" for k, p in fam.params.items())
+        raise UsageError(text(f"donnez les paramètres sous la forme clé=valeur ; la famille "
+                              f"« {family} » prend : {takes}",
+                              f"give the parameters as key=value; family '{family}' takes: {takes}"))
     _print_variant(fam.variant(_parse_kv(fam, params or [])), lang_of(lang, course_path), fmt, cat.env)
 
 
@@ -180,26 +183,26 @@ def check(
         part = next(iter(v.parts))
     if part is not None:
         if part not in v.parts:
-            raise UsageError(f"--part: unknown part {part!r} (parts: {', '.join(v.parts)})")
+            raise UsageError(text(f"--part : partie {part!r} inconnue (parties : {', '.join(v.parts)})", f"--part: unknown part {part!r} (parts: {', '.join(v.parts)})"))
         try:
             value = v.parts[part].check.parse(answer)
         except ValueError as exc:
-            raise UsageError(f"--answer: {exc}") from None
+            raise UsageError(text(f"--answer : {line_of(exc, 'fr')}", f"--answer: {exc}")) from None
         feedback = v.check(value, part=part)
     else:
         try:
             value = json.loads(answer)
         except json.JSONDecodeError:
-            raise UsageError("--answer: a multi-part answer must be a JSON object "
-                             f"with keys {', '.join(v.parts)} (or use --part)") from None
+            raise UsageError(text(f"--answer : une réponse en plusieurs parties doit être un objet JSON aux clés {', '.join(v.parts)} (ou utilisez --part)", "--answer: a multi-part answer must be a JSON object "
+                             f"with keys {', '.join(v.parts)} (or use --part)")) from None
         if not isinstance(value, dict):
-            raise UsageError(f"--answer: expected a JSON object with keys {', '.join(v.parts)}")
+            raise UsageError(text(f"--answer : attendu un objet JSON aux clés {', '.join(v.parts)}", f"--answer: expected a JSON object with keys {', '.join(v.parts)}"))
         for k, p in v.parts.items():
             if k in value:
                 try:
                     value[k] = p.check.coerce(value[k])
                 except ValueError as exc:
-                    raise UsageError(f"--answer: part {k!r}: {exc}") from None
+                    raise UsageError(text(f"--answer : partie {k!r} : {line_of(exc, 'fr')}", f"--answer: part {k!r}: {exc}")) from None
         feedback = v.check(value)
     ok = all(f.correct for f in feedback)
     for f in feedback:
@@ -220,7 +223,7 @@ def stress(
     from course.generator.stress import stress_coding, stress_family
 
     if seeds < 1:
-        raise UsageError(f"--seeds must be at least 1, got {seeds}")
+        raise UsageError(text(f"--seeds doit valoir au moins 1 (reçu : {seeds})", f"--seeds must be at least 1, got {seeds}"))
     cat = catalogue_of(course_path)
     constraints = None
     if course_path.exists():
@@ -241,8 +244,8 @@ def stress(
         rep = stress_coding(cat.coding[question], students=max(1, min(seeds, 20)))
         what = f"{rep.draws} cases passed by the solution, none by the stub"
     else:
-        raise UsageError(f"unknown question '{question}' (an exercise of the course, "
-                         "`course families` or `course coding`)")
+        raise UsageError(text(f"question « {question} » inconnue (un exercice du cours, `course families` ou `course coding`)", f"unknown question '{question}' (an exercise of the course, "
+                         "`course families` or `course coding`)"))
     for p in rep.problems:
         console.print(f"[red]problem:[/red] {escape(p)}", highlight=False, soft_wrap=True)
     if rep.ok:

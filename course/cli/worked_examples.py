@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import UsageError
+from course.base.i18n import text
 from course.reference import conventions as cv
 from course.reference.activations import sigmoid, softmax
 from course.reference.data import COURSE_GRID_001, hyperparam_grid
@@ -348,7 +349,7 @@ def _conv_examples(lang: str) -> list[dict[str, Any]]:
 def worked_examples(lang: str = "fr") -> list[dict[str, Any]]:
     """All worked examples of the seeds, recomputed, in ``lang`` ("fr" or "en")."""
     if lang not in ("fr", "en"):
-        raise UsageError(f"--lang must be 'fr' or 'en', got {lang!r}")
+        raise UsageError(text(f"--lang doit être 'fr' ou 'en' (reçu : {lang!r})", f"--lang must be 'fr' or 'en', got {lang!r}"))
     return [
         _mlp_example([2, 3, 1], lang, "001"),
         _mlp_example([4, 5, 6, 6, 5, 4, 1], lang, "001"),

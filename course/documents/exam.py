@@ -49,6 +49,7 @@ from typing import Any
 import jinja2
 
 from course.base.errors import CourseError, UsageError
+from course.base.i18n import text
 from course.base.rng import make_rng
 from course.documents import latex
 from course.documents.keys import answers_md
@@ -353,7 +354,7 @@ def build_pdfs(tex_dir: Path, pdf_dir: Path, sids: list[str], jobs: int,
         ranges = read_page_ranges(pdf.with_suffix(".pages"))
         missing = [s for s in sids if s not in ranges]
         if missing:
-            raise CourseError(f"the compiled {kind}s.pdf has no pages for {missing[0]!r}")
+            raise CourseError(text(f"le fichier compilé {kind}s.pdf n'a aucune page pour {missing[0]!r}", f"the compiled {kind}s.pdf has no pages for {missing[0]!r}"))
         items = [(f"{sid}-{kind}.pdf", *ranges[sid]) for sid in sids]
         nchunks = max(1, min(jobs, len(items) // 20 or 1))
         size = -(-len(items) // nchunks)
@@ -384,15 +385,15 @@ class ExamResult:
     timings: dict[str, float]
 
 
-def parse_formats(text: str | Iterable[str]) -> list[str]:
+def parse_formats(spec: str | Iterable[str]) -> list[str]:
     """``"pdf,tex"`` -> ``["pdf", "tex"]`` (in canonical order); unknown names are errors."""
-    items = [f.strip().lower() for f in (text.split(",") if isinstance(text, str) else text)]
+    items = [f.strip().lower() for f in (spec.split(",") if isinstance(spec, str) else spec)]
     items = [f for f in items if f]
     for f in items:
         if f not in FORMATS:
-            raise UsageError(f"--format: unknown format {f!r} (known: {','.join(FORMATS)})")
+            raise UsageError(text(f"--format : format {f!r} inconnu (connus : {','.join(FORMATS)})", f"--format: unknown format {f!r} (known: {','.join(FORMATS)})"))
     if not items:
-        raise UsageError(f"--format: give at least one of {','.join(FORMATS)}")
+        raise UsageError(text(f"--format : donnez au moins un de {','.join(FORMATS)}", f"--format: give at least one of {','.join(FORMATS)}"))
     return [f for f in FORMATS if f in items]
 
 
@@ -422,11 +423,11 @@ def build_exam(course_path: str | Path, name: str, *, roster: str | Path | None 
     fmts = parse_formats(formats)
     jobs = jobs or os.cpu_count() or 1
     if jobs < 1:
-        raise UsageError(f"--jobs must be at least 1, got {jobs}")
+        raise UsageError(text(f"--jobs doit valoir au moins 1 (reçu : {jobs})", f"--jobs must be at least 1, got {jobs}"))
     course = load_course(course_path)
     lang = lang or course.language
     if lang not in LABELS:
-        raise UsageError(f"--lang must be 'fr' or 'en', got {lang!r}")
+        raise UsageError(text(f"--lang doit être 'fr' ou 'en' (reçu : {lang!r})", f"--lang must be 'fr' or 'en', got {lang!r}"))
     if "pdf" in fmts:
         latex.tex_engine()  # a clear message before anything is done
     sids = load_roster(Path(roster)) if roster is not None else course.roster
@@ -465,11 +466,11 @@ def build_exam(course_path: str | Path, name: str, *, roster: str | Path | None 
     if "pdf" in fmts:
         with tempfile.TemporaryDirectory(prefix="course-exam-") as tmp:
             tex_dir = Path(tmp)
-            for rel, text in files.items():
-                if rel.startswith("tex/") and isinstance(text, str):
+            for rel, body in files.items():
+                if rel.startswith("tex/") and isinstance(body, str):
                     path = tex_dir / rel[4:]
                     path.parent.mkdir(parents=True, exist_ok=True)
-                    path.write_text(text, encoding="utf-8", newline="\n")
+                    path.write_text(body, encoding="utf-8", newline="\n")
             timings.update(build_pdfs(tex_dir, out / "pdf", sids, jobs, progress))
         written += ["pdf/sheets.pdf", "pdf/keys.pdf"]
         written += [f"pdf/{sid}-{kind}.pdf" for sid in sids for kind in ("sheet", "key")]

@@ -25,6 +25,7 @@ from typing import Any
 import jinja2
 
 from course.base.errors import CourseError
+from course.base.i18n import text
 from course.documents.mdlatex import escape, inline_latex, md_to_latex
 
 TEX_PACKAGES = "texlive-latex-base texlive-latex-recommended texlive-lang-french latexmk"
@@ -98,9 +99,9 @@ def tex_engine() -> str:
     pdflatex = shutil.which("pdflatex")
     if pdflatex is None:
         raise TexMissing(
-            "--format pdf needs a TeX engine but pdflatex is not installed; install it "
+            text(f"--format pdf demande un moteur TeX, mais pdflatex n'est pas installé : installez-le (Debian/Ubuntu : sudo apt-get install {TEX_PACKAGES}) ou retirez pdf de --format (tex, md et moodle fonctionnent sans TeX)", "--format pdf needs a TeX engine but pdflatex is not installed; install it "
             f"(Debian/Ubuntu: sudo apt-get install {TEX_PACKAGES}) or leave pdf out of "
-            "--format (tex, md and moodle work without TeX)")
+            "--format (tex, md and moodle work without TeX)"))
     return pdflatex
 
 
@@ -119,14 +120,14 @@ def compile_tex(tex: Path, *, timeout: float = 600) -> Path:
         proc = subprocess.run(cmd, cwd=tex.parent, env=env, capture_output=True, text=True,
                               timeout=timeout, errors="replace")
     except subprocess.TimeoutExpired:
-        raise CourseError(f"LaTeX did not finish in {timeout:.0f} s", path=tex) from None
+        raise CourseError(text(f"LaTeX n'a pas terminé en {timeout:.0f} s", f"LaTeX did not finish in {timeout:.0f} s"), path=tex) from None
     pdf = tex.with_suffix(".pdf")
     if proc.returncode != 0 or not pdf.exists():
         log = tex.with_suffix(".log")
-        text = log.read_text(errors="replace") if log.exists() else proc.stdout + proc.stderr
-        lines = text.splitlines()
+        log_text = log.read_text(errors="replace") if log.exists() else proc.stdout + proc.stderr
+        lines = log_text.splitlines()
         first = next((i for i, ln in enumerate(lines) if ln.startswith("!") or ":error:" in ln
                       or ".tex:" in ln and "Error" in ln), None)
         detail = "\n".join(lines[first:first + 4]) if first is not None else "\n".join(lines[-8:])
-        raise CourseError(f"LaTeX failed (log: {log}):\n{detail}", path=tex)
+        raise CourseError(text(f"LaTeX a échoué (journal : {log}) :\n{detail}", f"LaTeX failed (log: {log}):\n{detail}"), path=tex)
     return pdf

@@ -29,7 +29,7 @@ import numpy as np
 
 from course.base.errors import UsageError
 from course.base.files import atomic_write, write_json
-from course.base.i18n import LANGS
+from course.base.i18n import LANGS, text
 from course.base.plain import python_literal
 from course.generator.coding.question import CodingQuestion
 from course.generator.render import solution as render_solution
@@ -152,7 +152,7 @@ def notebook_dict(course: Course, assignment_id: str, student: str, cells: list[
 def _lang(course: Course, lang: str | None) -> str:
     lang = lang or course.language
     if lang not in LANGS:
-        raise UsageError(f"--lang must be 'fr' or 'en', got {lang!r}")
+        raise UsageError(text(f"--lang doit être 'fr' ou 'en' (reçu : {lang!r})", f"--lang must be 'fr' or 'en', got {lang!r}"))
     return lang
 
 
@@ -270,7 +270,7 @@ def build_assignment(course: Course, assignment_id: str, roster: list[str] | Non
     lang = _lang(course, lang)
     students = list(course.roster if roster is None else roster)
     if not students:
-        raise UsageError("the roster is empty: no student to build a notebook for")
+        raise UsageError(text("la liste de la classe est vide : aucun élève pour qui construire un notebook", "the roster is empty: no student to build a notebook for"))
     out = Path(out) if out is not None else course.root / "out" / assignment_id
     sdir, idir = out / "student", out / "instructor"
     soldir = idir / "solutions"

@@ -18,8 +18,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from course.base.errors import ParameterError
-from course.base.i18n import LANGS, Text
+from course.base.errors import ParameterError, line_of
+from course.base.i18n import LANGS, Text, text
 from course.base.plain import plain as to_plain
 
 from .checks import Check, check_from_json
@@ -53,9 +53,9 @@ class Param:
     default: Any = None
     choices: tuple[str, ...] | None = None
 
-    def parse(self, name: str, text: str) -> Any:
+    def parse(self, name: str, raw: str) -> Any:
         """Parse a command-line value; raises :class:`ParameterError` naming ``name``."""
-        t = text.strip()
+        t = raw.strip()
         try:
             if self.kind == "int":
                 v: Any = int(t)
@@ -83,12 +83,12 @@ class Param:
             else:  # pragma: no cover - a family bug
                 raise AssertionError(f"unknown parameter kind {self.kind}")
         except (ValueError, json.JSONDecodeError):
-            raise ParameterError(name, f"expected {self.kind}, got {text!r}") from None
+            raise ParameterError(name, text(f"attendu : {self.kind}, reçu : {raw!r}", f"expected {self.kind}, got {raw!r}")) from None
         if self.choices is not None:
             vals = v if isinstance(v, list) else [v]
             for x in vals:
                 if x not in self.choices:
-                    raise ParameterError(name, f"must be one of {', '.join(self.choices)}, got {x!r}")
+                    raise ParameterError(name, text(f"doit être l'un de {', '.join(self.choices)}, reçu : {x!r}", f"must be one of {', '.join(self.choices)}, got {x!r}"))
         return v
 
 
@@ -123,11 +123,11 @@ def _typed(name: str, param: Param, v: Any) -> None:
     ok = {"int": type(v) is int, "float": type(v) in (int, float), "bool": type(v) is bool,
           "str": type(v) is str}.get(kind, kind not in ("ints", "floats", "strs") or type(v) is list)
     if not ok:
-        raise ParameterError(name, f"expected {kind}, got {v!r}")
+        raise ParameterError(name, text(f"attendu : {kind}, reçu : {v!r}", f"expected {kind}, got {v!r}"))
     if param.choices is not None:
         for x in (v if isinstance(v, list) else [v]):
             if x not in param.choices:
-                raise ParameterError(name, f"must be one of {', '.join(param.choices)}, got {x!r}")
+                raise ParameterError(name, text(f"doit être l'un de {', '.join(param.choices)}, reçu : {x!r}", f"must be one of {', '.join(param.choices)}, got {x!r}"))
 
 
 class Constraints:
@@ -146,8 +146,8 @@ class Constraints:
         raw = dict(raw or {})
         unknown = sorted(set(raw) - set(params))
         if unknown:
-            raise ParameterError(unknown[0], f"family '{family_id}' has no such parameter "
-                                 f"(known: {', '.join(params)})")
+            raise ParameterError(unknown[0], text(f"la famille « {family_id} » n'a pas ce paramètre (connus : {', '.join(params)})", f"family '{family_id}' has no such parameter "
+                                 f"(known: {', '.join(params)})"))
         for name, c in raw.items():
             self._check(name, params[name], c)
         self.family_id = family_id
@@ -160,23 +160,23 @@ class Constraints:
         if isinstance(c, dict):
             extra = sorted(set(c) - {"min", "max"})
             if extra:
-                raise ParameterError(name, f"unknown key {extra[0]!r} in a range (a range is "
-                                     "{min: .., max: ..})")
+                raise ParameterError(name, text(f"clé {extra[0]!r} inconnue dans un intervalle (un intervalle s'écrit {{min: .., max: ..}})", f"unknown key {extra[0]!r} in a range (a range is "
+                                     "{min: .., max: ..})"))
             if param.kind not in ("int", "float"):
-                raise ParameterError(name, f"a range {{min, max}} needs a number parameter "
-                                     f"(this one is {param.kind}): give a value or a list of choices")
+                raise ParameterError(name, text(f"un intervalle {{min, max}} demande un paramètre numérique (celui-ci est de type {param.kind}) : donnez une valeur ou une liste de choix", f"a range {{min, max}} needs a number parameter "
+                                     f"(this one is {param.kind}): give a value or a list of choices"))
             for k, v in c.items():
                 if type(v) not in (int, float):
-                    raise ParameterError(name, f"{k}: expected a number, got {v!r}")
+                    raise ParameterError(name, text(f"{k} : attendu un nombre, reçu : {v!r}", f"{k}: expected a number, got {v!r}"))
             if "min" in c and "max" in c and c["min"] > c["max"]:
-                raise ParameterError(name, f"empty range min={c['min']} > max={c['max']}")
+                raise ParameterError(name, text(f"intervalle vide : min={c['min']} > max={c['max']}", f"empty range min={c['min']} > max={c['max']}"))
         elif isinstance(c, list) and (param.kind not in LIST_KINDS or (c and isinstance(c[0], list))):
             if not c:
-                raise ParameterError(name, "an empty list of choices")
+                raise ParameterError(name, text("une liste de choix vide", "an empty list of choices"))
             for v in c:
                 _typed(name, param, v)
         elif c is None:
-            raise ParameterError(name, "no value given (remove the key, or give a value)")
+            raise ParameterError(name, text("aucune valeur donnée (retirez la clé, ou donnez une valeur)", "no value given (remove the key, or give a value)"))
         else:
             _typed(name, param, c)
 
@@ -185,7 +185,7 @@ class Constraints:
         if isinstance(c, dict):
             lo2, hi2 = c.get("min", lo), c.get("max", hi)
             if lo2 > hi2:
-                raise ParameterError(name, f"empty range min={lo2} > max={hi2}")
+                raise ParameterError(name, text(f"intervalle vide : min={lo2} > max={hi2}", f"empty range min={lo2} > max={hi2}"))
             return lo2, hi2
         return lo, hi
 
@@ -198,8 +198,8 @@ class Constraints:
 
     def _no_range(self, name: str) -> None:
         if isinstance(self.raw.get(name), dict):
-            raise ParameterError(name, "this family draws it from a list, not a range: give a "
-                                 "value or a list of choices instead of {min, max}")
+            raise ParameterError(name, text("cette famille le tire d'une liste, pas d'un intervalle : donnez une valeur ou une liste de choix au lieu de {min, max}", "this family draws it from a list, not a range: give a "
+                                 "value or a list of choices instead of {min, max}"))
 
     def int(self, rng: np.random.Generator, name: str, lo: int, hi: int) -> int:
         """An integer in ``[lo, hi]`` (inclusive), or the instructor's value/choices/range."""
@@ -319,7 +319,7 @@ class Variant:
         """Grade a submitted answer (a bare value for single-part variants, else a dict)."""
         if part is not None:
             if part not in self.parts:
-                raise ParameterError("part", f"unknown part {part!r} (parts: {', '.join(self.parts)})")
+                raise ParameterError("part", text(f"partie {part!r} inconnue (parties : {', '.join(self.parts)})", f"unknown part {part!r} (parts: {', '.join(self.parts)})"))
             return [grade_part(part, self.parts[part], submitted)]
         if len(self.parts) == 1:
             name = next(iter(self.parts))
@@ -420,10 +420,10 @@ class Family:
         full.update(params)
         missing = [k for k in self.params if k not in full]
         if missing:
-            raise ParameterError(missing[0], f"missing (family '{self.id}' needs: {', '.join(self.params)})")
+            raise ParameterError(missing[0], text(f"manquant (la famille « {self.id} » demande : {', '.join(self.params)})", f"missing (family '{self.id}' needs: {', '.join(self.params)})"))
         unknown = sorted(set(full) - set(self.params))
         if unknown:
-            raise ParameterError(unknown[0], f"family '{self.id}' has no such parameter")
+            raise ParameterError(unknown[0], text(f"la famille « {self.id} » n'a pas ce paramètre", f"family '{self.id}' has no such parameter"))
         sol = self.solve(full)
         parts = {k: Part(plain(p.answer), p.check, p.label,
                          tuple(Misconception(m.key, plain(m.value), m.explanation) for m in p.misconceptions))
@@ -447,14 +447,14 @@ class Family:
             except ParameterError as exc:
                 one = [k for k, v in raw.items() if raw.get(k) != c0.raw.get(k)]
                 if one and exc.name == "constraints":
-                    raise ParameterError(one[0], f"the choice {raw[one[0]][0]!r} gives no valid "
-                                         f"variant ({exc})") from None
+                    raise ParameterError(one[0], text(f"le choix {raw[one[0]][0]!r} ne donne aucune variante valide ({line_of(exc, 'fr')})", f"the choice {raw[one[0]][0]!r} gives no valid "
+                                         f"variant ({exc})")) from None
                 raise
             used |= c.used
         ignored = sorted(set(c0.raw) - used)
         if ignored:
-            raise ParameterError(ignored[0], f"family '{self.id}' does not use this parameter "
-                                 "when drawing: the constraint would be ignored")
+            raise ParameterError(ignored[0], text(f"la famille « {self.id} » n'utilise pas ce paramètre pour tirer ses variantes : la contrainte serait ignorée", f"family '{self.id}' does not use this parameter "
+                                 "when drawing: the constraint would be ignored"))
 
     def generate(self, rng: np.random.Generator, constraints: dict[str, Any] | Constraints | None = None,
                  seed: dict[str, Any] | None = None) -> Variant:
@@ -477,5 +477,5 @@ class Family:
                 last = Degenerate("a misconception gives the right answer")
                 continue
             return v
-        raise ParameterError("constraints", f"family '{self.id}': no valid variant in "
-                             f"{self.max_tries} draws ({last})")
+        raise ParameterError("constraints", text(f"famille « {self.id} » : aucune variante valide en {self.max_tries} tirages ({line_of(last, 'fr') if last is not None else last})", f"family '{self.id}': no valid variant in "
+                             f"{self.max_tries} draws ({last})"))

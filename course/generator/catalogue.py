@@ -30,6 +30,7 @@ from typing import Any
 import jinja2
 
 from course.base.errors import CourseError, UsageError
+from course.base.i18n import text
 
 from .base import Family
 from .coding.question import CodingQuestion
@@ -51,14 +52,14 @@ def _load(path: Path, name: str) -> ModuleType:
     except SyntaxError as exc:
         del sys.modules[name]
         where = Path(exc.filename) if exc.filename else path
-        raise CourseError(f"line {exc.lineno}: syntax error: {exc.msg}", path=str(where)) from None
+        raise CourseError(text(f"ligne {exc.lineno} : erreur de syntaxe : {exc.msg}", f"line {exc.lineno}: syntax error: {exc.msg}"), path=str(where)) from None
     except Exception as exc:  # noqa: BLE001 - any error of an instructor's module, in one line
         del sys.modules[name]
         frames = [f for f in traceback.extract_tb(exc.__traceback__)
                   if Path(f.filename).resolve().is_relative_to(path.parent.resolve())]
         where = frames[-1] if frames else None
         loc = f"line {where.lineno}: " if where else ""
-        raise CourseError(f"{loc}{type(exc).__name__}: {exc}",
+        raise CourseError(text(f"{loc.replace('line', 'ligne').replace(':', ' :')}{type(exc).__name__} : {exc}", f"{loc}{type(exc).__name__}: {exc}"),
                           path=str(where.filename if where else path)) from None
     return module
 
@@ -93,37 +94,37 @@ class Catalogue:
                          if isinstance(obj, type) and issubclass(obj, Family) and obj is not Family
                          and "id" in vars(obj) and obj.__module__ == module.__name__]
                 if not found:
-                    raise CourseError("defines no Family subclass with an id", path=str(path))
+                    raise CourseError(text("ne définit aucune sous-classe de Family ayant un id", "defines no Family subclass with an id"), path=str(path))
                 for cls in found:
                     self._add_family(cls(), path)
             elif path.is_dir() and (path / "__init__.py").is_file():
                 module = _load(path / "__init__.py", f"{tag}.{path.name}")
                 q = getattr(module, "QUESTION", None)
                 if not isinstance(q, CodingQuestion):
-                    raise CourseError("defines no QUESTION = CodingQuestion(...)",
+                    raise CourseError(text("ne définit pas QUESTION = CodingQuestion(...)", "defines no QUESTION = CodingQuestion(...)"),
                                       path=str(path / "__init__.py"))
                 self._add_coding(q, path)
 
     def _add_family(self, fam: Family, path: Path) -> None:
         if fam.id in self.families:
             where = "a built-in family" if fam.id not in self.own else "another module of the course"
-            raise CourseError(f"family id {fam.id!r} is already {where} (`course families`); "
-                              "give yours another id", path=str(path))
+            raise CourseError(text(f"l'identifiant de famille {fam.id!r} est déjà pris par {'une famille intégrée' if fam.id not in self.own else 'un autre module du cours'} (`course families`) ; donnez un autre identifiant à la vôtre", f"family id {fam.id!r} is already {where} (`course families`); "
+                              "give yours another id"), path=str(path))
         for lang in ("fr", "en"):
             t = path.parent / f"{fam.id}.{lang}.md.j2"
             if not t.is_file():
-                raise CourseError(f"family {fam.id!r} has no template {t.name} beside it", path=str(path))
+                raise CourseError(text(f"la famille {fam.id!r} n'a pas de gabarit {t.name} à côté d'elle", f"family {fam.id!r} has no template {t.name} beside it"), path=str(path))
         self.families[fam.id] = fam
         self.own.add(fam.id)
 
     def _add_coding(self, q: CodingQuestion, path: Path) -> None:
         if q.id in self.coding:
             where = "a built-in coding question" if q.id not in self.own else "another folder of the course"
-            raise CourseError(f"coding question id {q.id!r} is already {where} (`course coding`); "
-                              "give yours another id", path=str(path))
+            raise CourseError(text(f"l'identifiant de question de code {q.id!r} est déjà pris par {'une question de code intégrée' if q.id not in self.own else 'un autre dossier du cours'} (`course coding`) ; donnez un autre identifiant à la vôtre", f"coding question id {q.id!r} is already {where} (`course coding`); "
+                              "give yours another id"), path=str(path))
         for name in ("stub.py", "solution.py", "statement.fr.md", "statement.en.md"):
             if not (q.folder / name).is_file():
-                raise CourseError(f"coding question {q.id!r} has no {name}", path=str(q.folder))
+                raise CourseError(text(f"la question de code {q.id!r} n'a pas de {name}", f"coding question {q.id!r} has no {name}"), path=str(q.folder))
         self.coding[q.id] = q
         self.own.add(q.id)
 
@@ -149,14 +150,14 @@ class Catalogue:
     def family(self, family_id: str) -> Family:
         """The family ``family_id``; a :class:`UsageError` listing the known ids otherwise."""
         if family_id not in self.families:
-            raise UsageError(f"unknown family '{family_id}' (known: {', '.join(sorted(self.families))})")
+            raise UsageError(text(f"famille « {family_id} » inconnue (connues : {', '.join(sorted(self.families))})", f"unknown family '{family_id}' (known: {', '.join(sorted(self.families))})"))
         return self.families[family_id]
 
     def coding_question(self, coding_id: str) -> CodingQuestion:
         """The coding question ``coding_id``; a :class:`UsageError` listing the known ids."""
         if coding_id not in self.coding:
-            raise UsageError(f"unknown coding question '{coding_id}' "
-                             f"(known: {', '.join(sorted(self.coding))})")
+            raise UsageError(text(f"question de code « {coding_id} » inconnue (connues : {', '.join(sorted(self.coding))})", f"unknown coding question '{coding_id}' "
+                             f"(known: {', '.join(sorted(self.coding))})"))
         return self.coding[coding_id]
 
     def describe(self) -> dict[str, Any]:

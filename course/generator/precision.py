@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import Text, pick, text
 
 from .base import DRAWING, Degenerate, Misconception
 from .checks import ArrayCheck, FloatCheck, TableCheck
@@ -73,10 +74,13 @@ class Indistinct(Degenerate, ParameterError):
     cannot tell from the answer. ``Family.generate`` draws again (it is a ``Degenerate``);
     ``course solve`` with explicit parameters reports it in one line (a ``ParameterError``)."""
 
-    def __init__(self, what: str, decimals: int | None) -> None:
+    def __init__(self, what: str | Text, decimals: int | None) -> None:
         precision = "exactly" if decimals is None else f"at {decimals} decimals"
-        ParameterError.__init__(self, "params", f"{what} cannot be told from the answer {precision}: "
-                                "choose other values")
+        precision_fr = "exactement" if decimals is None else f"à {decimals} décimales"
+        ParameterError.__init__(self, "params", text(
+            f"{pick(what, 'fr')} ne se distingue pas de la réponse {precision_fr} : choisissez "
+            "d'autres valeurs",
+            f"{pick(what, 'en')} cannot be told from the answer {precision}: choose other values"))
 
 
 def tolerance(decimals: int | None) -> tuple[float, float]:
@@ -215,7 +219,7 @@ def misconceptions(answer: Any, mistakes: list[Misconception], decimals: int | N
             continue
         if not separated(m.value, answer, decimals):
             if DRAWING.get():
-                raise Indistinct(f"misconception {m.key!r}", decimals)
+                raise Indistinct(text(f"l'erreur classique {m.key!r}", f"misconception {m.key!r}"), decimals)
             continue
         if any(not separated(m.value, k.value, decimals) for k in kept):
             continue

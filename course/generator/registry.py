@@ -9,6 +9,7 @@ import pkgutil
 from functools import cache
 
 from course.base.errors import UsageError
+from course.base.i18n import text
 
 from . import families as _families_pkg
 from .base import Family
@@ -35,5 +36,5 @@ def get_family(family_id: str) -> Family:
     """The family ``family_id``; a :class:`UsageError` listing the known ids otherwise."""
     reg = registry()
     if family_id not in reg:
-        raise UsageError(f"unknown family '{family_id}' (known: {', '.join(reg)})")
+        raise UsageError(text(f"famille « {family_id} » inconnue (connues : {', '.join(reg)})", f"unknown family '{family_id}' (known: {', '.join(reg)})"))
     return reg[family_id]

@@ -87,12 +87,12 @@ def parse_address(address: str) -> tuple[str, int]:
     if m:
         n = int(m.group(1))
         if n < 1:
-            raise UsageError(f"--cluster {address}: local:N needs at least 1 worker")
+            raise UsageError(text(f"--cluster {address} : local:N demande au moins 1 worker", f"--cluster {address}: local:N needs at least 1 worker"))
         return "local", n
     if _REMOTE.fullmatch(address.strip()):
         return address.strip(), 0
-    raise UsageError(f"--cluster: expected tcp://HOST:PORT (a running Dask scheduler) or local:N "
-                     f"(N worker processes on this machine), got {address!r}")
+    raise UsageError(text(f"--cluster : attendu tcp://HÔTE:PORT (un ordonnanceur Dask en marche) ou local:N (N processus de travail sur cette machine), reçu {address!r}", f"--cluster: expected tcp://HOST:PORT (a running Dask scheduler) or local:N "
+                     f"(N worker processes on this machine), got {address!r}"))
 
 
 # --------------------------------------------------------------------------- the course bundle
@@ -150,7 +150,7 @@ def bundle_course(course_path: Path) -> CourseBundle:
             try:
                 z.writestr(info, f.read_bytes())
             except OSError as exc:
-                raise CourseError(f"cannot read it for the cluster ({exc.strerror})", path=str(f)) from None
+                raise CourseError(text(f"illisible pour la grappe ({exc.strerror})", f"cannot read it for the cluster ({exc.strerror})"), path=str(f)) from None
             names.append(name)
     data = buf.getvalue()
     return CourseBundle(data, hashlib.sha256(data).hexdigest(), course_path.relative_to(base).as_posix(),
@@ -226,7 +226,7 @@ def _unpack(bundle: CourseBundle, local_directory: str) -> str:
     if yml and os.path.isfile(yml):
         return yml
     if hashlib.sha256(bundle.data).hexdigest() != bundle.digest:
-        raise CourseError("the course bundle is damaged (its SHA-256 differs)")
+        raise CourseError(text("le paquet du cours est endommagé (son SHA-256 diffère)", "the course bundle is damaged (its SHA-256 differs)"))
     os.makedirs(local_directory, exist_ok=True)
     folder = tempfile.mkdtemp(prefix="course-", dir=local_directory)
     os.chmod(folder, 0o700)
@@ -234,7 +234,7 @@ def _unpack(bundle: CourseBundle, local_directory: str) -> str:
         for info in z.infolist():
             parts = Path(info.filename).parts
             if info.is_dir() or info.filename.startswith("/") or ".." in parts or not parts:
-                raise CourseError(f"the course bundle holds a bad name: {info.filename!r}")
+                raise CourseError(text(f"le paquet du cours contient un nom invalide : {info.filename!r}", f"the course bundle holds a bad name: {info.filename!r}"))
             target = Path(folder, *parts)
             target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
@@ -341,14 +341,14 @@ def open_cluster(address: str, *, gpu: bool = False) -> Iterator[ClusterExecutor
         import dask
         from distributed import Client, LocalCluster
     except ImportError:
-        raise CourseError(f"--cluster needs Dask: {HINT_EXTRA}") from None
+        raise CourseError(text(f"--cluster demande Dask : {HINT_EXTRA}", f"--cluster needs Dask: {HINT_EXTRA}")) from None
     _quiet_logs(logging.ERROR)
     cluster = None
     client = None
     try:
         if kind == "local":
             if gpu and not protections().gpus:
-                raise UsageError("--gpu: this machine has no NVIDIA GPU for its local workers")
+                raise UsageError(text("--gpu : cette machine n'a pas de GPU NVIDIA pour ses workers locaux", "--gpu: this machine has no NVIDIA GPU for its local workers"))
             cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                    dashboard_address=None, memory_limit=0,
                                    silence_logs=logging.ERROR,
@@ -360,13 +360,13 @@ def open_cluster(address: str, *, gpu: bool = False) -> Iterator[ClusterExecutor
                 client = Client(address, timeout=timeout, set_as_default=False)
             except Exception as exc:  # noqa: BLE001 - one line, whatever the transport says
                 why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                raise CourseError(f"--cluster {address}: no Dask scheduler answers there ({why}): "
-                                  "start one (`dask scheduler`) or check the address") from None
+                raise CourseError(text(f"--cluster {address} : aucun ordonnanceur Dask ne répond à cette adresse ({why}) : lancez-en un (`dask scheduler`) ou vérifiez l'adresse", f"--cluster {address}: no Dask scheduler answers there ({why}): "
+                                  "start one (`dask scheduler`) or check the address")) from None
             try:
                 client.wait_for_workers(1, timeout=dask.utils.parse_timedelta(timeout))
             except Exception:  # noqa: BLE001
-                raise CourseError(f"--cluster {address}: the scheduler has no worker: start some "
-                                  f"(`dask worker {address} --nthreads 1`)") from None
+                raise CourseError(text(f"--cluster {address} : l'ordonnanceur n'a aucun worker : lancez-en (`dask worker {address} --nthreads 1`)", f"--cluster {address}: the scheduler has no worker: start some "
+                                  f"(`dask worker {address} --nthreads 1`)")) from None
         ex = ClusterExecutor(client, address, gpu=gpu)
         yield ex
     finally:
@@ -446,25 +446,25 @@ class ClusterExecutor:
                   if all((w.get("resources") or {}).get(r, 0) >= q
                          for r, q in self.resources().items() if r != SANDBOX)]
         if not static:
-            raise CourseError(f"--cluster {self.address}: no worker has the resources the jobs ask "
+            raise CourseError(text(f"--cluster {self.address} : aucun worker n'a les ressources que demandent les tâches ({', '.join(f'{k}={v:g}' for k, v in self.resources().items() if k != SANDBOX)}) : lancez des workers avec `--resources GPU=1`, ou corrigez sans --gpu", f"--cluster {self.address}: no worker has the resources the jobs ask "
                               f"for ({', '.join(f'{k}={v:g}' for k, v in self.resources().items() if k != SANDBOX)}): "
-                              "start workers with `--resources GPU=1`, or grade without --gpu")
+                              "start workers with `--resources GPU=1`, or grade without --gpu"))
         self.client.subscribe_topic(WORKERS_TOPIC, self._on_worker)
         try:
             self.client.register_plugin(SandboxPlugin(self.limits, self.torch), name=PLUGIN)
             states = self.client.run(worker_state)
         except Exception as exc:  # noqa: BLE001
-            raise CourseError(f"--cluster {self.address}: the workers could not start their sandbox "
-                              f"({type(exc).__name__}: {exc})") from None
+            raise CourseError(text(f"--cluster {self.address} : les workers n'ont pas pu démarrer leur bac à sable ({type(exc).__name__} : {exc})", f"--cluster {self.address}: the workers could not start their sandbox "
+                              f"({type(exc).__name__}: {exc})")) from None
         with self._lock:
             for st in states.values():
                 self.workers[st["worker"]] = st
         if not any(st["ok"] for st in states.values()):
             why = "; ".join(f"{a}: {st['why']}" for a, st in sorted(states.items()))
-            raise CourseError(f"--cluster {self.address}: no worker could start a sandbox ({why})")
+            raise CourseError(text(f"--cluster {self.address} : aucun worker n'a pu démarrer de bac à sable ({why})", f"--cluster {self.address}: no worker could start a sandbox ({why})"))
         if not self._sandboxed():
-            raise CourseError(f"--cluster {self.address}: no worker with a sandbox has the resources "
-                              f"the jobs ask for ({', '.join(f'{k}={v:g}' for k, v in self.resources().items())})")
+            raise CourseError(text(f"--cluster {self.address} : aucun worker doté d'un bac à sable n'a les ressources que demandent les tâches ({', '.join(f'{k}={v:g}' for k, v in self.resources().items())})", f"--cluster {self.address}: no worker with a sandbox has the resources "
+                              f"the jobs ask for ({', '.join(f'{k}={v:g}' for k, v in self.resources().items())})"))
 
     def run(self, jobs: list[GradingJob]) -> Iterator[Record]:
         if not jobs:
@@ -545,9 +545,9 @@ class ClusterExecutor:
                     no_worker_since = no_worker_since or time.monotonic()
                     if time.monotonic() - no_worker_since > NO_WORKER_S:
                         raise ClusterLost(
-                            f"--cluster {self.address}: no worker with a sandbox left for "
+                            text(f"--cluster {self.address} : plus aucun worker doté d'un bac à sable depuis {NO_WORKER_S:.0f} s ; {len(done_ids)} des {len(jobs)} enregistrements sont écrits : lancez des workers et relancez la même commande pour corriger le reste", f"--cluster {self.address}: no worker with a sandbox left for "
                             f"{NO_WORKER_S:.0f} s; {len(done_ids)} of {len(jobs)} records are "
-                            "written: start workers and run the same command again to grade the rest")
+                            "written: start workers and run the same command again to grade the rest"))
                     continue
                 no_worker_since = None
                 busy = {k for keys in client.processing().values() for k in keys}
@@ -617,9 +617,9 @@ class ClusterExecutor:
 
     def _lost(self, exc: BaseException | None, n: int) -> ClusterLost:
         why = f" ({type(exc).__name__})" if exc is not None else ""
-        return ClusterLost(f"--cluster {self.address}: lost the Dask scheduler mid-batch{why}; "
+        return ClusterLost(text(f"--cluster {self.address} : ordonnanceur Dask perdu en cours de lot{why} ; {n} des {self.jobs} enregistrements sont écrits : relancez la même commande pour corriger le reste", f"--cluster {self.address}: lost the Dask scheduler mid-batch{why}; "
                            f"{n} of {self.jobs} records are written: run the same command again "
-                           "to grade the rest")
+                           "to grade the rest"))
 
     def _finish(self, topic: str, by_id: dict[str, GradingJob]) -> None:
         """Stop the sandboxes (the plugin's teardown), gather the start events: the jobs that

@@ -335,7 +335,7 @@ def take_in(path: Path, assignments: list[str], roster: list[str],
         if not folder.is_dir():
             from course.base.errors import UsageError
 
-            raise UsageError(f"PATH: {path} is not a folder or a zip archive")
+            raise UsageError(text(f"PATH : {path} n'est ni un dossier ni une archive zip", f"PATH: {path} is not a folder or a zip archive"))
         names = sorted(n for n in os.listdir(folder) if not n.startswith("."))
         if folder is path:  # the files handed in sit beside the grader's outputs
             names = [n for n in names if (n.endswith((".ipynb", ".zip", ".csv"))
@@ -407,11 +407,14 @@ def _unusable_archive(path: Path, subs: list[Submission]) -> None:
     from course.base.errors import CourseError
 
     if len(subs) == 1 and subs[0].source == path.name and subs[0].detail:
-        raise CourseError(pick(subs[0].detail, "en"), path=str(path))
+        detail = subs[0].detail
+        raise CourseError(detail if isinstance(detail, dict) else str(detail), path=str(path))
     (why, n), = Counter(pick(s.detail, "en") or s.status for s in subs).most_common(1)
-    raise CourseError(f"no entry belongs to a student of the roster ({n} of {len(subs)}: {why}); "
+    first = next(s for s in subs if (pick(s.detail, "en") or s.status) == why)
+    why_fr = pick(first.detail, "fr") or first.status
+    raise CourseError(text(f"aucune entrée n'appartient à un élève de la liste de la classe ({n} sur {len(subs)} : {why_fr}) ; dispositions connues : un téléchargement Moodle ou Canvas, des notebooks DEVOIR-ÉLÈVE.ipynb, des zips de grader.export()", f"no entry belongs to a student of the roster ({n} of {len(subs)}: {why}); "
                       "known layouts: a Moodle or Canvas download, ASSIGNMENT-STUDENT.ipynb "
-                      "notebooks, grader.export() zips", path=str(path))
+                      "notebooks, grader.export() zips"), path=str(path))
 
 
 def _names(data: bytes) -> list[str]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course.base.errors import CourseError
+from course.base.i18n import text
 
 OVERRIDES_NAME = "overrides.csv"
 COLUMNS = ("student", "question", "points", "delta", "reason")
@@ -41,14 +42,14 @@ class Override:
         return f"{self.question} {what}"
 
 
-def _number(text: str, path: Path, line: int, column: str) -> float | None:
-    t = text.strip().replace(",", ".") if text else ""
+def _number(cell: str, path: Path, line: int, column: str) -> float | None:
+    t = cell.strip().replace(",", ".") if cell else ""
     if not t:
         return None
     try:
         return float(t)
     except ValueError:
-        raise CourseError(f"line {line}: {column}: not a number: {text!r}", path=str(path)) from None
+        raise CourseError(text(f"ligne {line} : {column} : pas un nombre : {cell!r}", f"line {line}: {column}: not a number: {cell!r}"), path=str(path)) from None
 
 
 def read_overrides(path: Path, roster: list[str], questions: list[str]) -> list[Override]:
@@ -57,17 +58,17 @@ def read_overrides(path: Path, roster: list[str], questions: list[str]) -> list[
     if not path.exists():
         return []
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        content = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise CourseError(f"cannot read ({type(exc).__name__})", path=str(path)) from None
-    rows = list(csv.reader(text.splitlines()))
+        raise CourseError(text(f"illisible ({type(exc).__name__})", f"cannot read ({type(exc).__name__})"), path=str(path)) from None
+    rows = list(csv.reader(content.splitlines()))
     if not rows:
         return []
     header = [c.strip().lower() for c in rows[0]]
     missing = [c for c in ("student", "question", "reason") if c not in header]
     if missing or not ({"points", "delta"} & set(header)):
-        raise CourseError(f"line 1: the header must name the columns {', '.join(COLUMNS)} "
-                          f"(found: {', '.join(header)})", path=str(path))
+        raise CourseError(text(f"ligne 1 : l'en-tête doit nommer les colonnes {', '.join(COLUMNS)} (trouvé : {', '.join(header)})", f"line 1: the header must name the columns {', '.join(COLUMNS)} "
+                          f"(found: {', '.join(header)})"), path=str(path))
     col = {c: header.index(c) for c in COLUMNS if c in header}
     out = []
     for n, row in enumerate(rows[1:], start=2):
@@ -76,15 +77,15 @@ def read_overrides(path: Path, roster: list[str], questions: list[str]) -> list[
         cell = {c: (row[i].strip() if i < len(row) else "") for c, i in col.items()}
         student, question = cell["student"], cell["question"]
         if student not in roster:
-            raise CourseError(f"line {n}: student {student!r} is not on the roster", path=str(path))
+            raise CourseError(text(f"ligne {n} : l'élève {student!r} n'est pas sur la liste de la classe", f"line {n}: student {student!r} is not on the roster"), path=str(path))
         if question != "total" and question not in questions:
-            raise CourseError(f"line {n}: question {question!r} is not one of "
-                              f"{', '.join([*questions, 'total'])}", path=str(path))
+            raise CourseError(text(f"ligne {n} : la question {question!r} n'est pas l'une de {', '.join([*questions, 'total'])}", f"line {n}: question {question!r} is not one of "
+                              f"{', '.join([*questions, 'total'])}"), path=str(path))
         points = _number(cell.get("points", ""), path, n, "points")
         delta = _number(cell.get("delta", ""), path, n, "delta")
         if (points is None) == (delta is None):
-            raise CourseError(f"line {n}: give either points or delta", path=str(path))
+            raise CourseError(text(f"ligne {n} : donnez soit points, soit delta", f"line {n}: give either points or delta"), path=str(path))
         if not cell["reason"]:
-            raise CourseError(f"line {n}: give a reason (the student reads it)", path=str(path))
+            raise CourseError(text(f"ligne {n} : donnez une raison (l'élève la lit)", f"line {n}: give a reason (the student reads it)"), path=str(path))
         out.append(Override(student, question, points, delta, cell["reason"], n))
     return out

@@ -20,6 +20,8 @@ from dataclasses import asdict, dataclass, field
 from functools import cache
 from typing import Any
 
+from course.base.i18n import Text, text
+
 from . import bwrap, cgroup, seccomp
 from .limits import Limits
 
@@ -273,11 +275,16 @@ def _protections(no_bwrap: bool, no_gpu: bool, no_cgroup: bool = False) -> Prote
                        parent_death=True, notes=notes)
 
 
-def root_refusal() -> str:
+def root_refusal() -> Text:
     """Why a root grader without bubblewrap + setpriv refuses to run student code."""
-    return ("running as root but bubblewrap/setpriv are unavailable: refusing to run student code "
-            f"as root (install bubblewrap, run the grader as an ordinary user, or set "
-            f"{UNSAFE_ROOT_ENV}=1 to accept the risk)")
+    return text(
+        "exécution en tant que root mais bubblewrap/setpriv sont indisponibles : refus "
+        "d'exécuter le code des élèves en tant que root (installez bubblewrap, lancez le "
+        f"correcteur en utilisateur ordinaire, ou mettez {UNSAFE_ROOT_ENV}=1 pour accepter le "
+        "risque)",
+        "running as root but bubblewrap/setpriv are unavailable: refusing to run student code "
+        f"as root (install bubblewrap, run the grader as an ordinary user, or set "
+        f"{UNSAFE_ROOT_ENV}=1 to accept the risk)")
 
 
 def unsafe_root_refused(prot: Protections | None = None) -> bool:

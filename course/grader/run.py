@@ -51,7 +51,7 @@ def find_course(path: Path) -> Path:
             return d / "course.yml"
     if Path("course.yml").is_file():
         return Path("course.yml").resolve()
-    raise UsageError("--course: no course.yml found in PATH, its parents or the current folder")
+    raise UsageError(text("--course : aucun course.yml dans PATH, ses dossiers parents ou le dossier courant", "--course: no course.yml found in PATH, its parents or the current folder"))
 
 
 def plan(path: Path, out: Path, course: Any, assignment: str | None, course_path: Path,
@@ -104,7 +104,7 @@ def _the_assignment(course: Any, assignment: str | None, records: list[Record], 
     if assignment is not None:
         if assignment not in course.data.assignments:
             known = ", ".join(course.data.assignments) or "none"
-            raise UsageError(f"--assignment: unknown assignment '{assignment}' (course.yml defines: {known})")
+            raise UsageError(text(f"--assignment : devoir « {assignment} » inconnu (course.yml définit : {known})", f"--assignment: unknown assignment '{assignment}' (course.yml defines: {known})"))
         return assignment
     found = sorted({r.assignment for r in records if r.assignment and r.student})
     if len(found) == 1:
@@ -112,10 +112,10 @@ def _the_assignment(course: Any, assignment: str | None, records: list[Record], 
     if not found and len(course.data.assignments) == 1:
         return next(iter(course.data.assignments))
     if not found:
-        raise CourseError(f"no file under {path} belongs to a student of an assignment: "
-                          "give --assignment to see who is missing")
-    raise UsageError(f"{path} holds submissions of several assignments ({', '.join(found)}): "
-                     "grade one at a time with --assignment")
+        raise CourseError(text(f"aucun fichier sous {path} n'appartient à un élève d'un devoir : donnez --assignment pour voir qui manque", f"no file under {path} belongs to a student of an assignment: "
+                          "give --assignment to see who is missing"))
+    raise UsageError(text(f"{path} contient des remises de plusieurs devoirs ({', '.join(found)}) : corrigez-les un à la fois avec --assignment", f"{path} holds submissions of several assignments ({', '.join(found)}): "
+                     "grade one at a time with --assignment"))
 
 
 TORCH_MIN_MEMORY_MB = 1024  # PyTorch maps about 640 MB of address space by itself
@@ -158,11 +158,11 @@ def grade_folder(path: Path, *, course_path: Path | None = None, assignment: str
     if unsafe_root_refused() and not getattr(executor, "remote", False):
         raise CourseError(root_refusal())
     if student is not None and student not in course.roster:
-        raise UsageError(f"--student: '{student}' is not on the roster")
+        raise UsageError(text(f"--student : « {student} » n'est pas sur la liste de la classe", f"--student: '{student}' is not on the roster"))
     todo, rejected, taken = plan(path, out, course, assignment, course_path, limits, loader)
     if not todo and not rejected:
-        raise CourseError(f"nothing handed in under {path}: no notebook, archive or folder of "
-                          "submissions (expected PATH/submissions/ or the files in PATH)")
+        raise CourseError(text(f"rien de remis sous {path} : ni notebook, ni archive, ni dossier de remises (attendu : PATH/submissions/ ou les fichiers dans PATH)", f"nothing handed in under {path}: no notebook, archive or folder of "
+                          "submissions (expected PATH/submissions/ or the files in PATH)"))
     if on_start:
         on_start(len(todo) + len(rejected))
     key = record_key(course)  # the course secret, read (or made) before any worker starts
@@ -170,8 +170,8 @@ def grade_folder(path: Path, *, course_path: Path | None = None, assignment: str
         Record.rejected(j.notebook, j.sha256, "graded", j.assignment, j.student) for j in todo], path)
     planned = plan_assignment(course, aid)
     if question is not None and question not in {q.id for q in planned}:
-        raise UsageError(f"--question: '{question}' is not a question of {aid} "
-                         f"({', '.join(q.id for q in planned)})")
+        raise UsageError(text(f"--question : « {question} » n'est pas une question de {aid} ({', '.join(q.id for q in planned)})", f"--question: '{question}' is not a question of {aid} "
+                         f"({', '.join(q.id for q in planned)})"))
     # read before anything is graded: a malformed line stops the run at once
     overrides = read_overrides(out / OVERRIDES_NAME, course.roster, [q.id for q in planned])
     records: list[Record] = []
@@ -268,19 +268,19 @@ def load_gradebook(path: Path, *, course_path: Path | None = None,
         use_roster(course, Path(roster))
     bp = out / ".grader" / BATCH_NAME
     if not bp.is_file():
-        raise CourseError(f"{bp}: not found: run `course grade {path}` first")
+        raise CourseError(text(f"{bp} : introuvable : lancez d'abord `course grade {path}`", f"{bp}: not found: run `course grade {path}` first"))
     try:
         doc = json.loads(bp.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise CourseError(f"{bp}: unreadable ({exc}): run `course grade {path}` again") from None
+        raise CourseError(text(f"{bp} : illisible ({exc}) : relancez `course grade {path}`", f"{bp}: unreadable ({exc}): run `course grade {path}` again")) from None
     if not record_is_authentic(doc, record_key(course)):
-        raise CourseError(f"{bp}: not signed by this course's grader (another course, a lost "
-                          f".course-secret, or an edited file): run `course grade {path}` again")
+        raise CourseError(text(f"{bp} : non signé par le correcteur de ce cours (un autre cours, un .course-secret perdu ou un fichier modifié) : relancez `course grade {path}`", f"{bp}: not signed by this course's grader (another course, a lost "
+                          f".course-secret, or an edited file): run `course grade {path}` again"))
     if doc.get("version") != BATCH_VERSION:
-        raise CourseError(f"{bp}: written by another version: run `course grade {path}` again")
+        raise CourseError(text(f"{bp} : écrit par une autre version : relancez `course grade {path}`", f"{bp}: written by another version: run `course grade {path}` again"))
     aid = doc["assignment"]
     if aid not in course.data.assignments:
-        raise CourseError(f"{bp}: assignment '{aid}' is no longer in {course_path}")
+        raise CourseError(text(f"{bp} : le devoir « {aid} » n'est plus dans {course_path}", f"{bp}: assignment '{aid}' is no longer in {course_path}"))
     records = [Record.from_json(r) for r in doc["records"]]
     planned = plan_assignment(course, aid)
     overrides = read_overrides(out / OVERRIDES_NAME, course.roster, [q.id for q in planned])

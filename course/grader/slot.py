@@ -187,7 +187,7 @@ class Slot:
         self.torch = torch
         self.prot = protections()
         if unsafe_root_refused(self.prot) and not allow_unsafe_root:
-            raise SandboxError(root_refusal())
+            raise SandboxError(root_refusal()["en"])
         self.lock_fd: int | None = None
         if self.prot.uid_drop:
             self.uid, self.lock_fd = claim_uid(uid_base, index)

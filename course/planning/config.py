@@ -52,8 +52,8 @@ from pydantic import (
     model_validator,
 )
 
-from course.base.errors import CourseError
-from course.base.i18n import LANGS
+from course.base.errors import CourseError, line_of
+from course.base.i18n import LANGS, text
 from course.generator.catalogue import Catalogue, catalogue
 
 from .secret import (
@@ -73,23 +73,31 @@ class CourseConfigError(CourseError):
     """A malformed course.yml, exercise file or roster (names the file and key path)."""
 
 
+def invalid(fr: str, en: str) -> ValueError:
+    """A validator's error in both languages: pydantic wants a ``ValueError`` and keeps it in
+    its error's ``ctx``, where :func:`_raise_validation` finds the French."""
+    exc = ValueError(en)
+    exc.texts = text(fr, en)  # type: ignore[attr-defined]
+    return exc
+
+
 def _title(v: Any) -> Any:
     """A title: one string (in the course language), or ``{fr: ..., en: ...}`` (one language
     at least; each text non-empty)."""
     if isinstance(v, str):
         if not v.strip():
-            raise ValueError("the title is empty")
+            raise invalid("le titre est vide", "the title is empty")
         return v
     if isinstance(v, dict):
         if not v:
-            raise ValueError("give the title in fr and/or en ({fr: ..., en: ...})")
+            raise invalid("donnez le titre en fr et/ou en en ({fr: ..., en: ...})", "give the title in fr and/or en ({fr: ..., en: ...})")
         for k, text in v.items():
             if k not in LANGS:
-                raise ValueError(f"unknown language {k!r} in the title (fr, en)")
+                raise invalid(f"langue {k!r} inconnue dans le titre (fr, en)", f"unknown language {k!r} in the title (fr, en)")
             if not isinstance(text, str) or not text.strip():
-                raise ValueError(f"the {k} title must be a non-empty string")
+                raise invalid(f"le titre {k} doit être une chaîne non vide", f"the {k} title must be a non-empty string")
         return {k: v[k] for k in LANGS if k in v}
-    raise ValueError("expected a string or {fr: ..., en: ...}")
+    raise invalid("attendu une chaîne ou {fr: ..., en: ...}", "expected a string or {fr: ..., en: ...}")
 
 
 #: a title of course.yml (the course's, an assignment's, an exam's): a string in the course
@@ -135,7 +143,7 @@ class Item(_Strict):
     @model_validator(mode="after")
     def _one_kind(self) -> Item:
         if (self.exercise is None) == (self.coding is None):
-            raise ValueError("give exactly one of 'exercise' or 'coding'")
+            raise invalid("donnez exactement un de 'exercise' ou 'coding'", "give exactly one of 'exercise' or 'coding'")
         return self
 
 
@@ -155,18 +163,18 @@ class ExtraDays(_Strict):
 def _aware(v: Any, what: str = "") -> datetime:
     """An aware datetime from YAML (a datetime, or an ISO 8601 string); ``what`` prefixes the
     error (which extension)."""
-    head = f"{what}: " if what else ""
+    head, head_fr = (f"{what}: ", f"{what} : ") if what else ("", "")
     if isinstance(v, str):
         try:
             v = datetime.fromisoformat(v)
         except ValueError:
-            raise ValueError(f"{head}not an ISO 8601 date and time ({v!r})") from None
+            raise invalid(f"{head_fr}pas une date et heure ISO 8601 ({v!r})", f"{head}not an ISO 8601 date and time ({v!r})") from None
     if isinstance(v, date) and not isinstance(v, datetime):
-        raise ValueError(f"{head}give a time and a time zone, e.g. {v.isoformat()}T23:59:00-04:00")
+        raise invalid(f"{head_fr}donnez une heure et un fuseau horaire, p. ex. {v.isoformat()}T23:59:00-04:00", f"{head}give a time and a time zone, e.g. {v.isoformat()}T23:59:00-04:00")
     if not isinstance(v, datetime):
-        raise ValueError(f"{head}expected an ISO 8601 date and time")
+        raise invalid(f"{head_fr}attendu une date et heure ISO 8601", f"{head}expected an ISO 8601 date and time")
     if v.tzinfo is None or v.utcoffset() is None:
-        raise ValueError(f"{head}give a time zone, e.g. {v.isoformat()}-04:00 (or Z for UTC)")
+        raise invalid(f"{head_fr}donnez un fuseau horaire, p. ex. {v.isoformat()}-04:00 (ou Z pour UTC)", f"{head}give a time zone, e.g. {v.isoformat()}-04:00 (or Z for UTC)")
     return v
 
 
@@ -195,7 +203,7 @@ class Assignment(_Strict):
     @model_validator(mode="after")
     def _needs_due(self) -> Assignment:
         if self.due is None and (self.late != "none" or self.extensions):
-            raise ValueError("a late policy or extensions need a due date (due: ...)")
+            raise invalid("une politique de retard ou des prolongations demandent une date limite (due: ...)", "a late policy or extensions need a due date (due: ...)")
         return self
 
 
@@ -218,7 +226,7 @@ class ExerciseDef(_Strict):
     @classmethod
     def _id(cls, v: str) -> str:
         if not ID_RE.match(v):
-            raise ValueError(f"invalid id {v!r} (letters, digits, '-', '_', '.')")
+            raise invalid(f"identifiant {v!r} invalide (lettres, chiffres, '-', '_', '.')", f"invalid id {v!r} (letters, digits, '-', '_', '.')")
         return v
 
 
@@ -301,8 +309,8 @@ class Course:
                 secret = read_secret(path)
                 if self.data.secret_id and self.data.secret_id != secret.fingerprint \
                         and self.data.seed is None:
-                    raise CourseError(f"this is not the secret course.yml was made with (secret_id "
-                                      f"{self.data.secret_id}, the file's is {secret.fingerprint})",
+                    raise CourseError(text(f"ce n'est pas le secret avec lequel course.yml a été créé (secret_id {self.data.secret_id}, celui du fichier : {secret.fingerprint})", f"this is not the secret course.yml was made with (secret_id "
+                                      f"{self.data.secret_id}, the file's is {secret.fingerprint})"),
                                       path=str(path))
             elif self.data.seed is None and self.data.secret_id:
                 raise CourseError(lost_secret_message(path, self.data.secret_id), path=str(path))
@@ -313,9 +321,9 @@ class Course:
                 NOTICES.append(f"created {path} ({what}; mode 0600, added to .gitignore): "
                                "keep a backup, never publish it")
                 if self.data.seed is None:
-                    text = self.path.read_text(encoding="utf-8")
+                    current = self.path.read_text(encoding="utf-8")
                     with open(self.path, "a", encoding="utf-8") as f:
-                        f.write(("" if text.endswith("\n") else "\n")
+                        f.write(("" if current.endswith("\n") else "\n")
                                 + f"secret_id: {secret.fingerprint}   # fingerprint of {SECRET_NAME} "
                                 "(reveals nothing; keeps a lost secret from going unnoticed)\n")
             self._secret = secret
@@ -357,29 +365,35 @@ def _raise_validation(path: Path, exc: ValidationError, prefix: str = "") -> Non
                             and x not in _UNION_TAGS))
     if prefix:
         loc = prefix + ("" if loc.startswith("[") else ".") + loc if loc != "(top level)" else prefix
-    msg = err["msg"].removeprefix("Value error, ")
+    msg = err["msg"].removeprefix("Value error, ")  # pydantic's words: English, unless ours
+    msg_fr = getattr(err.get("ctx", {}).get("error"), "texts", {}).get("fr", msg)
     if err["type"] == "extra_forbidden":
-        msg = "unknown key"
+        msg, msg_fr = "unknown key", "clé inconnue"
     elif err["type"] == "missing":
-        msg = "missing key"
-    more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""
-    raise CourseConfigError(f"{loc}: {msg}{more}", path=path) from None
+        msg, msg_fr = "missing key", "clé manquante"
+    k = len(exc.errors()) - 1
+    more, more_fr = (f" (and {k} more problem(s))", f" (et {k} autre(s) problème(s))") if k else ("", "")
+    loc_fr = loc.replace("(top level)", "(niveau supérieur)")
+    raise CourseConfigError(text(f"{loc_fr} : {msg_fr}{more_fr}", f"{loc}: {msg}{more}"),
+                            path=path) from None
 
 
 def _load_yaml(path: Path) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
+        content = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise CourseConfigError("file not found", path=path) from None
+        raise CourseConfigError(text("fichier introuvable", "file not found"), path=path) from None
     except UnicodeDecodeError:
-        raise CourseConfigError("not UTF-8 text", path=path) from None
+        raise CourseConfigError(text("pas du texte UTF-8", "not UTF-8 text"), path=path) from None
     try:
-        return yaml.safe_load(text)
+        return yaml.safe_load(content)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise CourseConfigError(f"invalid YAML: {where}{problem}", path=path) from None
+        where_fr = f"ligne {mark.line + 1}, colonne {mark.column + 1} : " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)  # PyYAML's words: English
+        raise CourseConfigError(text(f"YAML invalide : {where_fr}{problem}",
+                                     f"invalid YAML: {where}{problem}"), path=path) from None
 
 
 #: roster columns the toolkit reads (others are kept out); ``id`` is required
@@ -403,23 +417,23 @@ def read_roster(path: Path) -> Roster:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise CourseConfigError("roster file not found", path=path) from None
+        raise CourseConfigError(text("fichier de la liste de la classe introuvable", "roster file not found"), path=path) from None
     try:
-        text = raw.decode("utf-8-sig")
+        content = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise CourseConfigError("roster is not UTF-8 text", path=path) from None
-    lines = text.splitlines()
+        raise CourseConfigError(text("la liste de la classe n'est pas du texte UTF-8", "roster is not UTF-8 text"), path=path) from None
+    lines = content.splitlines()
     first = next((ln for ln in lines if ln.strip()), "")
     delim = max((",", ";", "\t"), key=first.count) if first else ","
     rows = [(n, r) for n, r in enumerate(csv.reader(lines, delimiter=delim), start=1)
             if r and any(c.strip() for c in r)]
     if not rows:
-        raise CourseConfigError("the roster is empty", path=path)
+        raise CourseConfigError(text("la liste de la classe est vide", "the roster is empty"), path=path)
     header = [c.strip().lower() for c in rows[0][1]]
     if "id" not in header:
-        raise CourseConfigError(f"line {rows[0][0]}: no 'id' column in the header (found: "
+        raise CourseConfigError(text(f"ligne {rows[0][0]} : pas de colonne 'id' dans l'en-tête (trouvé : {', '.join(header) or 'rien'}) : la première ligne nomme les colonnes, dont id", f"line {rows[0][0]}: no 'id' column in the header (found: "
                                 f"{', '.join(header) or 'nothing'}): the first line names the "
-                                "columns, one of them id", path=path)
+                                "columns, one of them id"), path=path)
     cols = {c: header.index(c) for c in ROSTER_COLUMNS if c in header}
     ids: list[str] = []
     people: dict[str, dict[str, str]] = {}
@@ -427,14 +441,14 @@ def read_roster(path: Path) -> Roster:
         cell = [c.strip() for c in row]
         sid = cell[cols["id"]] if len(cell) > cols["id"] else ""
         if not ID_RE.match(sid):
-            raise CourseConfigError(f"line {lineno}: invalid student id {sid!r} "
-                                    "(letters, digits, '-', '_', '.')", path=path)
+            raise CourseConfigError(text(f"ligne {lineno} : identifiant d'élève {sid!r} invalide (lettres, chiffres, '-', '_', '.')", f"line {lineno}: invalid student id {sid!r} "
+                                    "(letters, digits, '-', '_', '.')"), path=path)
         if sid in people:
-            raise CourseConfigError(f"line {lineno}: duplicated student id {sid!r}", path=path)
+            raise CourseConfigError(text(f"ligne {lineno} : identifiant d'élève {sid!r} en double", f"line {lineno}: duplicated student id {sid!r}"), path=path)
         ids.append(sid)
         people[sid] = {c: cell[i] for c, i in cols.items() if c != "id" and i < len(cell) and cell[i]}
     if not ids:
-        raise CourseConfigError("the roster is empty (a header and no student)", path=path)
+        raise CourseConfigError(text("la liste de la classe est vide (un en-tête et aucun élève)", "the roster is empty (a header and no student)"), path=path)
     return Roster(ids, people, delim)
 
 
@@ -454,19 +468,19 @@ def load_exercises(folder: Path, where: dict[str, str] | None = None) -> dict[st
     """Every exercise definition in ``folder/*.yml`` (ids unique across files); ``where``, when
     given, receives each exercise's place (``file [index]``) for error messages."""
     if not folder.is_dir():
-        raise CourseConfigError("exercises folder not found", path=folder)
+        raise CourseConfigError(text("dossier des exercices introuvable", "exercises folder not found"), path=folder)
     out: dict[str, ExerciseDef] = {}
     for f in sorted(folder.glob("*.y*ml")):
         data = _load_yaml(f)
         if not isinstance(data, list):
-            raise CourseConfigError("(top level): expected a list of exercise definitions", path=f)
+            raise CourseConfigError(text("(niveau supérieur) : attendu une liste de définitions d'exercices", "(top level): expected a list of exercise definitions"), path=f)
         for i, item in enumerate(data):
             try:
                 ex = ExerciseDef.model_validate(item)
             except ValidationError as exc:
                 _raise_validation(f, exc, prefix=f"[{i}]")
             if ex.id in out:
-                raise CourseConfigError(f"[{i}].id: exercise {ex.id!r} is defined twice", path=f)
+                raise CourseConfigError(text(f"[{i}].id : l'exercice {ex.id!r} est défini deux fois", f"[{i}].id: exercise {ex.id!r} is defined twice"), path=f)
             out[ex.id] = ex
             if where is not None:
                 where[ex.id] = f"{f}: [{i}]"
@@ -482,7 +496,7 @@ def load_course(path: str | Path = "course.yml", *, check_families: bool = True)
     path = Path(path)
     data = _load_yaml(path)
     if not isinstance(data, dict):
-        raise CourseConfigError("(top level): expected a mapping of keys (title, seed, ...)", path=path)
+        raise CourseConfigError(text("(niveau supérieur) : attendu un dictionnaire de clés (title, seed, ...)", "(top level): expected a mapping of keys (title, seed, ...)"), path=path)
     try:
         cf = CourseFile.model_validate(data)
     except ValidationError as exc:
@@ -494,20 +508,20 @@ def load_course(path: str | Path = "course.yml", *, check_families: bool = True)
     for kind, groups in (("assignments", cf.assignments), ("exams", cf.exams)):
         for gid, group in groups.items():
             if not ID_RE.match(gid):
-                raise CourseConfigError(f"{kind}.{gid}: invalid id", path=path)
+                raise CourseConfigError(text(f"{kind}.{gid} : identifiant invalide", f"{kind}.{gid}: invalid id"), path=path)
             for i, item in enumerate(group.questions):
                 if item.exercise is not None and item.exercise not in exercises:
                     raise CourseConfigError(
-                        f"{kind}.{gid}.questions[{i}].exercise: unknown exercise {item.exercise!r} "
-                        f"(not defined in {cf.exercises}/)", path=path)
+                        text(f"{kind}.{gid}.questions[{i}].exercise : exercice {item.exercise!r} inconnu (non défini dans {cf.exercises}/)", f"{kind}.{gid}.questions[{i}].exercise: unknown exercise {item.exercise!r} "
+                        f"(not defined in {cf.exercises}/)"), path=path)
                 if item.coding is not None and kind == "exams":
                     raise CourseConfigError(
-                        f"{kind}.{gid}.questions[{i}].coding: coding questions belong to assignments",
+                        text(f"{kind}.{gid}.questions[{i}].coding : les questions de code vont dans les devoirs", f"{kind}.{gid}.questions[{i}].coding: coding questions belong to assignments"),
                         path=path)
     for aid, a in cf.assignments.items():
         for sid in a.extensions:
             if sid not in roster.people:
-                raise CourseConfigError(f"assignments.{aid}.extensions.{sid}: not on the roster",
+                raise CourseConfigError(text(f"assignments.{aid}.extensions.{sid} : pas sur la liste de la classe", f"assignments.{aid}.extensions.{sid}: not on the roster"),
                                         path=path)
     course = Course(path, cf, exercises, roster.ids)
     course.people = roster.people
@@ -518,10 +532,10 @@ def load_course(path: str | Path = "course.yml", *, check_families: bool = True)
         cat = course.catalogue  # imports the course's own questions (one-line errors)
         for ex in exercises.values():
             if ex.family not in cat.families:
-                raise CourseConfigError(f"{places[ex.id]}.family: unknown family {ex.family!r} "
-                                        "(see `course families`)")
+                raise CourseConfigError(text(f"{places[ex.id]}.family : famille {ex.family!r} inconnue (voir `course families`)", f"{places[ex.id]}.family: unknown family {ex.family!r} "
+                                        "(see `course families`)"))
             try:
                 Constraints(ex.family, cat.families[ex.family].params, ex.params)
             except CourseError as exc:
-                raise CourseConfigError(f"{places[ex.id]}.params: {exc}") from None
+                raise CourseConfigError(text(f"{places[ex.id]}.params : {line_of(exc, 'fr')}", f"{places[ex.id]}.params: {exc}")) from None
     return course

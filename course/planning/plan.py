@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from course.base.errors import CourseError, UsageError
-from course.base.i18n import LANGS, Text
+from course.base.errors import CourseError, UsageError, line_of
+from course.base.i18n import LANGS, Text, text
 from course.base.rng import make_rng
 from course.generator.base import Variant
 from course.generator.coding.engine import Case, coding_rng
@@ -99,13 +99,13 @@ def _plan(course: Course, items: list[Any], where: str) -> list[PlannedQuestion]
     for i, item in enumerate(items, start=1):
         if item.exercise is not None:
             if item.exercise not in course.exercises:
-                raise CourseError(f"{where}.questions[{i - 1}].exercise: unknown exercise "
-                                  f"{item.exercise!r}", path=str(course.path))
+                raise CourseError(text(f"{where}.questions[{i - 1}].exercise : exercice {item.exercise!r} inconnu", f"{where}.questions[{i - 1}].exercise: unknown exercise "
+                                  f"{item.exercise!r}"), path=str(course.path))
             ex = course.exercises[item.exercise]
             try:
                 course.catalogue.family(ex.family)
             except UsageError as exc:
-                raise CourseError(f"{where}.questions[{i - 1}]: exercise {ex.id!r}: {exc}",
+                raise CourseError(text(f"{where}.questions[{i - 1}] : exercice {ex.id!r} : {line_of(exc, 'fr')}", f"{where}.questions[{i - 1}]: exercise {ex.id!r}: {exc}"),
                                   path=str(course.path)) from None
             seen[ex.id] = seen.get(ex.id, 0) + 1
             key = ex.id if seen[ex.id] == 1 else f"{ex.id}#{seen[ex.id]}"
@@ -115,7 +115,7 @@ def _plan(course: Course, items: list[Any], where: str) -> list[PlannedQuestion]
             try:
                 cq = course.catalogue.coding_question(item.coding)
             except UsageError as exc:
-                raise CourseError(f"{where}.questions[{i - 1}].coding: {exc}", path=str(course.path)) from None
+                raise CourseError(text(f"{where}.questions[{i - 1}].coding : {line_of(exc, 'fr')}", f"{where}.questions[{i - 1}].coding: {exc}"), path=str(course.path)) from None
             out.append(PlannedQuestion(i, "coding", cq.id, cq.id, float(item.points), dict(cq.title)))
     return out
 
@@ -125,7 +125,7 @@ def plan_exam(course: Course, name: str) -> list[PlannedQuestion]:
     exams = course.data.exams
     if name not in exams:
         known = ", ".join(exams) or "none"
-        raise UsageError(f"unknown exam {name!r} (exams in {course.path.name}: {known})")
+        raise UsageError(text(f"examen {name!r} inconnu (examens de {course.path.name} : {known})", f"unknown exam {name!r} (exams in {course.path.name}: {known})"))
     return _plan(course, exams[name].questions, f"exams.{name}")
 
 
@@ -135,14 +135,14 @@ def plan_assignment(course: Course, assignment_id: str) -> list[PlannedQuestion]
     a = course.data.assignments.get(assignment_id)
     if a is None:
         known = ", ".join(course.data.assignments) or "none"
-        raise UsageError(f"unknown assignment '{assignment_id}' (course.yml defines: {known})")
+        raise UsageError(text(f"devoir « {assignment_id} » inconnu (course.yml définit : {known})", f"unknown assignment '{assignment_id}' (course.yml defines: {known})"))
     planned = _plan(course, a.questions, f"assignments.{assignment_id}")
     for q in planned:
         if q.kind == "computed" and q.family is not None and not course.catalogue.family(q.family).notebook:
             raise CourseError(
-                f"assignments.{assignment_id}.questions[{q.number - 1}]: exercise '{q.ref}' "
+                text(f"assignments.{assignment_id}.questions[{q.number - 1}] : l'exercice « {q.ref} » (famille « {q.family} ») ne peut pas être une question de notebook (sa réponse n'est pas une valeur à taper) ; utilisez-le plutôt dans un examen", f"assignments.{assignment_id}.questions[{q.number - 1}]: exercise '{q.ref}' "
                 f"(family '{q.family}') cannot be asked as a notebook question "
-                "(its answer is not a value to type); use it in an exam instead", path=str(course.path))
+                "(its answer is not a value to type); use it in an exam instead"), path=str(course.path))
     return planned
 
 
@@ -155,7 +155,7 @@ def draw_variant(course: Course, student: str, q: PlannedQuestion) -> Variant:
             make_rng(seed, student, q.key), q.constraints,
             seed={"course_seed": seed, "student": student, "exercise": q.key})
     except CourseError as exc:
-        raise CourseError(f"question {q.number} (exercise {q.ref!r}, family {q.family!r}): {exc}") from None
+        raise CourseError(text(f"question {q.number} (exercice {q.ref!r}, famille {q.family!r}) : {line_of(exc, 'fr')}", f"question {q.number} (exercise {q.ref!r}, family {q.family!r}): {exc}")) from None
 
 
 def draw(course: Course, student: str, q: PlannedQuestion) -> DrawnQuestion:
@@ -174,7 +174,7 @@ def exercise_variant(course: Course, exercise_id: str, student: str) -> Variant:
     """The variant of ``exercise_id`` (first occurrence: seed key = the exercise id) that
     ``student`` gets in any exam or assignment of ``course``."""
     if exercise_id not in course.exercises:
-        raise UsageError(f"unknown exercise '{exercise_id}'")
+        raise UsageError(text(f"exercice « {exercise_id} » inconnu", f"unknown exercise '{exercise_id}'"))
     ex = course.exercises[exercise_id]
     q = PlannedQuestion(1, "computed", ex.id, ex.id, 1.0, exercise_title(course, ex.id), ex.family,
                         dict(ex.params))

@@ -29,6 +29,7 @@ from pathlib import Path
 import yaml
 
 from course.base.errors import CourseError
+from course.base.i18n import Text, text
 
 SECRET_NAME = ".course-secret"
 #: one line per secret created in this process, for the command line to print once at the end
@@ -59,17 +60,17 @@ def read_secret(path: Path) -> CourseSecret:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise CourseError(f"cannot read the course secret ({type(exc).__name__})", path=str(path)) from None
+        raise CourseError(text(f"impossible de lire le secret du cours ({type(exc).__name__})", f"cannot read the course secret ({type(exc).__name__})"), path=str(path)) from None
     seed = data.get("seed") if isinstance(data, dict) else None
     key = data.get("record_key") if isinstance(data, dict) else None
     if type(seed) is not int or seed < 0:
-        raise CourseError("seed: expected a non-negative integer", path=str(path))
+        raise CourseError(text("seed : attendu un entier positif ou nul", "seed: expected a non-negative integer"), path=str(path))
     try:
         raw = bytes.fromhex(key) if isinstance(key, str) else b""
     except ValueError:
         raw = b""
     if len(raw) < 16:
-        raise CourseError("record_key: expected at least 32 hex digits", path=str(path))
+        raise CourseError(text("record_key : attendu au moins 32 chiffres hexadécimaux", "record_key: expected at least 32 hex digits"), path=str(path))
     return CourseSecret(seed, raw)
 
 
@@ -93,9 +94,15 @@ def create_secret(path: Path) -> CourseSecret:
     return secret
 
 
-def lost_secret_message(path: Path, secret_id: str) -> str:
-    return (f"the course secret is missing (course.yml says secret_id: {secret_id}): it holds the "
-            "seed every student's variants were drawn from and the key that signs grading "
-            f"records. Restore {path.name} from your backup; a new secret would give every "
-            "student other variants than the ones handed out (to start afresh on purpose, "
-            "delete the secret_id line of course.yml)")
+def lost_secret_message(path: Path, secret_id: str) -> Text:
+    return text(
+        f"le secret du cours est manquant (course.yml indique secret_id : {secret_id}) : il "
+        "contient la graine d'où sont tirées les variantes de chaque élève et la clé qui signe "
+        f"les enregistrements de correction. Restaurez {path.name} depuis votre sauvegarde ; un "
+        "nouveau secret donnerait à chaque élève d'autres variantes que celles distribuées "
+        "(pour repartir à zéro volontairement, supprimez la ligne secret_id de course.yml)",
+        f"the course secret is missing (course.yml says secret_id: {secret_id}): it holds the "
+        "seed every student's variants were drawn from and the key that signs grading "
+        f"records. Restore {path.name} from your backup; a new secret would give every "
+        "student other variants than the ones handed out (to start afresh on purpose, "
+        "delete the secret_id line of course.yml)")

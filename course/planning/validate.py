@@ -11,8 +11,8 @@ exercise, of the course, of an assignment or of an exam given in one language on
 
 from __future__ import annotations
 
-from course.base.errors import CourseError
-from course.base.i18n import LANGS
+from course.base.errors import CourseError, line_of
+from course.base.i18n import LANGS, text
 
 from .config import Course, CourseConfigError
 from .plan import PlannedQuestion, plan_assignment, plan_exam
@@ -26,7 +26,7 @@ def check_planned(course: Course, planned: list[PlannedQuestion]) -> None:
             try:
                 course.catalogue.family(q.family).check_constraints(q.constraints)
             except CourseError as exc:
-                raise CourseConfigError(f"{course.places.get(q.ref, q.ref)}.params: {exc}") from None
+                raise CourseConfigError(text(f"{course.places.get(q.ref, q.ref)}.params : {line_of(exc, 'fr')}", f"{course.places.get(q.ref, q.ref)}.params: {exc}")) from None
 
 
 def check_course(course: Course) -> list[str]:
@@ -40,7 +40,7 @@ def check_course(course: Course) -> list[str]:
         try:
             cat.family(ex.family).check_constraints(ex.params)
         except CourseError as exc:
-            raise CourseConfigError(f"{course.places.get(ex.id, ex.id)}.params: {exc}") from None
+            raise CourseConfigError(text(f"{course.places.get(ex.id, ex.id)}.params : {line_of(exc, 'fr')}", f"{course.places.get(ex.id, ex.id)}.params: {exc}")) from None
     for name in course.data.exams:
         plan_exam(course, name)
     for aid in course.data.assignments:

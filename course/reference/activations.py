@@ -29,6 +29,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 
 from .conventions import HEAVISIDE_AT_ZERO
 
@@ -262,7 +263,7 @@ def softmax(z: Any, axis: int = 0) -> Array:
     """
     z = _f64(z)
     if z.ndim == 0:
-        raise ParameterError("z", "softmax needs at least one axis of classes")
+        raise ParameterError("z", text("softmax demande au moins un axe de classes", "softmax needs at least one axis of classes"))
     shifted = z - np.max(z, axis=axis, keepdims=True)
     e = np.exp(shifted)
     return e / np.sum(e, axis=axis, keepdims=True)
@@ -279,7 +280,7 @@ def softmax_jacobian(s: Any) -> Array:
     """
     s = _f64(s)
     if s.ndim != 1:
-        raise ParameterError("s", f"expected a 1-D probability vector, got shape {s.shape}")
+        raise ParameterError("s", text(f"attendu un vecteur de probabilités 1-D, reçu la forme {s.shape}", f"expected a 1-D probability vector, got shape {s.shape}"))
     return np.diag(s) - np.outer(s, s)
 
 
@@ -300,8 +301,8 @@ ACTIVATIONS: dict[str, tuple[ActFn, ActFn]] = {
 
 def _lookup(name: str) -> tuple[ActFn, ActFn]:
     if name not in ACTIVATIONS:
-        raise ParameterError("activation", f"unknown activation {name!r} "
-                             f"(known: {', '.join(ACTIVATIONS)}, softmax)")
+        raise ParameterError("activation", text(f"activation {name!r} inconnue (connues : {', '.join(ACTIVATIONS)}, softmax)", f"unknown activation {name!r} "
+                             f"(known: {', '.join(ACTIVATIONS)}, softmax)"))
     return ACTIVATIONS[name]
 
 
@@ -344,7 +345,7 @@ def activation_backward(dout: Any, cache: ActivationCache) -> Array:
     name, z, a = cache
     dout = _f64(dout)
     if dout.shape != a.shape:
-        raise ParameterError("dout", f"shape {dout.shape} differs from the activation's {a.shape}")
+        raise ParameterError("dout", text(f"la forme {dout.shape} diffère de celle de l'activation, {a.shape}", f"shape {dout.shape} differs from the activation's {a.shape}"))
     if name == "softmax":
         return a * (dout - np.sum(a * dout, axis=0, keepdims=True))
     return dout * _lookup(name)[1](z)

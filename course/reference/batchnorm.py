@@ -43,6 +43,7 @@ from typing import NamedTuple
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 from course.reference.conventions import BATCHNORM_EPSILON, BATCHNORM_MOMENTUM
 
 
@@ -79,7 +80,7 @@ def _axes(x: np.ndarray) -> tuple[int, ...]:
         return (0,)
     if x.ndim == 4:
         return (0, 2, 3)
-    raise ParameterError("x", f"expected (N, D) or (N, C, H, W), got shape {x.shape}")
+    raise ParameterError("x", text(f"attendu (N, D) ou (N, C, H, W), reçu la forme {x.shape}", f"expected (N, D) or (N, C, H, W), got shape {x.shape}"))
 
 
 def _shape(v: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -126,9 +127,9 @@ def batchnorm_forward(
     beta = np.asarray(beta, dtype=np.float64)
     for name, v in (("gamma", gamma), ("beta", beta)):
         if v.shape != (d,):
-            raise ParameterError(name, f"expected shape ({d},), got {v.shape}")
+            raise ParameterError(name, text(f"attendu la forme ({d},), reçu : {v.shape}", f"expected shape ({d},), got {v.shape}"))
     if eps < 0:
-        raise ParameterError("eps", f"must be >= 0, got {eps}")
+        raise ParameterError("eps", text(f"doit être >= 0, reçu : {eps}", f"must be >= 0, got {eps}"))
     if train:
         mean = x.mean(axis=axes)
         var = x.var(axis=axes)  # biased: (1/m) sum (y - mean)^2 (003)
@@ -160,17 +161,17 @@ def batchnorm_update_state(
     - state: a new BatchNormState(moving_mean (D,), moving_var (D,)).
     """
     if not cache.train:
-        raise ParameterError("cache", "comes from an inference forward: only a training batch "
-                                      "updates the moving statistics")
+        raise ParameterError("cache", text("vient d'une propagation en inférence : seul un lot d'entraînement met à jour les statistiques mobiles", "comes from an inference forward: only a training batch "
+                                      "updates the moving statistics"))
     if not 0.0 <= momentum <= 1.0:
-        raise ParameterError("momentum", f"must be in [0, 1], got {momentum}")
+        raise ParameterError("momentum", text(f"doit être dans [0, 1], reçu : {momentum}", f"must be in [0, 1], got {momentum}"))
     d = cache.gamma.shape[0]
     state = batchnorm_init_state(d) if state is None else state
     moving_mean = np.asarray(state.moving_mean, dtype=np.float64)
     moving_var = np.asarray(state.moving_var, dtype=np.float64)
     m = cache.x_hat.size // d
     if unbiased and m < 2:
-        raise ParameterError("x", "the unbiased variance needs at least 2 values per feature")
+        raise ParameterError("x", text("la variance non biaisée demande au moins 2 valeurs par caractéristique", "the unbiased variance needs at least 2 values per feature"))
     var_for_moving = cache.var * m / (m - 1) if unbiased else cache.var
     return BatchNormState(momentum * moving_mean + (1 - momentum) * cache.mean,
                           momentum * moving_var + (1 - momentum) * var_for_moving)
@@ -192,7 +193,7 @@ def batchnorm_backward(dout: np.ndarray, cache: BatchNormCache) -> BatchNormGrad
     x_hat, gamma, inv_std, axes = cache.x_hat, cache.gamma, cache.inv_std, cache.axes
     dout = np.asarray(dout, dtype=np.float64)
     if dout.shape != x_hat.shape:
-        raise ParameterError("dout", f"expected shape {x_hat.shape}, got {dout.shape}")
+        raise ParameterError("dout", text(f"attendu la forme {x_hat.shape}, reçu : {dout.shape}", f"expected shape {x_hat.shape}, got {dout.shape}"))
     dbeta = dout.sum(axis=axes)
     dgamma = (dout * x_hat).sum(axis=axes)
     scale = _shape(gamma * inv_std, x_hat)

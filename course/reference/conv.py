@@ -31,6 +31,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 from course.reference import conventions
 
 PaddingArg = str | int | tuple[int, int]
@@ -62,9 +63,9 @@ def _pair(name: str, value: int | tuple[int, int]) -> tuple[int, int]:
     elif isinstance(value, (tuple, list)) and len(value) == 2:
         pair = (int(value[0]), int(value[1]))
     else:
-        raise ParameterError(name, f"expected an int or a pair of ints, got {value!r}")
+        raise ParameterError(name, text(f"attendu un entier ou une paire d'entiers, reçu : {value!r}", f"expected an int or a pair of ints, got {value!r}"))
     if min(pair) <= 0:
-        raise ParameterError(name, f"must be positive, got {value!r}")
+        raise ParameterError(name, text(f"doit être positif, reçu : {value!r}", f"must be positive, got {value!r}"))
     return pair
 
 
@@ -91,35 +92,35 @@ def resolve_padding(
         if padding == "valid":
             if kh > h or kw > w:
                 raise ParameterError(
-                    "padding", f"kernel {kh}x{kw} is larger than the input {h}x{w} with 'valid'")
+                    "padding", text(f"le noyau {kh}x{kw} est plus grand que l'entrée {h}x{w} avec 'valid'", f"kernel {kh}x{kw} is larger than the input {h}x{w} with 'valid'"))
             return 0, 0, 0, 0
         if padding == "same":
             top, bottom = conventions.same_padding(h, kh, sh)
             left, right = conventions.same_padding(w, kw, sw)
             return top, bottom, left, right
-        raise ParameterError("padding", f"must be 'valid', 'same', an int or a pair, got {padding!r}")
+        raise ParameterError("padding", text(f"doit être 'valid', 'same', un entier ou une paire, reçu : {padding!r}", f"must be 'valid', 'same', an int or a pair, got {padding!r}"))
     if isinstance(padding, (int, np.integer)) and not isinstance(padding, bool):
         ph = pw = int(padding)
     elif isinstance(padding, (tuple, list)) and len(padding) == 2:
         ph, pw = int(padding[0]), int(padding[1])
     else:
-        raise ParameterError("padding", f"must be 'valid', 'same', an int or a pair, got {padding!r}")
+        raise ParameterError("padding", text(f"doit être 'valid', 'same', un entier ou une paire, reçu : {padding!r}", f"must be 'valid', 'same', an int or a pair, got {padding!r}"))
     if ph < 0 or pw < 0:
-        raise ParameterError("padding", f"must be >= 0, got {padding!r}")
+        raise ParameterError("padding", text(f"doit être >= 0, reçu : {padding!r}", f"must be >= 0, got {padding!r}"))
     if kh > h + 2 * ph or kw > w + 2 * pw:
-        raise ParameterError("padding", f"kernel {kh}x{kw} is larger than the padded input")
+        raise ParameterError("padding", text(f"le noyau {kh}x{kw} est plus grand que l'entrée complétée", f"kernel {kh}x{kw} is larger than the padded input"))
     return ph, ph, pw, pw
 
 
 def _check_shapes(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> None:
     if x.ndim != 4:
-        raise ParameterError("x", f"expected (N, C, H, W), got shape {x.shape}")
+        raise ParameterError("x", text(f"attendu (N, C, H, W), reçu la forme {x.shape}", f"expected (N, C, H, W), got shape {x.shape}"))
     if w.ndim != 4:
-        raise ParameterError("w", f"expected (F, C, kh, kw), got shape {w.shape}")
+        raise ParameterError("w", text(f"attendu (F, C, kh, kw), reçu la forme {w.shape}", f"expected (F, C, kh, kw), got shape {w.shape}"))
     if w.shape[1] != x.shape[1]:
-        raise ParameterError("w", f"has {w.shape[1]} input channels, x has {x.shape[1]}")
+        raise ParameterError("w", text(f"a {w.shape[1]} canaux d'entrée, x en a {x.shape[1]}", f"has {w.shape[1]} input channels, x has {x.shape[1]}"))
     if b.shape != (w.shape[0],):
-        raise ParameterError("b", f"expected shape ({w.shape[0]},), got {b.shape}")
+        raise ParameterError("b", text(f"attendu la forme ({w.shape[0]},), reçu : {b.shape}", f"expected shape ({w.shape[0]},), got {b.shape}"))
 
 
 def _prepare(
@@ -167,7 +168,7 @@ def conv2d_position_terms(
     """
     x, w, _b, s, _pads, xpad, ho, wo = _prepare(x, w, np.zeros(np.shape(w)[0]), stride, padding)
     if not (0 <= i < ho and 0 <= j < wo):
-        raise ParameterError("position", f"({i}, {j}) is outside the {ho}x{wo} output")
+        raise ParameterError("position", text(f"({i}, {j}) est hors de la sortie {ho}x{wo}", f"({i}, {j}) is outside the {ho}x{wo} output"))
     kh, kw = w.shape[2:]
     window = xpad[n, :, i * s[0]:i * s[0] + kh, j * s[1]:j * s[1] + kw]
     return (window * w[f]).sum(axis=(1, 2))
@@ -270,7 +271,7 @@ def conv2d_backward(dout: np.ndarray, cache: Conv2DCache) -> Conv2DGrads:
     f_out, c_in, kh, kw = w.shape
     n_img, _, ho, wo = dout.shape
     if dout.shape != (n_img, f_out, ho, wo) or n_img != x_shape[0]:
-        raise ParameterError("dout", f"shape {dout.shape} does not match the forward output")
+        raise ParameterError("dout", text(f"la forme {dout.shape} ne correspond pas à la sortie de la propagation avant", f"shape {dout.shape} does not match the forward output"))
     db = dout.sum(axis=(0, 2, 3))
     d2 = dout.reshape(n_img, f_out, ho * wo)
     cols = _im2col(xpad, kh, kw, s)

@@ -90,6 +90,7 @@ import math
 from typing import Literal
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 
 Padding = Literal["valid", "same"]
 Convention = Literal["keras", "torch"]
@@ -103,7 +104,7 @@ GATES: dict[str, int] = {"rnn": 1, "gru": 3, "lstm": 4}
 
 def _check_positive(name: str, value: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise ParameterError(name, f"must be a positive integer, got {value!r}")
+        raise ParameterError(name, text(f"doit être un entier positif, reçu : {value!r}", f"must be a positive integer, got {value!r}"))
 
 
 def conv_output_size(h: int, f: int, stride: int = 1, padding: Padding = "valid") -> int:
@@ -127,11 +128,11 @@ def conv_output_size(h: int, f: int, stride: int = 1, padding: Padding = "valid"
     _check_positive("stride", stride)
     if padding == "valid":
         if f > h:
-            raise ParameterError("kernel", f"{f} is larger than the input {h} with padding='valid'")
+            raise ParameterError("kernel", text(f"{f} est plus grand que l'entrée {h} avec padding='valid'", f"{f} is larger than the input {h} with padding='valid'"))
         return math.ceil((h - f + 1) / stride)
     if padding == "same":
         return math.ceil(h / stride)
-    raise ParameterError("padding", f"must be 'valid' or 'same', got {padding!r}")
+    raise ParameterError("padding", text(f"doit être 'valid' ou 'same', reçu : {padding!r}", f"must be 'valid' or 'same', got {padding!r}"))
 
 
 def pool_output_size(h: int, p: int, stride: int | None = None, padding: Padding = "valid") -> int:
@@ -154,11 +155,11 @@ def pool_output_size(h: int, p: int, stride: int | None = None, padding: Padding
     _check_positive("stride", stride)
     if padding == "valid":
         if p > h:
-            raise ParameterError("size", f"pool size {p} is larger than the input {h} with padding='valid'")
+            raise ParameterError("size", text(f"la taille de pooling {p} est plus grande que l'entrée {h} avec padding='valid'", f"pool size {p} is larger than the input {h} with padding='valid'"))
         return (h - p) // stride + 1
     if padding == "same":
         return (h - 1) // stride + 1
-    raise ParameterError("padding", f"must be 'valid' or 'same', got {padding!r}")
+    raise ParameterError("padding", text(f"doit être 'valid' ou 'same', reçu : {padding!r}", f"must be 'valid' or 'same', got {padding!r}"))
 
 
 def general_output_size(h: int, f: int, stride: int = 1, pad: int = 0, dilation: int = 1) -> int:
@@ -180,10 +181,10 @@ def general_output_size(h: int, f: int, stride: int = 1, pad: int = 0, dilation:
     _check_positive("stride", stride)
     _check_positive("dilation", dilation)
     if pad < 0:
-        raise ParameterError("padding", f"must be >= 0, got {pad}")
+        raise ParameterError("padding", text(f"doit être >= 0, reçu : {pad}", f"must be >= 0, got {pad}"))
     span = dilation * (f - 1) + 1
     if span > h + 2 * pad:
-        raise ParameterError("kernel", f"span {span} is larger than the padded input {h + 2 * pad}")
+        raise ParameterError("kernel", text(f"l'étendue {span} dépasse l'entrée complétée {h + 2 * pad}", f"span {span} is larger than the padded input {h + 2 * pad}"))
     return (h + 2 * pad - dilation * (f - 1) - 1) // stride + 1
 
 
@@ -230,7 +231,7 @@ def mlp_params(layers: list[int] | tuple[int, ...], bias: bool = True) -> int:
     - count: the number of parameters (int).
     """
     if len(layers) < 2:
-        raise ParameterError("layers", "an MLP needs at least an input and an output layer")
+        raise ParameterError("layers", text("un MLP demande au moins une couche d'entrée et une couche de sortie", "an MLP needs at least an input and an output layer"))
     for n in layers:
         _check_positive("layer size", n)
     return sum(dense_params(a, b, bias) for a, b in zip(layers[:-1], layers[1:]))
@@ -246,7 +247,7 @@ def mlp_depth(layers: list[int] | tuple[int, ...]) -> int:
     - L: the number of layers (hidden and output).
     """
     if len(layers) < 2:
-        raise ParameterError("layers", "needs at least an input and an output layer")
+        raise ParameterError("layers", text("demande au moins une couche d'entrée et une couche de sortie", "needs at least an input and an output layer"))
     for n in layers:
         _check_positive("layers", n)
     return len(layers) - 1
@@ -298,7 +299,7 @@ def rnn_params(
     - count: the number of parameters (int).
     """
     if cell not in GATES:
-        raise ParameterError("cell", f"must be one of {sorted(GATES)}, got {cell!r}")
+        raise ParameterError("cell", text(f"doit être l'un de {sorted(GATES)}, reçu : {cell!r}", f"must be one of {sorted(GATES)}, got {cell!r}"))
     _check_positive("input size", input_size)
     _check_positive("units", units)
     g = GATES[cell]
@@ -308,7 +309,7 @@ def rnn_params(
     if convention == "keras":
         two_biases = cell == "gru" and reset_after
         return weights + (2 if two_biases else 1) * g * units
-    raise ParameterError("convention", f"must be 'keras' or 'torch', got {convention!r}")
+    raise ParameterError("convention", text(f"doit être 'keras' ou 'torch', reçu : {convention!r}", f"must be 'keras' or 'torch', got {convention!r}"))
 
 
 def iterations_per_epoch(n: int, batch_size: int) -> int:

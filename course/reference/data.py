@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 
 Array = np.ndarray
 
@@ -55,7 +56,7 @@ def zscore_fit(X: Any, axis: int = 0) -> tuple[Array, Array]:
     """
     X = np.asarray(X, dtype=np.float64)
     if X.size == 0 or X.shape[axis] == 0:
-        raise ParameterError("X", "no training data to compute statistics from")
+        raise ParameterError("X", text("aucune donnée d'entraînement pour calculer les statistiques", "no training data to compute statistics from"))
     return np.mean(X, axis=axis, keepdims=True), np.std(X, axis=axis, keepdims=True)
 
 
@@ -73,14 +74,14 @@ def zscore_apply(X: Any, mean: Any, std: Any) -> Array:
     X = np.asarray(X, dtype=np.float64)
     std = np.asarray(std, dtype=np.float64)
     if np.any(std < 0):
-        raise ParameterError("std", "a standard deviation cannot be negative")
+        raise ParameterError("std", text("un écart type ne peut pas être négatif", "a standard deviation cannot be negative"))
     return (X - np.asarray(mean, dtype=np.float64)) / np.where(std == 0, 1.0, std)
 
 
 def _check_fans(fan_in: int, fan_out: int) -> None:
     for name, v in (("fan_in", fan_in), ("fan_out", fan_out)):
         if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v <= 0:
-            raise ParameterError(name, f"must be a positive integer, got {v!r}")
+            raise ParameterError(name, text(f"doit être un entier positif, reçu : {v!r}", f"must be a positive integer, got {v!r}"))
 
 
 def init_variance(scheme: str, fan_in: int, fan_out: int, limit: float = 1.0) -> float:
@@ -100,7 +101,7 @@ def init_variance(scheme: str, fan_in: int, fan_out: int, limit: float = 1.0) ->
         return 0.0
     if scheme == "uniform":
         if not (isinstance(limit, (int, float)) and math.isfinite(limit) and limit > 0):
-            raise ParameterError("limit", f"must be a positive number, got {limit!r}")
+            raise ParameterError("limit", text(f"doit être un nombre positif, reçu : {limit!r}", f"must be a positive number, got {limit!r}"))
         return (2.0 * limit) ** 2 / 12.0  # (b - a)^2 / 12 with [a, b] = [-r, r]
     if scheme == "xavier":
         return 1.0 / fan_in
@@ -108,7 +109,7 @@ def init_variance(scheme: str, fan_in: int, fan_out: int, limit: float = 1.0) ->
         return 2.0 / fan_in
     if scheme == "glorot":
         return 2.0 / (fan_in + fan_out)
-    raise ParameterError("scheme", f"unknown initialisation {scheme!r} (known: {', '.join(INIT_SCHEMES)})")
+    raise ParameterError("scheme", text(f"initialisation {scheme!r} inconnue (connues : {', '.join(INIT_SCHEMES)})", f"unknown initialisation {scheme!r} (known: {', '.join(INIT_SCHEMES)})"))
 
 
 def init_weights(scheme: str, fan_in: int, fan_out: int, rng: np.random.Generator,
@@ -161,10 +162,10 @@ def hyperparam_grid(choices: dict[str, list]) -> tuple[int, list[dict[str, Any]]
       hyper-parameter varies fastest).
     """
     if not isinstance(choices, dict) or not choices:
-        raise ParameterError("choices", "give at least one hyper-parameter with its values")
+        raise ParameterError("choices", text("donnez au moins un hyperparamètre avec ses valeurs", "give at least one hyper-parameter with its values"))
     for name, values in choices.items():
         if not isinstance(values, (list, tuple)) or len(values) == 0:
-            raise ParameterError(str(name), "needs a non-empty list of values")
+            raise ParameterError(str(name), text("demande une liste de valeurs non vide", "needs a non-empty list of values"))
     names = list(choices)
     configs = [dict(zip(names, combo)) for combo in itertools.product(*(choices[n] for n in names))]
     return math.prod(len(choices[n]) for n in names), configs

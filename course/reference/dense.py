@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 
 from . import losses as _losses
 from .activations import ACTIVATIONS, ActivationCache, activation_backward, activation_forward
@@ -65,12 +66,12 @@ def dense_forward(a_prev: Any, W: Any, b: Any) -> tuple[Array, DenseCache]:
     W = np.asarray(W, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     if a_prev.ndim != 2 or W.ndim != 2:
-        raise ParameterError("W", f"expected 2-D W and A[l-1], got {W.shape} and {a_prev.shape}")
+        raise ParameterError("W", text(f"attendu W et A[l-1] en 2-D, reçu {W.shape} et {a_prev.shape}", f"expected 2-D W and A[l-1], got {W.shape} and {a_prev.shape}"))
     if W.shape[1] != a_prev.shape[0]:
-        raise ParameterError("W", f"W is {W.shape} but A[l-1] has {a_prev.shape[0]} rows "
-                                  "(W[l] must be n[l] x n[l-1])")
+        raise ParameterError("W", text(f"W est {W.shape} mais A[l-1] a {a_prev.shape[0]} lignes (W[l] doit être n[l] x n[l-1])", f"W is {W.shape} but A[l-1] has {a_prev.shape[0]} rows "
+                                  "(W[l] must be n[l] x n[l-1])"))
     if b.shape != (W.shape[0], 1):
-        raise ParameterError("b", f"expected shape ({W.shape[0]}, 1), got {b.shape}")
+        raise ParameterError("b", text(f"attendu la forme ({W.shape[0]}, 1), reçu : {b.shape}", f"expected shape ({W.shape[0]}, 1), got {b.shape}"))
     return W @ a_prev + b, DenseCache(a_prev, W, b)
 
 
@@ -88,7 +89,7 @@ def dense_backward(dout: Any, cache: DenseCache) -> DenseGrads:
     a_prev, W, _ = cache
     dout = np.asarray(dout, dtype=np.float64)
     if dout.shape != (W.shape[0], a_prev.shape[1]):
-        raise ParameterError("dout", f"expected shape {(W.shape[0], a_prev.shape[1])}, got {dout.shape}")
+        raise ParameterError("dout", text(f"attendu la forme {(W.shape[0], a_prev.shape[1])}, reçu : {dout.shape}", f"expected shape {(W.shape[0], a_prev.shape[1])}, got {dout.shape}"))
     return DenseGrads(W.T @ dout, dout @ a_prev.T, np.sum(dout, axis=1, keepdims=True))
 
 
@@ -96,7 +97,7 @@ def _check_layers(layers: Any) -> list[int]:
     if (not isinstance(layers, (list, tuple)) or len(layers) < 2
             or any(not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n <= 0
                    for n in layers)):
-        raise ParameterError("layers", f"needs at least two positive layer sizes, got {layers!r}")
+        raise ParameterError("layers", text(f"demande au moins deux tailles de couche positives, reçu : {layers!r}", f"needs at least two positive layer sizes, got {layers!r}"))
     return [int(n) for n in layers]
 
 
@@ -113,7 +114,7 @@ def mlp_shapes(layers: list[int], m: int) -> list[dict[str, tuple[int, int]]]:
     """
     layers = _check_layers(layers)
     if not isinstance(m, (int, np.integer)) or m <= 0:
-        raise ParameterError("m", f"must be a positive integer, got {m!r}")
+        raise ParameterError("m", text(f"doit être un entier positif, reçu : {m!r}", f"must be a positive integer, got {m!r}"))
     return [{"W": (n, p), "b": (n, 1), "Z": (n, int(m)), "A": (n, int(m))}
             for p, n in zip(layers[:-1], layers[1:])]
 
@@ -143,7 +144,7 @@ def _n_layers(params: dict[str, Any]) -> int:
     while f"W{L + 1}" in params:
         L += 1
     if L == 0:
-        raise ParameterError("params", "no weights W1, W2, ... found")
+        raise ParameterError("params", text("aucun poids W1, W2, ... trouvé", "no weights W1, W2, ... found"))
     return L
 
 
@@ -191,7 +192,7 @@ def mlp_forward(X: Any, params: dict[str, Any], activations: list[str]) -> tuple
     """
     L = _n_layers(params)
     if len(activations) != L:
-        raise ParameterError("activations", f"{len(activations)} activations for {L} layers")
+        raise ParameterError("activations", text(f"{len(activations)} activations pour {L} couches", f"{len(activations)} activations for {L} layers"))
     A = np.asarray(X, dtype=np.float64)
     layers: list[MLPLayerCache] = []
     for l in range(1, L + 1):
@@ -238,7 +239,7 @@ def gd_update(params: dict[str, Any], grads: dict[str, Any], lr: float) -> dict[
     for key, value in params.items():
         g = grads.get(f"d{key}")
         if g is None:
-            raise ParameterError("grads", f"missing d{key}")
+            raise ParameterError("grads", text(f"d{key} manquant", f"missing d{key}"))
         out[key] = np.asarray(value, dtype=np.float64) - lr * np.asarray(g, dtype=np.float64)
     return out
 
@@ -261,7 +262,7 @@ def collapse_linear(params: dict[str, Any]) -> tuple[Array, Array]:
     for l in range(2, L + 1):
         Wl = np.asarray(params[f"W{l}"], dtype=np.float64)
         if Wl.shape[1] != W.shape[0]:
-            raise ParameterError(f"W{l}", f"needs {W.shape[0]} columns, got shape {Wl.shape}")
+            raise ParameterError(f"W{l}", text(f"demande {W.shape[0]} colonnes, reçu la forme {Wl.shape}", f"needs {W.shape[0]} columns, got shape {Wl.shape}"))
         W, b = Wl @ W, Wl @ b + np.asarray(params[f"b{l}"], dtype=np.float64).reshape(-1, 1)
     return W, b
 
@@ -278,7 +279,7 @@ def mlp_loss(AL: Any, Y: Any, loss: str) -> float:
     - J: the loss, mean over the m examples (float).
     """
     if loss not in _losses.LOSSES:
-        raise ParameterError("loss", f"unknown loss {loss!r} (known: {', '.join(_losses.LOSSES)})")
+        raise ParameterError("loss", text(f"perte {loss!r} inconnue (connues : {', '.join(_losses.LOSSES)})", f"unknown loss {loss!r} (known: {', '.join(_losses.LOSSES)})"))
     return _losses.LOSSES[loss](AL, Y)[0]
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 
 Array = np.ndarray
 
@@ -30,7 +31,7 @@ def numerical_gradient(f: Callable[[Array], Any], x: Any, h: float = 1e-6) -> Ar
     - grad: df/dx, the shape of x.
     """
     if not h > 0:
-        raise ParameterError("h", f"the step must be > 0, got {h}")
+        raise ParameterError("h", text(f"le pas doit être > 0, reçu : {h}", f"the step must be > 0, got {h}"))
     x = np.array(x, dtype=np.float64)  # a private copy
     grad = np.zeros_like(x)
     flat = x.reshape(-1)
@@ -60,7 +61,7 @@ def max_relative_error(a: Any, b: Any, floor: float = 1e-12) -> float:
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
-        raise ParameterError("b", f"shape {b.shape} differs from {a.shape}")
+        raise ParameterError("b", text(f"la forme {b.shape} diffère de {a.shape}", f"shape {b.shape} differs from {a.shape}"))
     if a.size == 0:
         return 0.0
     den = np.maximum(np.maximum(np.abs(a), np.abs(b)), floor)

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 
 Array = np.ndarray
 
@@ -55,7 +56,7 @@ def linreg_loss_grad(a: float, b: float, x: Any, y: Any) -> tuple[float, float, 
     x = np.asarray(x, dtype=np.float64).ravel()
     y = np.asarray(y, dtype=np.float64).ravel()
     if x.shape != y.shape or x.size == 0:
-        raise ParameterError("y", f"expected as many targets as inputs (>= 1), got {y.size} and {x.size}")
+        raise ParameterError("y", text(f"attendu autant de cibles que d'entrées (>= 1), reçu {y.size} et {x.size}", f"expected as many targets as inputs (>= 1), got {y.size} and {x.size}"))
     r = a * x + b - y
     return float(np.sum(r * r) / (2 * x.size)), float(np.mean(r * x)), float(np.mean(r))
 
@@ -77,9 +78,9 @@ def linreg_gd(x: Any, y: Any, a0: float, b0: float, lr: float = 0.01,
     - rows: a list of ``steps`` LinregStep (k, a, b, loss, grad_a, grad_b, a_new, b_new).
     """
     if not lr > 0:
-        raise ParameterError("lr", f"the learning rate must be > 0, got {lr}")
+        raise ParameterError("lr", text(f"le taux d'apprentissage doit être > 0, reçu : {lr}", f"the learning rate must be > 0, got {lr}"))
     if not isinstance(steps, int) or steps <= 0:
-        raise ParameterError("steps", f"must be a positive integer, got {steps!r}")
+        raise ParameterError("steps", text(f"doit être un entier positif, reçu : {steps!r}", f"must be a positive integer, got {steps!r}"))
     a, b = float(a0), float(b0)
     out: list[LinregStep] = []
     for k in range(steps):

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 
 from .activations import sigmoid, softmax, softplus
 
@@ -38,12 +39,12 @@ def _pair(y_hat: Any, y: Any, name: str = "y_hat") -> tuple[Array, Array, int]:
     y_hat = np.asarray(y_hat, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     if y_hat.shape != y.shape:
-        raise ParameterError(name, f"shape {y_hat.shape} differs from y's {y.shape}")
+        raise ParameterError(name, text(f"la forme {y_hat.shape} diffère de celle de y, {y.shape}", f"shape {y_hat.shape} differs from y's {y.shape}"))
     if y_hat.ndim == 0 or y_hat.ndim > 2:
-        raise ParameterError(name, f"expected n_out x m (or m,), got shape {y_hat.shape}")
+        raise ParameterError(name, text(f"attendu n_out x m (ou m,), reçu la forme {y_hat.shape}", f"expected n_out x m (or m,), got shape {y_hat.shape}"))
     m = y_hat.shape[-1]
     if m == 0:
-        raise ParameterError(name, "no examples (m = 0)")
+        raise ParameterError(name, text("aucun exemple (m = 0)", "no examples (m = 0)"))
     return y_hat, y, m
 
 
@@ -68,10 +69,10 @@ def mse_loss(y_hat: Any, y: Any, half: bool = False) -> tuple[float, Array]:
 
 def _check_open_unit(name: str, p: Array, where: Array) -> None:
     if np.any((p < 0) | (p > 1)):
-        raise ParameterError(name, "probabilities must lie in [0, 1]")
+        raise ParameterError(name, text("les probabilités doivent être dans [0, 1]", "probabilities must lie in [0, 1]"))
     if np.any(where):
-        raise ParameterError(name, "a probability of exactly 0 or 1 makes the loss infinite "
-                                   "(use the fused sigmoid_bce/softmax_cce on logits)")
+        raise ParameterError(name, text("une probabilité d'exactement 0 ou 1 rend la perte infinie (utilisez sigmoid_bce/softmax_cce fusionnées, sur les logits)", "a probability of exactly 0 or 1 makes the loss infinite "
+                                   "(use the fused sigmoid_bce/softmax_cce on logits)"))
 
 
 def bce_loss(y_hat: Any, y: Any) -> tuple[float, Array]:
@@ -146,7 +147,7 @@ def softmax_cce(z: Any, y: Any) -> tuple[float, Array]:
     """
     z, y, m = _pair(z, y, "z")
     if z.ndim != 2:
-        raise ParameterError("z", f"expected C x m logits, got shape {z.shape}")
+        raise ParameterError("z", text(f"attendu C x m logits, reçu la forme {z.shape}", f"expected C x m logits, got shape {z.shape}"))
     zmax = np.max(z, axis=0, keepdims=True)
     lse = zmax + np.log(np.sum(np.exp(z - zmax), axis=0, keepdims=True))
     loss = np.sum(y * (lse - z)) / m

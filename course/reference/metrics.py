@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 
 Array = np.ndarray
 
@@ -44,14 +45,14 @@ def confusion_matrix(y_true: Any, y_pred: Any, n_classes: int) -> Array:
     y_true = np.asarray(y_true)
     y_pred = np.asarray(y_pred)
     if y_true.shape != y_pred.shape or y_true.ndim != 1:
-        raise ParameterError("y_pred", f"expected two 1-D label arrays of the same length, "
-                                       f"got {y_true.shape} and {y_pred.shape}")
+        raise ParameterError("y_pred", text(f"attendu deux tableaux d'étiquettes 1-D de même longueur, reçu {y_true.shape} et {y_pred.shape}", f"expected two 1-D label arrays of the same length, "
+                                       f"got {y_true.shape} and {y_pred.shape}"))
     if not isinstance(n_classes, (int, np.integer)) or n_classes < 2:
-        raise ParameterError("n_classes", f"must be an integer >= 2, got {n_classes!r}")
+        raise ParameterError("n_classes", text(f"doit être un entier >= 2, reçu : {n_classes!r}", f"must be an integer >= 2, got {n_classes!r}"))
     for name, labels in (("y_true", y_true), ("y_pred", y_pred)):
         if labels.size and (not np.all(np.equal(np.mod(labels, 1), 0))
                             or labels.min() < 0 or labels.max() >= n_classes):
-            raise ParameterError(name, f"labels must be integers in 0..{n_classes - 1}")
+            raise ParameterError(name, text(f"les étiquettes doivent être des entiers dans 0..{n_classes - 1}", f"labels must be integers in 0..{n_classes - 1}"))
     cm = np.zeros((n_classes, n_classes), dtype=np.int64)
     np.add.at(cm, (y_true.astype(np.int64), y_pred.astype(np.int64)), 1)
     return cm
@@ -77,13 +78,13 @@ def metrics_from_confusion(cm: Any) -> dict[str, Any]:
     """
     cm = np.asarray(cm)
     if cm.ndim != 2 or cm.shape[0] != cm.shape[1] or cm.shape[0] < 2:
-        raise ParameterError("cm", f"expected a square C x C matrix with C >= 2, got {cm.shape}")
+        raise ParameterError("cm", text(f"attendu une matrice carrée C x C avec C >= 2, reçu {cm.shape}", f"expected a square C x C matrix with C >= 2, got {cm.shape}"))
     if np.any(cm < 0) or not np.all(np.equal(np.mod(cm, 1), 0)):
-        raise ParameterError("cm", "counts must be non-negative integers")
+        raise ParameterError("cm", text("les effectifs doivent être des entiers positifs ou nuls", "counts must be non-negative integers"))
     cm = cm.astype(np.float64)
     n = cm.sum()
     if n == 0:
-        raise ParameterError("cm", "the confusion matrix is empty")
+        raise ParameterError("cm", text("la matrice de confusion est vide", "the confusion matrix is empty"))
     tp = np.diag(cm)
     row = cm.sum(axis=1)  # TP + FN
     col = cm.sum(axis=0)  # TP + FP
@@ -123,9 +124,9 @@ def bias_variance(predictions: Any, targets: Any, noise: Any = None) -> dict[str
     p = np.asarray(predictions, dtype=np.float64).ravel()
     t = np.asarray(targets, dtype=np.float64).ravel()
     if p.shape != t.shape:
-        raise ParameterError("targets", f"{t.size} targets for {p.size} predictions")
+        raise ParameterError("targets", text(f"{t.size} cibles pour {p.size} prédictions", f"{t.size} targets for {p.size} predictions"))
     if p.size < 2:
-        raise ParameterError("predictions", "need at least 2 predictions (variance uses N - 1)")
+        raise ParameterError("predictions", text("il faut au moins 2 prédictions (la variance utilise N - 1)", "need at least 2 predictions (variance uses N - 1)"))
     y_bar = float(p.mean())
     bias2 = float(np.mean((y_bar - t) ** 2))
     variance = float(np.sum((p - y_bar) ** 2) / (p.size - 1))
@@ -133,7 +134,7 @@ def bias_variance(predictions: Any, targets: Any, noise: Any = None) -> dict[str
     if noise is not None:
         e = np.asarray(noise, dtype=np.float64).ravel()
         if e.shape != p.shape:
-            raise ParameterError("noise", f"{e.size} noise values for {p.size} predictions")
+            raise ParameterError("noise", text(f"{e.size} valeurs de bruit pour {p.size} prédictions", f"{e.size} noise values for {p.size} predictions"))
         irreducible = float(np.mean((e - e.mean()) ** 2))
     return {"mean_prediction": y_bar, "bias2": bias2, "variance": variance,
             "irreducible": irreducible, "error": bias2 + variance + irreducible}

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 
 from .conventions import iterations_per_epoch
 
@@ -50,12 +51,12 @@ def _arr(x: Any) -> Array:
 
 def _check_lr(lr: float) -> None:
     if not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)):
-        raise ParameterError("lr", f"the learning rate must be a positive number, got {lr!r}")
+        raise ParameterError("lr", text(f"le taux d'apprentissage doit être un nombre positif, reçu : {lr!r}", f"the learning rate must be a positive number, got {lr!r}"))
 
 
 def _check_unit(name: str, v: float) -> None:
     if not 0 <= v < 1:
-        raise ParameterError(name, f"must lie in [0, 1), got {v!r}")
+        raise ParameterError(name, text(f"doit être dans [0, 1), reçu : {v!r}", f"must lie in [0, 1), got {v!r}"))
 
 
 def sgd_step(w: Any, g: Any, lr: float) -> Array:
@@ -258,9 +259,9 @@ def dropped_units(n: int, p: float) -> int:
     - M: units dropped (int).
     """
     if not isinstance(n, (int, np.integer)) or n <= 0:
-        raise ParameterError("n", f"must be a positive integer, got {n!r}")
+        raise ParameterError("n", text(f"doit être un entier positif, reçu : {n!r}", f"must be a positive integer, got {n!r}"))
     if not 0 <= p <= 1:
-        raise ParameterError("p", f"the dropout rate must lie in [0, 1], got {p!r}")
+        raise ParameterError("p", text(f"le taux de dropout doit être dans [0, 1], reçu : {p!r}", f"the dropout rate must lie in [0, 1], got {p!r}"))
     return int(math.floor(n * p + 0.5 + 1e-12))
 
 
@@ -275,7 +276,7 @@ def inverted_dropout_scale(p: float) -> float:
     - scale: a float >= 1.
     """
     if not 0 <= p < 1:
-        raise ParameterError("p", f"the dropout rate must lie in [0, 1), got {p!r}")
+        raise ParameterError("p", text(f"le taux de dropout doit être dans [0, 1), reçu : {p!r}", f"the dropout rate must lie in [0, 1), got {p!r}"))
     return 1.0 / (1.0 - p)
 
 
@@ -292,7 +293,7 @@ def dropout_mask(shape: Any, p: float, rng: np.random.Generator) -> Array:
     - mask: an array of the given shape, values 0 or ``1 / (1 - p)``.
     """
     if not 0 <= p <= 1:
-        raise ParameterError("p", f"the dropout rate must lie in [0, 1], got {p!r}")
+        raise ParameterError("p", text(f"le taux de dropout doit être dans [0, 1], reçu : {p!r}", f"the dropout rate must lie in [0, 1], got {p!r}"))
     keep = rng.random(shape) >= p
     if p == 1:
         return np.zeros(shape)
@@ -313,7 +314,7 @@ def gd_variant_counts(n: int, batch_size: int, epochs: int = 1) -> dict[str, int
       "sgd_updates", "minibatch_updates", "last_batch_size".
     """
     if not isinstance(epochs, (int, np.integer)) or epochs <= 0:
-        raise ParameterError("epochs", f"must be a positive integer, got {epochs!r}")
+        raise ParameterError("epochs", text(f"doit être un entier positif, reçu : {epochs!r}", f"must be a positive integer, got {epochs!r}"))
     k = iterations_per_epoch(n, batch_size)  # raises ParameterError naming n or batch_size
     return {"iterations_per_epoch": k, "bgd_updates": int(epochs), "sgd_updates": int(n * epochs),
             "minibatch_updates": int(k * epochs), "last_batch_size": int(n - (k - 1) * batch_size)}

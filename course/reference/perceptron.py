@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 
 from .activations import heaviside
 
@@ -77,17 +78,17 @@ def perceptron_train(X: Any, d: Any, w0: Any, b0: float, eta: float = 1.0,
     d = np.asarray(d, dtype=np.float64)
     w = np.asarray(w0, dtype=np.float64).copy()
     if X.ndim != 2:
-        raise ParameterError("X", f"expected (n, p) with observations as rows, got {X.shape}")
+        raise ParameterError("X", text(f"attendu (n, p) avec les observations en lignes, reçu {X.shape}", f"expected (n, p) with observations as rows, got {X.shape}"))
     if d.shape != (X.shape[0],):
-        raise ParameterError("d", f"expected shape ({X.shape[0]},), got {d.shape}")
+        raise ParameterError("d", text(f"attendu la forme ({X.shape[0]},), reçu : {d.shape}", f"expected shape ({X.shape[0]},), got {d.shape}"))
     if not np.all((d == 0) | (d == 1)):
-        raise ParameterError("d", "desired classes must be 0 or 1")
+        raise ParameterError("d", text("les classes désirées doivent valoir 0 ou 1", "desired classes must be 0 or 1"))
     if w.shape != (X.shape[1],):
-        raise ParameterError("w0", f"expected shape ({X.shape[1]},), got {w.shape}")
+        raise ParameterError("w0", text(f"attendu la forme ({X.shape[1]},), reçu : {w.shape}", f"expected shape ({X.shape[1]},), got {w.shape}"))
     if not eta > 0:
-        raise ParameterError("eta", f"the learning rate must be > 0, got {eta}")
+        raise ParameterError("eta", text(f"le taux d'apprentissage doit être > 0, reçu : {eta}", f"the learning rate must be > 0, got {eta}"))
     if not isinstance(max_epochs, int) or max_epochs <= 0:
-        raise ParameterError("max_epochs", f"must be a positive integer, got {max_epochs!r}")
+        raise ParameterError("max_epochs", text(f"doit être un entier positif, reçu : {max_epochs!r}", f"must be a positive integer, got {max_epochs!r}"))
     b = float(b0)
     rows: list[PerceptronRow] = []
     it = 0

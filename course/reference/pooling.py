@@ -28,6 +28,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 from course.reference import conventions
 from course.reference.conv import PaddingArg, StrideArg, _pair, resolve_padding
 
@@ -59,14 +60,14 @@ def _prepare(
     """x, the pool size, the stride, the pads, x padded with ``fill`` and the real-cell mask."""
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 4:
-        raise ParameterError("x", f"expected (N, C, H, W), got shape {x.shape}")
+        raise ParameterError("x", text(f"attendu (N, C, H, W), reçu la forme {x.shape}", f"expected (N, C, H, W), got shape {x.shape}"))
     k = _pair("size", size)
     s = k if stride is None else _pair("stride", stride)
     pads = resolve_padding(padding, x.shape[2:], k, s)
     top, bottom, left, right = pads
     if max(top, bottom) > k[0] // 2 or max(left, right) > k[1] // 2:
         # PyTorch's rule; it also guarantees that every window holds a real cell
-        raise ParameterError("padding", f"must be at most half the pool size {k}, got {padding!r}")
+        raise ParameterError("padding", text(f"doit valoir au plus la moitié de la taille de pooling {k}, reçu : {padding!r}", f"must be at most half the pool size {k}, got {padding!r}"))
     widths = ((0, 0), (0, 0), (top, bottom), (left, right))
     xpad = np.pad(x, widths, constant_values=fill) if any(pads) else x
     inside = np.pad(np.ones(x.shape[2:]), widths[2:]) if any(pads) else np.ones(x.shape[2:])
@@ -139,7 +140,7 @@ def maxpool_backward(dout: np.ndarray, cache: MaxPoolCache) -> np.ndarray:
     shape, k, s, pads, arg = cache
     dout = np.asarray(dout, dtype=np.float64)
     if dout.shape != arg.shape:
-        raise ParameterError("dout", f"expected shape {arg.shape}, got {dout.shape}")
+        raise ParameterError("dout", text(f"attendu la forme {arg.shape}, reçu : {dout.shape}", f"expected shape {arg.shape}, got {dout.shape}"))
     onehot = np.zeros(arg.shape + (k[0] * k[1],))
     np.put_along_axis(onehot, arg[..., None], dout[..., None], axis=-1)
     dwin = onehot.reshape(arg.shape + k)
@@ -187,7 +188,7 @@ def avgpool_backward(dout: np.ndarray, cache: AvgPoolCache) -> np.ndarray:
     shape, k, s, pads, counts = cache
     dout = np.asarray(dout, dtype=np.float64)
     if dout.shape[2:] != counts.shape or dout.shape[:2] != shape[:2]:
-        raise ParameterError("dout", f"shape {dout.shape} does not match the forward output")
+        raise ParameterError("dout", text(f"la forme {dout.shape} ne correspond pas à la sortie de la propagation avant", f"shape {dout.shape} does not match the forward output"))
     share = (dout / counts)[..., None, None]
     dwin = np.broadcast_to(share, dout.shape + k)
     # padded cells receive a share too, but they are cropped away: they are exactly the

@@ -48,6 +48,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 
 from .activations import sigmoid as _sigmoid
 
@@ -57,7 +58,7 @@ Array = np.ndarray
 def _as(name: str, a: Any, shape: tuple[int, ...]) -> Array:
     a = np.asarray(a, dtype=np.float64)
     if a.shape != shape:
-        raise ParameterError(name, f"expected shape {shape}, got {a.shape}")
+        raise ParameterError(name, text(f"attendu la forme {shape}, reçu : {a.shape}", f"expected shape {shape}, got {a.shape}"))
     return a
 
 
@@ -66,10 +67,10 @@ def _check(x: Any, h: Any, Wx: Any, Wh: Any, gates: int,
     """Validate (x, h_prev, Wx, Wh) and return float64 arrays plus H."""
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != (3 if seq else 2):
-        raise ParameterError("x", f"expected {'(N, T, D)' if seq else '(N, D)'}, got {x.shape}")
+        raise ParameterError("x", text(f"attendu {'(N, T, D)' if seq else '(N, D)'}, reçu : {x.shape}", f"expected {'(N, T, D)' if seq else '(N, D)'}, got {x.shape}"))
     Wx = np.asarray(Wx, dtype=np.float64)
     if Wx.ndim != 2 or Wx.shape[1] % gates or Wx.shape[0] != x.shape[-1]:
-        raise ParameterError("Wx", f"expected ({x.shape[-1]}, {gates} H), got {Wx.shape}")
+        raise ParameterError("Wx", text(f"attendu ({x.shape[-1]}, {gates} H), reçu : {Wx.shape}", f"expected ({x.shape[-1]}, {gates} H), got {Wx.shape}"))
     hidden = Wx.shape[1] // gates
     Wh = _as("Wh", Wh, (hidden, gates * hidden))
     n = x.shape[0]
@@ -125,7 +126,7 @@ def rnn_cell_forward(
     - cache: RNNCellCache(x_t, h_prev, Wx, Wh, h, activation).
     """
     if activation not in _ACT:
-        raise ParameterError("activation", f"must be one of {sorted(_ACT)}, got {activation!r}")
+        raise ParameterError("activation", text(f"doit être l'une de {sorted(_ACT)}, reçu : {activation!r}", f"must be one of {sorted(_ACT)}, got {activation!r}"))
     x_t, h_prev, Wx, Wh, hidden = _check(x_t, h_prev, Wx, Wh, 1, seq=False)
     b = _as("b", b, (hidden,))
     h = _ACT[activation][0](x_t @ Wx + h_prev @ Wh + b)
@@ -146,7 +147,7 @@ def rnn_output(h_t: np.ndarray, V: np.ndarray, b_y: np.ndarray) -> np.ndarray:
     h_t = np.atleast_2d(np.asarray(h_t, dtype=np.float64))
     V = np.asarray(V, dtype=np.float64)
     if V.ndim != 2 or V.shape[0] != h_t.shape[1]:
-        raise ParameterError("V", f"expected shape ({h_t.shape[1]}, O), got {V.shape}")
+        raise ParameterError("V", text(f"attendu la forme ({h_t.shape[1]}, O), reçu : {V.shape}", f"expected shape ({h_t.shape[1]}, O), got {V.shape}"))
     b_y = _as("b_y", b_y, (V.shape[1],))
     return np.tanh(h_t @ V + b_y)
 
@@ -206,7 +207,7 @@ def rnn_forward(
     - cache: RNNCache(x, Wx, Wh, hs, activation).
     """
     if activation not in _ACT:
-        raise ParameterError("activation", f"must be one of {sorted(_ACT)}, got {activation!r}")
+        raise ParameterError("activation", text(f"doit être l'une de {sorted(_ACT)}, reçu : {activation!r}", f"must be one of {sorted(_ACT)}, got {activation!r}"))
     x, h, Wx, Wh, hidden = _check(x, h0, Wx, Wh, 1, seq=True)
     b = _as("b", b, (hidden,))
     f = _ACT[activation][0]
@@ -689,7 +690,7 @@ def from_torch_layout(
       bias_hh``), ``{"Wx", "Wh", "bx", "bh"}`` for gru (Keras order z, r, n).
     """
     if cell not in _TORCH_TO_KERAS:
-        raise ParameterError("cell", f"must be 'rnn', 'lstm' or 'gru', got {cell!r}")
+        raise ParameterError("cell", text(f"doit être 'rnn', 'lstm' ou 'gru', reçu : {cell!r}", f"must be 'rnn', 'lstm' or 'gru', got {cell!r}"))
     order = _TORCH_TO_KERAS[cell]
     hidden = np.shape(weight_hh)[1]
     wi, wh, bi, bh = (_reorder(np.asarray(a, dtype=np.float64), order, hidden)
@@ -713,7 +714,7 @@ def to_torch_layout(cell: str, params: dict[str, np.ndarray]) -> dict[str, np.nd
       "bias_hh" (g H,)}`` as arrays, PyTorch's gate order.
     """
     if cell not in _TORCH_TO_KERAS:
-        raise ParameterError("cell", f"must be 'rnn', 'lstm' or 'gru', got {cell!r}")
+        raise ParameterError("cell", text(f"doit être 'rnn', 'lstm' ou 'gru', reçu : {cell!r}", f"must be 'rnn', 'lstm' or 'gru', got {cell!r}"))
     order = _TORCH_TO_KERAS[cell]  # both permutations are their own inverse
     Wx = np.asarray(params["Wx"], dtype=np.float64)
     Wh = np.asarray(params["Wh"], dtype=np.float64)

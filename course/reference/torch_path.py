@@ -29,6 +29,7 @@ import torch.nn.functional as F  # noqa: N812
 from torch import nn
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 from course.reference import batchnorm as np_bn
 from course.reference import conv as np_conv
 from course.reference import pooling as np_pool
@@ -52,7 +53,7 @@ def device() -> torch.device:
     if wanted:
         dev = torch.device(wanted)
         if dev.type == "cuda" and not torch.cuda.is_available():
-            raise ParameterError(ENV_DEVICE, f"asks for {wanted!r} but no CUDA GPU is available")
+            raise ParameterError(ENV_DEVICE, text(f"demande {wanted!r} mais aucun GPU CUDA n'est disponible", f"asks for {wanted!r} but no CUDA GPU is available"))
         return dev
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
@@ -211,7 +212,7 @@ def load_conv(module: nn.Conv2d | Conv2d, w: np.ndarray, b: np.ndarray) -> None:
     """
     inner = module.inner if isinstance(module, Conv2d) else module
     if tuple(inner.weight.shape) != np.shape(w):
-        raise ParameterError("w", f"shape {np.shape(w)} != module's {tuple(inner.weight.shape)}")
+        raise ParameterError("w", text(f"forme {np.shape(w)} != celle du module, {tuple(inner.weight.shape)}", f"shape {np.shape(w)} != module's {tuple(inner.weight.shape)}"))
     with torch.no_grad():
         inner.weight.copy_(torch.as_tensor(np.asarray(w), dtype=inner.weight.dtype))
         inner.bias.copy_(torch.as_tensor(np.asarray(b), dtype=inner.bias.dtype))
@@ -281,7 +282,7 @@ def load_recurrent(module: nn.Module, cell: str, params: dict[str, np.ndarray]) 
         for name, value in tensors.items():
             target = getattr(module, name + sfx)
             if tuple(target.shape) != value.shape:
-                raise ParameterError(name, f"shape {value.shape} != module's {tuple(target.shape)}")
+                raise ParameterError(name, text(f"forme {value.shape} != celle du module, {tuple(target.shape)}", f"shape {value.shape} != module's {tuple(target.shape)}"))
             target.copy_(torch.as_tensor(value, dtype=target.dtype))
 
 
@@ -314,7 +315,7 @@ class SmallCNN(nn.Module):
                  seed: int = 0) -> None:
         super().__init__()
         if size % 4:
-            raise ParameterError("size", f"must be divisible by 4, got {size}")
+            raise ParameterError("size", text(f"doit être divisible par 4, reçu : {size}", f"must be divisible by 4, got {size}"))
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             self.conv1 = Conv2d(1, channels[0], 3, padding="same")
@@ -368,7 +369,7 @@ class SmallRNN(nn.Module):
                  classes: int = 2, seed: int = 0) -> None:
         super().__init__()
         if cell not in _CELLS:
-            raise ParameterError("cell", f"must be one of {sorted(_CELLS)}, got {cell!r}")
+            raise ParameterError("cell", text(f"doit être l'un de {sorted(_CELLS)}, reçu : {cell!r}", f"must be one of {sorted(_CELLS)}, got {cell!r}"))
         self.cell = cell
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
@@ -412,7 +413,7 @@ def small_rnn_numpy(cell: str, params: dict[str, np.ndarray], x: np.ndarray) -> 
     elif cell == "gru":
         h, _ = np_rec.gru_forward(x, None, params["Wx"], params["Wh"], params["bx"], params["bh"])
     else:
-        raise ParameterError("cell", f"must be 'rnn', 'lstm' or 'gru', got {cell!r}")
+        raise ParameterError("cell", text(f"doit être 'rnn', 'lstm' ou 'gru', reçu : {cell!r}", f"must be 'rnn', 'lstm' or 'gru', got {cell!r}"))
     return h[:, -1] @ params["fc.W"].T + params["fc.b"]
 
 
@@ -436,7 +437,7 @@ def make_bars_crosses(n: int, size: int = 8, seed: int = 0,
     - y: (n,) labels in {0, 1, 2}.
     """
     if n <= 0 or size < 3:
-        raise ParameterError("n" if n <= 0 else "size", "n must be > 0 and size >= 3")
+        raise ParameterError("n" if n <= 0 else "size", text("n doit être > 0 et size >= 3", "n must be > 0 and size >= 3"))
     rng = np.random.default_rng(seed)
     y = rng.integers(0, 3, size=n)
     X = noise * rng.standard_normal((n, 1, size, size))
@@ -463,7 +464,7 @@ def make_sequence_task(n: int, steps: int = 10, seed: int = 0) -> tuple[np.ndarr
     - y: (n,) int64 labels in {0, 1}.
     """
     if n <= 0 or steps <= 0:
-        raise ParameterError("n" if n <= 0 else "steps", "must be > 0")
+        raise ParameterError("n" if n <= 0 else "steps", text("doit être > 0", "must be > 0"))
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, steps, 1))
     return X, (X.sum(axis=(1, 2)) > 0).astype(np.int64)
@@ -506,9 +507,9 @@ def train(model: nn.Module, data: tuple[np.ndarray, ...], epochs: int = 20,
     - acc: the accuracy after training (float).
     """
     if len(data) not in (2, 4):
-        raise ParameterError("data", "expected (X, y) or (X_train, y_train, X_test, y_test)")
+        raise ParameterError("data", text("attendu (X, y) ou (X_train, y_train, X_test, y_test)", "expected (X, y) or (X_train, y_train, X_test, y_test)"))
     if epochs <= 0 or batch_size <= 0 or lr <= 0:
-        raise ParameterError("epochs", "epochs, batch_size and lr must be > 0")
+        raise ParameterError("epochs", text("epochs, batch_size et lr doivent être > 0", "epochs, batch_size and lr must be > 0"))
     X, y = data[0], data[1]
     p = next(model.parameters())
     Xt = torch.as_tensor(X, dtype=p.dtype, device=p.device)

@@ -152,6 +152,8 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rc = main(["exam", "short", "-c", str(COURSE), "--out", str(tmp_path), "--format", "md,moodle,qti", "-q"])
     assert rc == 0 and (tmp_path / "moodle/short.xml").exists() and (tmp_path / "qti/short.zip").exists()
     assert main(["exam", "nope", "-c", str(COURSE), "--format", "md"]) == 2
+    assert "examen 'nope' inconnu" in capsys.readouterr().err  # the test course is French
+    assert main(["exam", "nope", "-c", str(COURSE), "--format", "md", "--lang", "en"]) == 2
     assert "unknown exam 'nope'" in capsys.readouterr().err
 
 

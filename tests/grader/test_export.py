@@ -431,10 +431,13 @@ def test_export_before_grade_is_one_line(tmp_path, capsys) -> None:
 
 
 def test_unknown_format_and_bad_options_exit_2(tmp_path, capsys) -> None:
-    for args, needle in [(["--to", "blackboard"], "unknown format 'blackboard'"),
+    # the course found from the current folder is the sample course: French
+    for args, needle in [(["--to", "blackboard"], "format « blackboard » inconnu"),
+                         (["--to", "blackboard", "--lang", "en"], "unknown format 'blackboard'"),
                          (["--to", "moodle", "--missing", "maybe"], "--missing"),
                          (["--to", "canvas", "--points", "0"], "--points"),
-                         (["--to", "gradescope", "--points", "10"], "do not apply")]:
+                         (["--to", "gradescope", "--points", "10"], "ne s'appliquent pas"),
+                         (["--to", "gradescope", "--points", "10", "--lang", "en"], "do not apply")]:
         rc, _, err = run(["export", str(tmp_path), *args], capsys)
         assert rc == 2 and needle in err, (args, err)
         assert len(err.strip().splitlines()) == 1

@@ -6,6 +6,9 @@ import json
 import re
 from typing import Any
 
+from course.base import i18n
+from course.base.errors import AnswerError
+
 
 def parse_number(text: str) -> float:
     """A number from text: ``3.5``, ``3,5`` (French decimal comma), ``-1/4``, ``−2`` (Unicode
@@ -19,7 +22,7 @@ def parse_number(text: str) -> float:
     try:
         return float(t)
     except ValueError:
-        raise ValueError(f"not a number: {text!r}") from None
+        raise AnswerError(i18n.text(f"pas un nombre : {text!r}", f"not a number: {text!r}")) from None
 
 
 def parse_nested(text: str) -> Any:

@@ -7,6 +7,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from course.base import i18n
+from course.base.errors import AnswerError
 from course.base.i18n import Text
 
 from .base import AnswerSpace, Check, ChoiceField, Field
@@ -50,7 +52,7 @@ class BoolCheck(Check):
             return True
         if t in ("false", "no", "non", "faux", "0", "n", "f"):
             return False
-        raise ValueError(f"not a yes/no answer: {text!r}")
+        raise AnswerError(i18n.text(f"pas une réponse oui/non : {text!r}", f"not a yes/no answer: {text!r}"))
 
     def describe(self, lang: str) -> str:
         return "vrai ou faux" if lang == "fr" else "true or false"

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from course.base import i18n
+from course.base.errors import AnswerError
 from course.base.i18n import Text
 
 from .base import AnswerSpace, Check, ChoiceField, Field
@@ -52,7 +54,7 @@ class ChoiceCheck(Check):
     def parse(self, text: str) -> Any:
         labels = [p.strip().upper() for p in re.split(r"[\s,;]+", str(text)) if p.strip()]
         if not labels:
-            raise ValueError("no option given")
+            raise AnswerError(i18n.text("aucune option donnée", "no option given"))
         return labels[0] if len(labels) == 1 else labels
 
     def describe(self, lang: str) -> str:

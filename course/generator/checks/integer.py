@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from course.base import i18n
+from course.base.errors import AnswerError
 from course.base.i18n import Text
 from course.generator.render import math_number
 
@@ -51,7 +53,7 @@ class IntCheck(Check):
     def parse(self, text: str) -> int:
         v = parse_number(text)
         if not float(v).is_integer():
-            raise ValueError(f"not an integer: {text!r}")
+            raise AnswerError(i18n.text(f"pas un entier : {text!r}", f"not an integer: {text!r}"))
         return int(v)
 
     def describe(self, lang: str) -> str:

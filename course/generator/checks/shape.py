@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from course.base import i18n
+from course.base.errors import AnswerError
 from course.base.i18n import Text
 
 from .base import Check, Field, GroupField, NumberField
@@ -52,7 +54,7 @@ class ShapeCheck(Check):
     def parse(self, text: str) -> list[int]:
         parts = [p for p in re.split(r"[\s,x×()\[\]]+", str(text).strip()) if p]
         if not parts:
-            raise ValueError(f"not a shape: {text!r}")
+            raise AnswerError(i18n.text(f"pas une forme : {text!r}", f"not a shape: {text!r}"))
         return [IntCheck().parse(p) for p in parts]
 
     def describe(self, lang: str) -> str:

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from course.base import i18n
+from course.base.errors import AnswerError
 from course.base.i18n import Text
 
 from .base import Check, Field, TextField
@@ -45,7 +47,7 @@ def bounded_expression(text: str, functions: tuple[str, ...]) -> None:
     try:
         tree = ast.parse(text, mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        raise ValueError(f"cannot read the expression {text!r}") from None
+        raise AnswerError(i18n.text(f"expression illisible : {text!r}", f"cannot read the expression {text!r}")) from None
     work = 0
 
     def number(node: ast.AST) -> float | None:
@@ -58,7 +60,7 @@ def bounded_expression(text: str, functions: tuple[str, ...]) -> None:
     def terms(node: ast.AST, depth: int) -> int:
         nonlocal work
         if depth > 100:
-            raise ValueError("expression nested too deeply")
+            raise AnswerError(i18n.text("expression trop profondément imbriquée", "expression nested too deeply"))
         if isinstance(node, ast.Constant) and type(node.value) in (int, float) or isinstance(node, ast.Name):
             n = 1
         elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
@@ -66,7 +68,7 @@ def bounded_expression(text: str, functions: tuple[str, ...]) -> None:
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
             e = number(node.right)
             if e is None or e > MAX_EXPONENT:
-                raise ValueError(f"exponents must be numbers up to {MAX_EXPONENT}")
+                raise AnswerError(i18n.text(f"les exposants doivent être des nombres d'au plus {MAX_EXPONENT}", f"exponents must be numbers up to {MAX_EXPONENT}"))
             n = terms(node.left, depth + 1) ** max(1, math.ceil(e))
         elif isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
             a, b = terms(node.left, depth + 1), terms(node.right, depth + 1)
@@ -76,14 +78,14 @@ def bounded_expression(text: str, functions: tuple[str, ...]) -> None:
             work += terms(node.args[0], depth + 1)  # expand works inside the call too
             n = 1
         else:
-            raise ValueError(f"not an allowed expression: {text!r}")
+            raise AnswerError(i18n.text(f"expression non permise : {text!r}", f"not an allowed expression: {text!r}"))
         if n > MAX_TERMS or work > MAX_TERMS:
-            raise ValueError(f"expression too large to compare: {text!r}")
+            raise AnswerError(i18n.text(f"expression trop grande pour être comparée : {text!r}", f"expression too large to compare: {text!r}"))
         return n
 
     work += terms(tree.body, 0)
     if work > MAX_TERMS:
-        raise ValueError(f"expression too large to compare: {text!r}")
+        raise AnswerError(i18n.text(f"expression trop grande pour être comparée : {text!r}", f"expression too large to compare: {text!r}"))
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,7 @@ class SymbolicCheck(Check):
 
     def parse(self, text: str) -> str:
         if type(text) is not str:
-            raise ValueError("an expression must be given as text")
+            raise AnswerError(i18n.text("une expression doit être donnée sous forme de texte", "an expression must be given as text"))
         self.sympify(text)
         return text
 
@@ -126,13 +128,13 @@ class SymbolicCheck(Check):
         from sympy.parsing.sympy_parser import parse_expr, standard_transformations
 
         if len(text) > MAX_CHARS or not _ALLOWED.match(text) or "__" in text:
-            raise ValueError(f"not an allowed expression: {text!r}")
+            raise AnswerError(i18n.text(f"expression non permise : {text!r}", f"not an allowed expression: {text!r}"))
         names: dict[str, Any] = {n: sympy.Symbol(n, commutative=False) for n in self.matrices}
         names.update({n: sympy.Symbol(n) for n in self.scalars})
         names.update({n: sympy.Function(n) for n in self.functions})
         for tok in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text):
             if tok not in names:
-                raise ValueError(f"unknown name {tok!r} in {text!r}")
+                raise AnswerError(i18n.text(f"nom {tok!r} inconnu dans {text!r}", f"unknown name {tok!r} in {text!r}"))
         bounded_expression(text.replace("^", "**"), self.functions)  # before any evaluation
         try:
             return parse_expr(text.replace("^", "**"), local_dict=names,
@@ -140,7 +142,7 @@ class SymbolicCheck(Check):
                                            "Symbol": sympy.Symbol, "Rational": sympy.Rational},
                               transformations=standard_transformations, evaluate=True)
         except Exception as exc:  # noqa: BLE001 - sympy raises many kinds
-            raise ValueError(f"cannot read the expression {text!r}: {exc}") from None
+            raise AnswerError(i18n.text(f"expression illisible : {text!r} : {exc}", f"cannot read the expression {text!r}: {exc}")) from None
 
     def compare(self, submitted: Any, expected: Any) -> Any:
         from .base import Verdict

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import CourseError
-from course.base.i18n import Text
+from course.base.i18n import Text, text
 from course.base.rng import make_rng
 
 from .engine import Case, coding_rng, expected_values, public_rng
@@ -48,7 +48,7 @@ def solution_reference(folder: Path, names: tuple[str, ...]) -> Callable[[], dic
         spec.loader.exec_module(module)
         missing = [n for n in names if not hasattr(module, n)]
         if missing:
-            raise CourseError(f"the solution does not define {', '.join(missing)}", path=str(path))
+            raise CourseError(text(f"la solution ne définit pas {', '.join(missing)}", f"the solution does not define {', '.join(missing)}"), path=str(path))
         return {n: getattr(module, n) for n in names}
 
     return make
@@ -60,13 +60,13 @@ def edited(source: str, edits: tuple[tuple[str, str], ...], where: str) -> str:
     for old, new in edits:
         n = source.count(old)
         if n != 1:
-            raise CourseError(f"a mistake's edit {old!r} occurs {n} times in the solution "
-                              "(it must occur once)", path=where)
+            raise CourseError(text(f"la modification d'une erreur classique {old!r} apparaît {n} fois dans la solution (elle doit apparaître une seule fois)", f"a mistake's edit {old!r} occurs {n} times in the solution "
+                              "(it must occur once)"), path=where)
         source = source.replace(old, new)
     return source
 
 
-def read_docstrings(text: str, where: str) -> dict[str, str]:
+def read_docstrings(source: str, where: str) -> dict[str, str]:
     """``{qualified name: docstring}`` from a ``docstrings.<lang>.md`` file: a section per
     function or class, opened by a line ``## name`` (``## Class.method`` for a method), holding
     the docstring as it reads between the triple quotes; what precedes the first section is a
@@ -79,15 +79,15 @@ def read_docstrings(text: str, where: str) -> dict[str, str]:
         if name is not None:
             body = "\n".join(lines).strip("\n")
             if not body.strip() or '"""' in body or "\\" in body or body.endswith('"'):
-                raise CourseError(f"the docstring of {name} is empty or holds a backslash, \"\"\" "
-                                  "or a final quote", path=where)
+                raise CourseError(text(f"la docstring de {name} est vide ou contient une barre oblique inverse, \"\"\" ou un guillemet final", f"the docstring of {name} is empty or holds a backslash, \"\"\" "
+                                  "or a final quote"), path=where)
             out[name] = body
-    for line in text.splitlines():
+    for line in source.splitlines():
         if line.startswith("## "):
             close()
             name, lines = line[3:].strip(), []
             if name in out:
-                raise CourseError(f"the docstring of {name} is given twice", path=where)
+                raise CourseError(text(f"la docstring de {name} est donnée deux fois", f"the docstring of {name} is given twice"), path=where)
         elif name is not None:
             lines.append(line.rstrip())
     close()
@@ -115,7 +115,7 @@ def with_docstrings(source: str, docs: dict[str, str], where: str) -> str:
     walk(ast.parse(source).body, "")
     unknown = sorted(set(docs) - set(found))
     if unknown:
-        raise CourseError(f"no docstring to replace for {', '.join(unknown)} in stub.py", path=where)
+        raise CourseError(text(f"aucune docstring à remplacer pour {', '.join(unknown)} dans stub.py", f"no docstring to replace for {', '.join(unknown)} in stub.py"), path=where)
     lines = source.splitlines()
     for name, (first, last, col) in sorted(found.items(), key=lambda kv: -kv[1][0]):
         if name not in docs:
@@ -246,8 +246,8 @@ class CodingQuestion:
         try:
             return path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise CourseError(f"coding question '{self.id}': cannot read {name} "
-                              f"({exc.strerror or exc})", path=str(path)) from None
+            raise CourseError(text(f"question de code « {self.id} » : impossible de lire {name} ({exc.strerror or exc})", f"coding question '{self.id}': cannot read {name} "
+                              f"({exc.strerror or exc})"), path=str(path)) from None
 
     @property
     def stub(self) -> str:

@@ -8,6 +8,7 @@ import pkgutil
 from functools import cache
 
 from course.base.errors import UsageError
+from course.base.i18n import text
 
 from . import questions as _questions_pkg
 from .question import CodingQuestion
@@ -34,5 +35,5 @@ def get_coding(coding_id: str) -> CodingQuestion:
     """The coding question ``coding_id``; a :class:`UsageError` listing the known ids otherwise."""
     reg = coding_registry()
     if coding_id not in reg:
-        raise UsageError(f"unknown coding question '{coding_id}' (known: {', '.join(reg)})")
+        raise UsageError(text(f"question de code « {coding_id} » inconnue (connues : {', '.join(reg)})", f"unknown coding question '{coding_id}' (known: {', '.join(reg)})"))
     return reg[coding_id]

@@ -9,6 +9,7 @@ import math
 from typing import Any
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 
 
 def layers_param(params: dict[str, Any], name: str = "layers", min_len: int = 2) -> list[int]:
@@ -16,7 +17,7 @@ def layers_param(params: dict[str, Any], name: str = "layers", min_len: int = 2)
     layers = params[name]
     if (not isinstance(layers, list) or len(layers) < min_len
             or any(not isinstance(n, int) or isinstance(n, bool) or n <= 0 for n in layers)):
-        raise ParameterError(name, f"needs at least {min_len} positive layer sizes, e.g. 2,3,1")
+        raise ParameterError(name, text(f"demande au moins {min_len} tailles de couche positives, p. ex. 2,3,1", f"needs at least {min_len} positive layer sizes, e.g. 2,3,1"))
     return layers
 
 
@@ -26,11 +27,11 @@ def positive_int(params: dict[str, Any], name: str, lo: int = 1, hi: int | None 
     if isinstance(v, float) and v.is_integer():
         v = int(v)
     if not isinstance(v, int) or isinstance(v, bool):
-        raise ParameterError(name, f"must be an integer, got {v!r}")
+        raise ParameterError(name, text(f"doit être un entier, reçu : {v!r}", f"must be an integer, got {v!r}"))
     if v < lo:
-        raise ParameterError(name, f"must be >= {lo}, got {v}")
+        raise ParameterError(name, text(f"doit être >= {lo}, reçu : {v}", f"must be >= {lo}, got {v}"))
     if hi is not None and v > hi:
-        raise ParameterError(name, f"must be <= {hi}, got {v}")
+        raise ParameterError(name, text(f"doit être <= {hi}, reçu : {v}", f"must be <= {hi}, got {v}"))
     return v
 
 
@@ -38,7 +39,7 @@ def finite_float(params: dict[str, Any], name: str) -> float:
     """A finite number."""
     v = params[name]
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-        raise ParameterError(name, f"must be a finite number, got {v!r}")
+        raise ParameterError(name, text(f"doit être un nombre fini, reçu : {v!r}", f"must be a finite number, got {v!r}"))
     return float(v)
 
 
@@ -48,11 +49,11 @@ def float_list(params: dict[str, Any], name: str, length: int | None = None,
     v = params[name]
     if (not isinstance(v, list) or any(isinstance(x, bool) or not isinstance(x, (int, float))
                                        or not math.isfinite(x) for x in v)):
-        raise ParameterError(name, f"must be a list of numbers, got {v!r}")
+        raise ParameterError(name, text(f"doit être une liste de nombres, reçu : {v!r}", f"must be a list of numbers, got {v!r}"))
     if length is not None and len(v) != length:
-        raise ParameterError(name, f"needs {length} values, got {len(v)}")
+        raise ParameterError(name, text(f"demande {length} valeurs, reçu : {len(v)}", f"needs {length} values, got {len(v)}"))
     if len(v) < min_len:
-        raise ParameterError(name, f"needs at least {min_len} values, got {len(v)}")
+        raise ParameterError(name, text(f"demande au moins {min_len} valeurs, reçu : {len(v)}", f"needs at least {min_len} values, got {len(v)}"))
     return [float(x) for x in v]
 
 
@@ -60,13 +61,13 @@ def float_matrix(params: dict[str, Any], name: str, shape: tuple[int, int] | Non
     """A rectangular list of rows of finite numbers (of ``shape`` when given)."""
     v = params[name]
     if not isinstance(v, list) or not v or any(not isinstance(r, list) for r in v):
-        raise ParameterError(name, f"must be a matrix (rows separated by ';'), got {v!r}")
+        raise ParameterError(name, text(f"doit être une matrice (lignes séparées par ';'), reçu : {v!r}", f"must be a matrix (rows separated by ';'), got {v!r}"))
     rows = [float_list({name: r}, name) for r in v]
     if len({len(r) for r in rows}) != 1:
-        raise ParameterError(name, "rows have different lengths")
+        raise ParameterError(name, text("les lignes n'ont pas toutes la même longueur", "rows have different lengths"))
     if shape is not None and (len(rows), len(rows[0])) != shape:
-        raise ParameterError(name, f"expected a {shape[0]} x {shape[1]} matrix, "
-                                   f"got {len(rows)} x {len(rows[0])}")
+        raise ParameterError(name, text(f"attendu une matrice {shape[0]} x {shape[1]}, reçu : {len(rows)} x {len(rows[0])}", f"expected a {shape[0]} x {shape[1]} matrix, "
+                                   f"got {len(rows)} x {len(rows[0])}"))
     return rows
 
 
@@ -82,5 +83,5 @@ def padding_param(params: dict[str, Any], name: str = "padding") -> str:
     """The Keras padding ``'valid'`` or ``'same'`` (case-insensitive)."""
     v = params[name]
     if not isinstance(v, str) or v.strip().lower() not in ("valid", "same"):
-        raise ParameterError(name, f"must be 'valid' or 'same', got {v!r}")
+        raise ParameterError(name, text(f"doit être 'valid' ou 'same', reçu : {v!r}", f"must be 'valid' or 'same', got {v!r}"))
     return v.strip().lower()

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 from course.reference import activations as act
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
@@ -59,9 +60,9 @@ def _alpha(params: dict[str, Any], function: str) -> float | None:
     try:
         a = float(raw)
     except (TypeError, ValueError):
-        raise ParameterError("alpha", f"expected a number or 'auto', got {raw!r}") from None
+        raise ParameterError("alpha", text(f"attendu un nombre ou 'auto', reçu : {raw!r}", f"expected a number or 'auto', got {raw!r}")) from None
     if not math.isfinite(a) or a <= 0:
-        raise ParameterError("alpha", f"must be a positive number, got {raw!r}")
+        raise ParameterError("alpha", text(f"doit être un nombre positif, reçu : {raw!r}", f"must be a positive number, got {raw!r}"))
     return a
 
 
@@ -98,7 +99,7 @@ class Activation(Family):
     def solve(self, params: dict[str, Any]) -> Solution:
         function = params["function"]
         if function not in FUNCTIONS:
-            raise ParameterError("function", f"must be one of {', '.join(FUNCTIONS)}, got {function!r}")
+            raise ParameterError("function", text(f"doit être l'une de {', '.join(FUNCTIONS)}, reçu : {function!r}", f"must be one of {', '.join(FUNCTIONS)}, got {function!r}"))
         z = finite_float(params, "z")
         alpha = _alpha(params, function)
         f, fp = act.ACTIVATIONS[function]

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 from course.reference.activations import relu_grad, softmax
 from course.reference.dense import MLPCache, gd_update, mlp_backward, mlp_forward, mlp_loss
 from course.reference.losses import softmax_cce
@@ -118,25 +119,25 @@ class BackpropSoftmax(Family):
         k = len(fy)
         psi = float_matrix(params, "psi")
         if len(psi) != k:
-            raise ParameterError("psi", f"needs {k} rows (one per f(Y_j)), got {len(psi)}")
+            raise ParameterError("psi", text(f"demande {k} lignes (une par f(Y_j)), reçu : {len(psi)}", f"needs {k} rows (one per f(Y_j)), got {len(psi)}"))
         m = len(psi[0])
         alpha = float_matrix(params, "alpha")
         if len(alpha) != m:
-            raise ParameterError("alpha", f"needs {m} rows (one per Z_l), got {len(alpha)}")
+            raise ParameterError("alpha", text(f"demande {m} lignes (une par Z_l), reçu : {len(alpha)}", f"needs {m} rows (one per Z_l), got {len(alpha)}"))
         C = len(alpha[0])
         if C < 2:
-            raise ParameterError("alpha", "needs at least 2 columns (classes)")
+            raise ParameterError("alpha", text("demande au moins 2 colonnes (classes)", "needs at least 2 columns (classes)"))
         b_z = float_list(params, "b_z", length=m) if params["b_z"] else [0.0] * m
         b_t = float_list(params, "b_t", length=C) if params["b_t"] else [0.0] * C
         target = params["target"]
         if not isinstance(target, int) or isinstance(target, bool) or not 1 <= target <= C:
-            raise ParameterError("target", f"must be a class number between 1 and {C}, got {target!r}")
+            raise ParameterError("target", text(f"doit être un numéro de classe entre 1 et {C}, reçu : {target!r}", f"must be a class number between 1 and {C}, got {target!r}"))
         eta = finite_float(params, "eta")
         if eta <= 0:
-            raise ParameterError("eta", f"the learning rate must be positive, got {eta}")
+            raise ParameterError("eta", text(f"le taux d'apprentissage doit être positif, reçu : {eta}", f"the learning rate must be positive, got {eta}"))
         pj = params["psi_index"]
         if not isinstance(pj, list) or len(pj) != 2 or not (1 <= pj[0] <= k and 1 <= pj[1] <= m):
-            raise ParameterError("psi_index", f"give j,l with 1 <= j <= {k} and 1 <= l <= {m}, got {pj!r}")
+            raise ParameterError("psi_index", text(f"donnez j,l avec 1 <= j <= {k} et 1 <= l <= {m}, reçu : {pj!r}", f"give j,l with 1 <= j <= {k} and 1 <= l <= {m}, got {pj!r}"))
         j, l = pj
 
         TL, cache = _forward(fy, psi, b_z, alpha, b_t)

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 from course.reference.activations import sigmoid, sigmoid_grad
 from course.reference.dense import gd_update, mlp_backward, mlp_forward, mlp_loss
 from course.reference.losses import bce_loss, sigmoid_bce
@@ -113,18 +114,18 @@ class BackpropStep(Family):
         x = np.array(float_list(params, "x", length=p))
         y = params["y"]
         if y not in (0, 1) or isinstance(y, bool):
-            raise ParameterError("y", f"must be 0 or 1, got {y!r}")
+            raise ParameterError("y", text(f"doit valoir 0 ou 1, reçu : {y!r}", f"must be 0 or 1, got {y!r}"))
         eta = finite_float(params, "eta")
         if eta <= 0:
-            raise ParameterError("eta", f"the learning rate must be positive, got {eta}")
+            raise ParameterError("eta", text(f"le taux d'apprentissage doit être positif, reçu : {eta}", f"the learning rate must be positive, got {eta}"))
         bh = np.array(float_list(params, "b_hidden", length=k)) if params["b_hidden"] else np.zeros(k)
         b_out = finite_float(params, "b_out")
         wi = params["w_index"]
         if not isinstance(wi, list) or len(wi) != 2 or not (1 <= wi[0] <= p and 1 <= wi[1] <= k):
-            raise ParameterError("w_index", f"give i,j with 1 <= i <= {p} and 1 <= j <= {k}, got {wi!r}")
+            raise ParameterError("w_index", text(f"donnez i,j avec 1 <= i <= {p} et 1 <= j <= {k}, reçu : {wi!r}", f"give i,j with 1 <= i <= {p} and 1 <= j <= {k}, got {wi!r}"))
         pk = params["psi_index"]
         if not isinstance(pk, int) or not 1 <= pk <= k:
-            raise ParameterError("psi_index", f"must be between 1 and {k}, got {pk!r}")
+            raise ParameterError("psi_index", text(f"doit être entre 1 et {k}, reçu : {pk!r}", f"must be between 1 and {k}, got {pk!r}"))
         i, j = wi
 
         net = {"W1": w.T, "b1": bh.reshape(k, 1), "W2": psi.reshape(1, k), "b2": np.array([[b_out]])}

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 from course.reference.batchnorm import BatchNormState, batchnorm_forward, batchnorm_update_state
 from course.reference.conventions import BATCHNORM_EPSILON, BATCHNORM_MOMENTUM
 
@@ -48,18 +49,18 @@ def _vector(params: dict[str, Any], name: str, k: int) -> np.ndarray:
     try:
         a = np.asarray(v, dtype=np.float64).reshape(-1)
     except (TypeError, ValueError):
-        raise ParameterError(name, f"expected numbers, got {params[name]!r}") from None
+        raise ParameterError(name, text(f"attendu des nombres, reçu : {params[name]!r}", f"expected numbers, got {params[name]!r}")) from None
     if a.size == 1:
         a = np.full(k, a[0])
     if a.shape != (k,) or not np.all(np.isfinite(a)):
-        raise ParameterError(name, f"expected 1 or {k} (one per neuron) finite values, got {a.size}")
+        raise ParameterError(name, text(f"attendu 1 ou {k} valeurs finies (une par neurone), reçu : {a.size}", f"expected 1 or {k} (one per neuron) finite values, got {a.size}"))
     return a
 
 
 def _number(params: dict[str, Any], name: str, lo: float, hi: float) -> float:
     v = params[name]
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
-        raise ParameterError(name, f"must be a number in [{lo}, {hi}], got {v!r}")
+        raise ParameterError(name, text(f"doit être un nombre dans [{lo}, {hi}], reçu : {v!r}", f"must be a number in [{lo}, {hi}], got {v!r}"))
     return float(v)
 
 
@@ -116,16 +117,16 @@ class BatchNorm(Family):
         try:
             x = np.asarray(params["x"], dtype=np.float64)
         except (TypeError, ValueError):
-            raise ParameterError("x", "expected a matrix of numbers (rows of equal length)") from None
+            raise ParameterError("x", text("attendu une matrice de nombres (lignes de même longueur)", "expected a matrix of numbers (rows of equal length)")) from None
         if x.ndim == 1:
             x = x[:, None]
         if x.ndim != 2 or x.shape[0] < 2 or x.shape[1] < 1 or not np.all(np.isfinite(x)):
-            raise ParameterError("x", f"expected m x k finite numbers with m >= 2, got shape {x.shape}")
+            raise ParameterError("x", text(f"attendu m x k nombres finis avec m >= 2, reçu la forme {x.shape}", f"expected m x k finite numbers with m >= 2, got shape {x.shape}"))
         m, k = x.shape
         gamma, beta = _vector(params, "gamma", k), _vector(params, "beta", k)
         mm, mv = _vector(params, "moving_mean", k), _vector(params, "moving_var", k)
         if np.any(mv < 0):
-            raise ParameterError("moving_var", "a variance cannot be negative")
+            raise ParameterError("moving_var", text("une variance ne peut pas être négative", "a variance cannot be negative"))
         eps = _number(params, "eps", 0.0, 1.0)
         momentum = _number(params, "momentum", 0.0, 1.0)
         if np.any(np.ptp(x, axis=0) == 0):

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 from course.reference.metrics import bias_variance
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
@@ -46,11 +47,11 @@ class BiasVariance(Family):
         p, t = params["predictions"], params["targets"]
         for name, v in (("predictions", p), ("targets", t)):
             if not isinstance(v, list) or not all(type(x) in (int, float) and np.isfinite(x) for x in v):
-                raise ParameterError(name, f"must be a list of numbers, got {v!r}")
+                raise ParameterError(name, text(f"doit être une liste de nombres, reçu : {v!r}", f"must be a list of numbers, got {v!r}"))
         if len(p) < 2:
-            raise ParameterError("predictions", "need at least 2 predictions (the variance divides by N - 1)")
+            raise ParameterError("predictions", text("il faut au moins 2 prédictions (la variance divise par N - 1)", "need at least 2 predictions (the variance divides by N - 1)"))
         if len(t) != len(p):
-            raise ParameterError("targets", f"{len(t)} targets for {len(p)} predictions")
+            raise ParameterError("targets", text(f"{len(t)} cibles pour {len(p)} prédictions", f"{len(t)} targets for {len(p)} predictions"))
         r = bias_variance(p, t)
         n = len(p)
         pa, ta = np.asarray(p, dtype=np.float64), np.asarray(t, dtype=np.float64)

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import Text, pick, text
 from course.reference.conventions import (
     batchnorm_params,
     conv2d_params,
@@ -55,18 +56,20 @@ _KERAS_NAMES = {"conv": "Conv2D", "maxpool": "MaxPool2D", "avgpool": "AveragePoo
                 "gmp": "GlobalMaxPooling2D", "dense": "Dense"}
 
 
-def _bad(index: int, item: str, message: str) -> ParameterError:
-    return ParameterError("layers", f"item {index} {item!r}: {message}")
+def _bad(index: int, item: str, message: str | Text) -> ParameterError:
+    return ParameterError("layers", text(f"élément {index} {item!r} : {pick(message, 'fr')}", f"item {index} {item!r}: {pick(message, 'en')}"))
 
 
-def _ints(index: int, item: str, text: str, counts: tuple[int, ...]) -> list[int]:
-    parts = text.lower().split("x")
+def _ints(index: int, item: str, spec: str, counts: tuple[int, ...]) -> list[int]:
+    parts = spec.lower().split("x")
     if len(parts) not in counts or not all(re.fullmatch(r"\d+", p) for p in parts):
-        raise _bad(index, item, f"expected {' or '.join(str(c) for c in counts)} positive "
-                   f"integers separated by 'x', got {text!r}")
+        n = " or ".join(str(c) for c in counts)
+        n_fr = " ou ".join(str(c) for c in counts)
+        raise _bad(index, item, text(f"attendu {n_fr} entiers positifs séparés par 'x', reçu : {spec!r}",
+                                     f"expected {n} positive integers separated by 'x', got {spec!r}"))
     values = [int(p) for p in parts]
     if min(values) <= 0:
-        raise _bad(index, item, "sizes must be positive")
+        raise _bad(index, item, text("les tailles doivent être positives", "sizes must be positive"))
     return values
 
 
@@ -79,19 +82,19 @@ def _options(index: int, item: str, opts: list[str], default_stride: int) -> tup
         elif re.fullmatch(r"s\d+", o) and int(o[1:]) > 0:
             stride = int(o[1:])
         else:
-            raise _bad(index, item, f"unknown option {o!r} (valid, same or sN for a stride N)")
+            raise _bad(index, item, text(f"option {o!r} inconnue (valid, same ou sN pour un pas N)", f"unknown option {o!r} (valid, same or sN for a stride N)"))
     return stride, padding
 
 
 def parse_layers(spec: Any) -> tuple[list[int], list[Layer]]:
     """Parse a spec string into the input shape ``[H, W, C]`` and a list of layer dicts."""
     if not isinstance(spec, str) or not spec.strip():
-        raise ParameterError("layers", "expected a spec string such as "
-                             "'input:32x32x1,conv:6x5x5,pool:2,flatten,dense:10'")
+        raise ParameterError("layers", text("attendu une description telle que 'input:32x32x1,conv:6x5x5,pool:2,flatten,dense:10'", "expected a spec string such as "
+                             "'input:32x32x1,conv:6x5x5,pool:2,flatten,dense:10'"))
     items = [s.strip() for s in spec.split(",") if s.strip()]
     head = items[0].split(":")
     if head[0].strip().lower() != "input" or len(head) != 2:
-        raise _bad(1, items[0], "the first item must be the input, e.g. input:32x32x1")
+        raise _bad(1, items[0], text("le premier élément doit être l'entrée, p. ex. input:32x32x1", "the first item must be the input, e.g. input:32x32x1"))
     shape = _ints(1, items[0], head[1], (3,))
     layers: list[Layer] = []
     for i, item in enumerate(items[1:], start=2):
@@ -99,7 +102,7 @@ def parse_layers(spec: Any) -> tuple[list[int], list[Layer]]:
         kind = tok[0].lower()
         if kind == "conv":
             if len(tok) < 2:
-                raise _bad(i, item, "expected conv:FxK or conv:FxKHxKW")
+                raise _bad(i, item, text("attendu conv:FxK ou conv:FxKHxKW", "expected conv:FxK or conv:FxKHxKW"))
             f, *k = _ints(i, item, tok[1], (2, 3))
             kh, kw = (k[0], k[0]) if len(k) == 1 else k
             stride, padding = _options(i, item, tok[2:], 1)
@@ -107,23 +110,25 @@ def parse_layers(spec: Any) -> tuple[list[int], list[Layer]]:
                            "stride": stride, "padding": padding})
         elif kind in ("pool", "maxpool", "avgpool"):
             if len(tok) < 2:
-                raise _bad(i, item, "expected pool:P")
+                raise _bad(i, item, text("attendu pool:P", "expected pool:P"))
             (p,) = _ints(i, item, tok[1], (1,))
             stride, padding = _options(i, item, tok[2:], p)
             layers.append({"type": "avgpool" if kind == "avgpool" else "maxpool", "size": p,
                            "stride": stride, "padding": padding})
         elif kind == "dense":
             if len(tok) != 2:
-                raise _bad(i, item, "expected dense:N")
+                raise _bad(i, item, text("attendu dense:N", "expected dense:N"))
             (n,) = _ints(i, item, tok[1], (1,))
             layers.append({"type": "dense", "units": n})
         elif kind in ("bn", "flatten", "gap", "gmp") and len(tok) == 1:
             layers.append({"type": kind})
         else:
-            raise _bad(i, item, "unknown layer (conv, pool, maxpool, avgpool, bn, flatten, "
-                       "gap, gmp, dense)")
+            raise _bad(i, item, text("couche inconnue (conv, pool, maxpool, avgpool, bn, flatten, "
+                                     "gap, gmp, dense)",
+                                     "unknown layer (conv, pool, maxpool, avgpool, bn, flatten, "
+                                     "gap, gmp, dense)"))
     if not layers:
-        raise ParameterError("layers", "the model needs at least one layer after the input")
+        raise ParameterError("layers", text("le modèle demande au moins une couche après l'entrée", "the model needs at least one layer after the input"))
     return shape, layers
 
 
@@ -176,14 +181,14 @@ def summarise(shape: list[int], layers: list[Layer], mistakes: frozenset[str] = 
         t = L["type"]
         row: dict[str, Any] = {"type": t, "keras": keras_call(L), "layer": dict(L), "in": list(cur)}
         if t in ("conv", "maxpool", "avgpool", "flatten", "gap", "gmp") and len(cur) != 3:
-            raise ParameterError("layers", f"item {i} ({_KERAS_NAMES[t]}) needs a 3-D input "
-                                 f"H x W x C, got {len(cur)}-D")
+            raise ParameterError("layers", text(f"l'élément {i} ({_KERAS_NAMES[t]}) demande une entrée 3-D H x W x C, reçu : {len(cur)}-D", f"item {i} ({_KERAS_NAMES[t]}) needs a 3-D input "
+                                 f"H x W x C, got {len(cur)}-D"))
         if t == "conv":
             h, w, c = cur
             kh, kw, s, pad = L["kh"], L["kw"], L["stride"], L["padding"]
             if pad == "valid" and (kh > h or kw > w):
-                raise ParameterError("layers", f"item {i}: a {kh}x{kw} kernel does not fit in "
-                                     f"a {h}x{w} input with padding='valid'")
+                raise ParameterError("layers", text(f"élément {i} : un noyau {kh}x{kw} ne tient pas dans une entrée {h}x{w} avec padding='valid'", f"item {i}: a {kh}x{kw} kernel does not fit in "
+                                     f"a {h}x{w} input with padding='valid'"))
             if "floor" in mistakes:
                 span = (h - kh + 1, w - kw + 1) if pad == "valid" else (h, w)
                 ho, wo = span[0] // s, span[1] // s
@@ -198,8 +203,8 @@ def summarise(shape: list[int], layers: list[Layer], mistakes: frozenset[str] = 
             h, w, c = cur
             p, s, pad = L["size"], L["stride"], L["padding"]
             if pad == "valid" and p > min(h, w):
-                raise ParameterError("layers", f"item {i}: a {p}x{p} pooling window does not fit "
-                                     f"in a {h}x{w} input with padding='valid'")
+                raise ParameterError("layers", text(f"élément {i} : une fenêtre de pooling {p}x{p} ne tient pas dans une entrée {h}x{w} avec padding='valid'", f"item {i}: a {p}x{p} pooling window does not fit "
+                                     f"in a {h}x{w} input with padding='valid'"))
             cur = [pool_output_size(h, p, s, pad), pool_output_size(w, p, s, pad), c]
             row.update(params=0, trainable=0)
         elif t == "flatten":
@@ -215,8 +220,8 @@ def summarise(shape: list[int], layers: list[Layer], mistakes: frozenset[str] = 
             row.update(params=n, trainable=trainable, non_trainable=fixed)
         elif t == "dense":
             if len(cur) != 1:
-                raise ParameterError("layers", f"item {i} (Dense) needs a 1-D input: add "
-                                     "'flatten' or 'gap' before it")
+                raise ParameterError("layers", text(f"l'élément {i} (Dense) demande une entrée 1-D : ajoutez 'flatten' ou 'gap' avant", f"item {i} (Dense) needs a 1-D input: add "
+                                     "'flatten' or 'gap' before it"))
             n = dense_params(cur[0], L["units"], bias="no-bias" not in mistakes)
             cur = [L["units"]]
             row.update(params=n, trainable=n)

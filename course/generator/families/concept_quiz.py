@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
 from ..checks import ChoiceCheck
@@ -120,8 +121,8 @@ class ConceptQuiz(Family):
         qid = params["question"]
         bank = question_bank()
         if qid not in bank:
-            raise ParameterError("question", f"unknown question id {qid!r} "
-                                 f"(the bank has {len(bank)}: {', '.join(bank)})")
+            raise ParameterError("question", text(f"identifiant de question {qid!r} inconnu (la banque en a {len(bank)} : {', '.join(bank)})", f"unknown question id {qid!r} "
+                                 f"(the bank has {len(bank)}: {', '.join(bank)})"))
         q = bank[qid]
         k = len(q["options"])
         order = params["order"]
@@ -129,8 +130,8 @@ class ConceptQuiz(Family):
             order = list(range(k))
         if (not isinstance(order, list) or any(type(i) is not int for i in order)
                 or sorted(order) != list(range(k))):
-            raise ParameterError("order", f"must be a permutation of 0..{k - 1} "
-                                 f"(question {qid!r} has {k} options), got {order!r}")
+            raise ParameterError("order", text(f"doit être une permutation de 0..{k - 1} (la question {qid!r} a {k} options), reçu : {order!r}", f"must be a permutation of 0..{k - 1} "
+                                 f"(question {qid!r} has {k} options), got {order!r}"))
         shown = [q["options"][i] for i in order]
         correct = [j for j, o in enumerate(shown) if o["correct"]]
         wrong = [j for j, o in enumerate(shown) if not o["correct"]]

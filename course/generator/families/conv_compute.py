@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 from course.reference.conv import (
     conv2d_forward,
     conv2d_forward_naive,
@@ -46,14 +47,14 @@ def _as_chw(name: str, value: Any) -> np.ndarray:
     try:
         a = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ParameterError(name, "expected a matrix of numbers (rows of equal length) "
-                             "or a list of such matrices, one per channel") from None
+        raise ParameterError(name, text("attendu une matrice de nombres (lignes de même longueur) ou une liste de telles matrices, une par canal", "expected a matrix of numbers (rows of equal length) "
+                             "or a list of such matrices, one per channel")) from None
     if a.ndim == 2:
         a = a[None]
     if a.ndim != 3 or 0 in a.shape:
-        raise ParameterError(name, f"expected H x W or C x H x W numbers, got shape {a.shape}")
+        raise ParameterError(name, text(f"attendu H x W ou C x H x W nombres, reçu la forme {a.shape}", f"expected H x W or C x H x W numbers, got shape {a.shape}"))
     if not np.all(np.isfinite(a)):
-        raise ParameterError(name, "values must be finite")
+        raise ParameterError(name, text("les valeurs doivent être finies", "values must be finite"))
     return a
 
 
@@ -65,9 +66,9 @@ def _padding(value: Any) -> str | int:
     elif isinstance(value, str) and value.strip().isdigit():
         p = int(value.strip())
     else:
-        raise ParameterError("padding", f"must be 'valid', 'same' or a number of zeros, got {value!r}")
+        raise ParameterError("padding", text(f"doit être 'valid', 'same' ou un nombre de zéros, reçu : {value!r}", f"must be 'valid', 'same' or a number of zeros, got {value!r}"))
     if isinstance(p, int) and p < 0:
-        raise ParameterError("padding", f"must be >= 0, got {p}")
+        raise ParameterError("padding", text(f"doit être >= 0, reçu : {p}", f"must be >= 0, got {p}"))
     return p
 
 
@@ -119,18 +120,18 @@ class ConvCompute(Family):
         x = _as_chw("x", params["x"])
         w = _as_chw("kernel", params["kernel"])
         if w.shape[0] != x.shape[0]:
-            raise ParameterError("kernel", f"has {w.shape[0]} channel(s) but x has {x.shape[0]}: "
-                                 "a filter spans all the input channels")
+            raise ParameterError("kernel", text(f"a {w.shape[0]} canal(aux) mais x en a {x.shape[0]} : un filtre couvre tous les canaux d'entrée", f"has {w.shape[0]} channel(s) but x has {x.shape[0]}: "
+                                 "a filter spans all the input channels"))
         bias = params["bias"]
         if isinstance(bias, bool) or not isinstance(bias, (int, float)):
-            raise ParameterError("bias", f"must be a number, got {bias!r}")
+            raise ParameterError("bias", text(f"doit être un nombre, reçu : {bias!r}", f"must be a number, got {bias!r}"))
         stride = positive_int(params, "stride")
         padding = _padding(params["padding"])
         ch, h, wd = x.shape
         kh, kw = w.shape[1:]
         if padding == "valid" and (kh > h or kw > wd):
-            raise ParameterError("kernel", f"a {kh}x{kw} kernel does not fit in the {h}x{wd} "
-                                 "input with padding='valid'")
+            raise ParameterError("kernel", text(f"un noyau {kh}x{kw} ne tient pas dans l'entrée {h}x{wd} avec padding='valid'", f"a {kh}x{kw} kernel does not fit in the {h}x{wd} "
+                                 "input with padding='valid'"))
         if not np.any(w):
             raise Degenerate("all-zero kernel")
         xb, wb, bb = x[None], w[None], np.array([float(bias)])

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 from course.reference.conventions import conv2d_params, conv_output_size, general_output_size
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
@@ -73,8 +74,8 @@ class ConvOutput(Family):
         ch = positive_int(params, "channels")
         nf = positive_int(params, "filters")
         if pad == "valid" and k > min(h, w):
-            raise ParameterError("kernel", f"a {k}x{k} kernel does not fit in a {h}x{w} input "
-                                 "with padding='valid'")
+            raise ParameterError("kernel", text(f"un noyau {k}x{k} ne tient pas dans une entrée {h}x{w} avec padding='valid'", f"a {k}x{k} kernel does not fit in a {h}x{w} input "
+                                 "with padding='valid'"))
         ho = conv_output_size(h, k, s, pad)
         wo = conv_output_size(w, k, s, pad)
         shape = [ho, wo, nf]

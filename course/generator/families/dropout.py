@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 from course.reference.optimizers import dropped_units, inverted_dropout_scale
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
@@ -48,9 +49,9 @@ class Dropout(Family):
     def solve(self, params: dict[str, Any]) -> Solution:
         n, p = params["n"], params["p"]
         if type(n) is not int or n <= 0:
-            raise ParameterError("n", f"must be a positive integer, got {n!r}")
+            raise ParameterError("n", text(f"doit être un entier positif, reçu : {n!r}", f"must be a positive integer, got {n!r}"))
         if type(p) not in (int, float) or not 0 <= p < 1:
-            raise ParameterError("p", f"the dropout rate must lie in [0, 1), got {p!r}")
+            raise ParameterError("p", text(f"le taux de dropout doit être dans [0, 1), reçu : {p!r}", f"the dropout rate must lie in [0, 1), got {p!r}"))
         p = float(p)
         dropped = dropped_units(n, p)
         kept = n - dropped

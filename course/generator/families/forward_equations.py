@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 from course.reference.activations import ACTIVATIONS
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
@@ -76,10 +77,10 @@ class ForwardEquations(Family):
         acts = params["activations"]
         L = len(layers) - 1
         if not isinstance(acts, list) or len(acts) != L:
-            raise ParameterError("activations", f"give one activation per layer 1..{L}, got {acts!r}")
+            raise ParameterError("activations", text(f"donnez une activation par couche 1..{L}, reçu : {acts!r}", f"give one activation per layer 1..{L}, got {acts!r}"))
         for a in acts:
             if a not in NAMES:
-                raise ParameterError("activations", f"unknown activation {a!r} (known: {', '.join(NAMES)})")
+                raise ParameterError("activations", text(f"activation {a!r} inconnue (connues : {', '.join(NAMES)})", f"unknown activation {a!r} (known: {', '.join(NAMES)})"))
         matrices = tuple(["X"] + [f"{k}{l}" for l in range(1, L + 1) for k in ("W", "b", "Z", "A")])
         check = SymbolicCheck(matrices=matrices, functions=tuple(sorted(set(acts) - {"linear"})))
         parts: dict[str, Part] = {}

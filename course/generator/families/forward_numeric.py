@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 from course.reference.activations import ACTIVATIONS
 from course.reference.dense import MLPLayerCache, mlp_forward
 
@@ -98,13 +99,13 @@ class ForwardNumeric(Family):
         b1 = np.array(float_list(params, "b1", length=n1)).reshape(n1, 1)
         W2 = np.array(float_matrix(params, "W2"))
         if W2.shape[1] != n1:
-            raise ParameterError("W2", f"needs {n1} columns (one per hidden neuron), got {W2.shape[1]}")
+            raise ParameterError("W2", text(f"demande {n1} colonnes (une par neurone caché), reçu : {W2.shape[1]}", f"needs {n1} columns (one per hidden neuron), got {W2.shape[1]}"))
         n2 = W2.shape[0]
         b2 = np.array(float_list(params, "b2", length=n2)).reshape(n2, 1)
         x = np.array(float_list(params, "x", length=n0)).reshape(n0, 1)
         acts = params["activations"]
         if not isinstance(acts, list) or len(acts) != 2 or any(a not in NAMES for a in acts):
-            raise ParameterError("activations", f"give two activations among {', '.join(NAMES)}")
+            raise ParameterError("activations", text(f"donnez deux activations parmi {', '.join(NAMES)}", f"give two activations among {', '.join(NAMES)}"))
 
         def run(w1: np.ndarray, bb1: np.ndarray, bb2: np.ndarray,
                 act: list[str]) -> tuple[MLPLayerCache, ...]:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 from course.reference.optimizers import gd_variant_counts
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
@@ -48,10 +49,10 @@ class GdVariants(Family):
         n, bs, epochs = params["n"], params["batch_size"], params["epochs"]
         for name, v in (("n", n), ("batch_size", bs), ("epochs", epochs)):
             if type(v) is not int or v <= 0:
-                raise ParameterError(name, f"must be a positive integer, got {v!r}")
+                raise ParameterError(name, text(f"doit être un entier positif, reçu : {v!r}", f"must be a positive integer, got {v!r}"))
         if bs > n:
-            raise ParameterError("batch_size", f"the batch size {bs} is larger than the "
-                                 f"number of observations n = {n}")
+            raise ParameterError("batch_size", text(f"la taille de lot {bs} dépasse le nombre d'observations n = {n}", f"the batch size {bs} is larger than the "
+                                 f"number of observations n = {n}"))
         counts = gd_variant_counts(n, bs, epochs)
         k = counts["iterations_per_epoch"]
         floor_k = n // bs  # the mistaken formula (floor instead of ceil)

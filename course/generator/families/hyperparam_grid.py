@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 from course.reference.data import COURSE_GRID_001, hyperparam_grid
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
@@ -69,12 +70,12 @@ class HyperparamGrid(Family):
         counts = params["choices"]
         if (not isinstance(counts, list) or not counts
                 or any(not isinstance(n, int) or isinstance(n, bool) or n <= 0 for n in counts)):
-            raise ParameterError("choices", "give the number of values (>= 1) of each hyper-parameter, e.g. 4,5,3")
+            raise ParameterError("choices", text("donnez le nombre de valeurs (>= 1) de chaque hyperparamètre, p. ex. 4,5,3", "give the number of values (>= 1) of each hyper-parameter, e.g. 4,5,3"))
         names = params["names"] or [f"h{i}" for i in range(1, len(counts) + 1)]
         if len(names) != len(counts):
-            raise ParameterError("names", f"{len(names)} names for {len(counts)} hyper-parameters")
+            raise ParameterError("names", text(f"{len(names)} noms pour {len(counts)} hyperparamètres", f"{len(names)} names for {len(counts)} hyper-parameters"))
         if len(set(names)) != len(names):
-            raise ParameterError("names", "a hyper-parameter appears twice")
+            raise ParameterError("names", text("un hyperparamètre apparaît deux fois", "a hyper-parameter appears twice"))
         grid: dict[str, list[Any]] = {}
         for name, n in zip(names, counts):
             known = VALUES.get(name, [])

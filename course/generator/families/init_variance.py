@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 from course.reference.data import init_variance, preactivation_variance
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
@@ -76,17 +77,17 @@ class InitVariance(Family):
     def solve(self, params: dict[str, Any]) -> Solution:
         scheme = params["scheme"]
         if scheme not in SCHEMES:
-            raise ParameterError("scheme", f"must be one of {', '.join(SCHEMES)}, got {scheme!r}")
+            raise ParameterError("scheme", text(f"doit être l'un de {', '.join(SCHEMES)}, reçu : {scheme!r}", f"must be one of {', '.join(SCHEMES)}, got {scheme!r}"))
         fan_in, fan_out = params["fan_in"], params["fan_out"]
         if not isinstance(fan_in, int) or isinstance(fan_in, bool) or fan_in <= 0:
-            raise ParameterError("fan_in", f"must be a positive integer, got {fan_in!r}")
+            raise ParameterError("fan_in", text(f"doit être un entier positif, reçu : {fan_in!r}", f"must be a positive integer, got {fan_in!r}"))
         if not isinstance(fan_out, int) or isinstance(fan_out, bool) or fan_out < 0:
-            raise ParameterError("fan_out", f"must be a positive integer, got {fan_out!r}")
+            raise ParameterError("fan_out", text(f"doit être un entier positif, reçu : {fan_out!r}", f"must be a positive integer, got {fan_out!r}"))
         if scheme == "glorot" and fan_out == 0:
-            raise ParameterError("fan_out", "Glorot's initialisation needs fan_out (n[l])")
+            raise ParameterError("fan_out", text("l'initialisation de Glorot demande fan_out (n[l])", "Glorot's initialisation needs fan_out (n[l])"))
         limit = params["limit"]
         if isinstance(limit, bool) or not isinstance(limit, (int, float)) or not 0 < limit <= 100:
-            raise ParameterError("limit", f"must be a positive number, got {limit!r}")
+            raise ParameterError("limit", text(f"doit être un nombre positif, reçu : {limit!r}", f"must be a positive number, got {limit!r}"))
         limit = float(limit)
         var = init_variance(scheme, fan_in, fan_out or 1, limit)
         std = math.sqrt(var)

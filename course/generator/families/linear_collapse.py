@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 from course.reference.dense import collapse_linear
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
@@ -77,7 +78,7 @@ class LinearCollapse(Family):
     def solve(self, params: dict[str, Any]) -> Solution:
         layers = layers_param(params, min_len=3)
         if len(layers) != 3:
-            raise ParameterError("layers", "give three sizes n[0], n[1], n[2] (one hidden layer)")
+            raise ParameterError("layers", text("donnez trois tailles n[0], n[1], n[2] (une couche cachée)", "give three sizes n[0], n[1], n[2] (one hidden layer)"))
         n0, n1, n2 = layers
         sc = ShapeCheck()
         w_shape, b_shape = [n2, n0], [n2, 1]
@@ -91,7 +92,7 @@ class LinearCollapse(Family):
         ctx: dict[str, Any] = {"n": layers, "numeric": False, DECIMALS: {}}
         given = [bool(params[k]) for k in ("W1", "b1", "W2", "b2")]
         if any(given) and not all(given):
-            raise ParameterError("W1", "give all four of W1, b1, W2, b2, or none")
+            raise ParameterError("W1", text("donnez les quatre, W1, b1, W2 et b2, ou aucun", "give all four of W1, b1, W2, b2, or none"))
         if all(given):
             W1 = np.array(float_matrix(params, "W1", (n1, n0)))
             W2 = np.array(float_matrix(params, "W2", (n2, n1)))

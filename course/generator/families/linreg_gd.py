@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 from course.reference.linreg import linreg_gd, linreg_loss_grad
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
@@ -73,18 +74,18 @@ class LinregGd(Family):
         for name, v in (("x", x), ("y", y)):
             if not isinstance(v, list) or not v or not all(
                     type(t) in (int, float) and np.isfinite(t) for t in v):
-                raise ParameterError(name, f"must be a non-empty list of numbers, got {v!r}")
+                raise ParameterError(name, text(f"doit être une liste non vide de nombres, reçu : {v!r}", f"must be a non-empty list of numbers, got {v!r}"))
         if len(x) != len(y):
-            raise ParameterError("y", f"{len(y)} targets for {len(x)} inputs")
+            raise ParameterError("y", text(f"{len(y)} cibles pour {len(x)} entrées", f"{len(y)} targets for {len(x)} inputs"))
         for name, v in (("a", a0), ("b", b0)):
             if type(v) not in (int, float) or not np.isfinite(v):
-                raise ParameterError(name, f"must be a number, got {v!r}")
+                raise ParameterError(name, text(f"doit être un nombre, reçu : {v!r}", f"must be a number, got {v!r}"))
         if type(lr) not in (int, float) or not 0 < lr < 1:
-            raise ParameterError("lr", f"the learning rate must lie in ]0, 1[, got {lr!r}")
+            raise ParameterError("lr", text(f"le taux d'apprentissage doit être dans ]0, 1[, reçu : {lr!r}", f"the learning rate must lie in ]0, 1[, got {lr!r}"))
         if type(steps) is not int or not 1 <= steps <= 20:
-            raise ParameterError("steps", f"must be an integer in [1, 20], got {steps!r}")
+            raise ParameterError("steps", text(f"doit être un entier dans [1, 20], reçu : {steps!r}", f"must be an integer in [1, 20], got {steps!r}"))
         if loss not in LOSSES:
-            raise ParameterError("loss", f"must be one of {', '.join(LOSSES)}, got {loss!r}")
+            raise ParameterError("loss", text(f"doit être l'une de {', '.join(LOSSES)}, reçu : {loss!r}", f"must be one of {', '.join(LOSSES)}, got {loss!r}"))
         factor = 2.0 if loss == "mse" else 1.0  # d/dtheta of 1/n sum r^2 = 2 x 004's gradient
         path = linreg_gd(x, y, a0, b0, lr=factor * lr, steps=steps)
         other = linreg_gd(x, y, a0, b0, lr=(1.0 if loss == "mse" else 2.0) * lr, steps=steps)

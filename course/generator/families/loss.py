@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 from course.reference.losses import bce_loss, cce_loss, mse_loss
 
 from ..base import Constraints, Degenerate, Family, Misconception, Param, Part, Solution
@@ -84,27 +85,27 @@ class Loss(Family):
     def solve(self, params: dict[str, Any]) -> Solution:
         kind = params["kind"]
         if kind not in KINDS:
-            raise ParameterError("kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
+            raise ParameterError("kind", text(f"doit être l'un de {', '.join(KINDS)}, reçu : {kind!r}", f"must be one of {', '.join(KINDS)}, got {kind!r}"))
         y = np.array(float_matrix(params, "y"))
         y_hat = np.array(float_matrix(params, "y_hat"))
         if y.shape != y_hat.shape:
-            raise ParameterError("y_hat", f"shape {y_hat.shape} differs from y's {y.shape}")
+            raise ParameterError("y_hat", text(f"la forme {y_hat.shape} diffère de celle de y, {y.shape}", f"shape {y_hat.shape} differs from y's {y.shape}"))
         if kind == "cce":
             m, C = y.shape
             if C < 2:
-                raise ParameterError("y", "cce needs at least two classes per row")
+                raise ParameterError("y", text("cce demande au moins deux classes par ligne", "cce needs at least two classes per row"))
             if not (np.all((y == 0) | (y == 1)) and np.all(y.sum(axis=1) == 1)):
-                raise ParameterError("y", "each row must be one-hot (a single 1)")
+                raise ParameterError("y", text("chaque ligne doit être one-hot (un seul 1)", "each row must be one-hot (a single 1)"))
             if np.any(np.abs(y_hat.sum(axis=1) - 1) > 1e-6) or np.any(y_hat < 0):
-                raise ParameterError("y_hat", "each row must be a probability vector summing to 1")
+                raise ParameterError("y_hat", text("chaque ligne doit être un vecteur de probabilités de somme 1", "each row must be a probability vector summing to 1"))
             loss, _ = cce_loss(y_hat.T, y.T)  # course layout: C x m
             picked = [float(y_hat[i, int(np.argmax(y[i]))]) for i in range(m)]
             if min(picked) <= 0:
-                raise ParameterError("y_hat", "the true class has probability 0: infinite loss")
+                raise ParameterError("y_hat", text("la vraie classe a une probabilité 0 : perte infinie", "the true class has probability 0: infinite loss"))
             terms = [-math.log(p) for p in picked]
         else:
             if y.shape[0] != 1:
-                raise ParameterError("y", f"{kind} takes one row of m values, got {y.shape[0]} rows")
+                raise ParameterError("y", text(f"{kind} prend une ligne de m valeurs, reçu : {y.shape[0]} lignes", f"{kind} takes one row of m values, got {y.shape[0]} rows"))
             y, y_hat = y[0], y_hat[0]
             m = y.size
             if kind == "mse":
@@ -113,9 +114,9 @@ class Loss(Family):
                 picked = []
             else:
                 if np.any((y < 0) | (y > 1)):
-                    raise ParameterError("y", "bce targets must lie in [0, 1]")
+                    raise ParameterError("y", text("les cibles de bce doivent être dans [0, 1]", "bce targets must lie in [0, 1]"))
                 if np.any((y_hat <= 0) | (y_hat >= 1)):
-                    raise ParameterError("y_hat", "bce predictions must lie strictly between 0 and 1")
+                    raise ParameterError("y_hat", text("les prédictions de bce doivent être strictement entre 0 et 1", "bce predictions must lie strictly between 0 and 1"))
                 loss, _ = bce_loss(y_hat, y)
                 picked = [float(p if t == 1 else 1 - p) for p, t in zip(y_hat, y)]
                 terms = [float(-(t * math.log(p) + (1 - t) * math.log(1 - p))) for p, t in zip(y_hat, y)]

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 from course.reference.metrics import metrics_from_confusion
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
@@ -45,14 +46,14 @@ class Metrics(Family):
         try:
             arr = np.asarray(cm, dtype=np.float64)
         except (TypeError, ValueError):
-            raise ParameterError("cm", "rows must all have the same length") from None
+            raise ParameterError("cm", text("les lignes doivent toutes avoir la même longueur", "rows must all have the same length")) from None
         if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or arr.shape[0] < 2:
-            raise ParameterError("cm", f"expected a square C x C matrix with C >= 2, got {arr.shape}")
+            raise ParameterError("cm", text(f"attendu une matrice carrée C x C avec C >= 2, reçu la forme {arr.shape}", f"expected a square C x C matrix with C >= 2, got {arr.shape}"))
         if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr != np.round(arr)):
-            raise ParameterError("cm", "counts must be non-negative integers")
+            raise ParameterError("cm", text("les effectifs doivent être des entiers positifs ou nuls", "counts must be non-negative integers"))
         if np.any(arr.sum(axis=0) == 0) or np.any(arr.sum(axis=1) == 0):
-            raise ParameterError("cm", "every class must occur and be predicted at least once "
-                                       "(otherwise a precision or recall is 0/0)")
+            raise ParameterError("cm", text("chaque classe doit apparaître et être prédite au moins une fois (sinon une précision ou un rappel vaut 0/0)", "every class must occur and be predicted at least once "
+                                       "(otherwise a precision or recall is 0/0)"))
         m = metrics_from_confusion(arr.astype(int))
         mt = metrics_from_confusion(arr.T.astype(int))  # MISCONCEPTION: the matrix read transposed
         dec = DECIMALS_ASKED

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 from course.reference.conventions import dense_params, mlp_depth, mlp_params
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
@@ -43,7 +44,7 @@ class MlpParams(Family):
         layers = params["layers"]
         if not isinstance(layers, list) or len(layers) < 2 or any(
                 not isinstance(n, int) or n <= 0 for n in layers):
-            raise ParameterError("layers", "needs at least two positive layer sizes, e.g. 2,3,1")
+            raise ParameterError("layers", text("demande au moins deux tailles de couche positives, p. ex. 2,3,1", "needs at least two positive layer sizes, e.g. 2,3,1"))
         pairs = list(zip(layers[:-1], layers[1:]))
         weights = [a * b for a, b in pairs]
         biases = [b for _, b in pairs]
@@ -75,7 +76,7 @@ class MlpParams(Family):
         depth = mlp_depth(layers)
         ask_depth = params["ask_depth"]
         if not isinstance(ask_depth, bool):
-            raise ParameterError("ask_depth", f"must be true or false, got {ask_depth!r}")
+            raise ParameterError("ask_depth", text(f"doit valoir true ou false, reçu : {ask_depth!r}", f"must be true or false, got {ask_depth!r}"))
         if ask_depth:
             parts["depth"] = Part(depth, IntCheck(), {"fr": "nombre de couches du réseau (convention du cours)",
                                                       "en": "number of layers of the network (the course's convention)"},

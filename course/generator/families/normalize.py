@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 from course.reference.data import zscore_apply, zscore_fit
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
@@ -66,7 +67,7 @@ class Normalize(Family):
         mean, std = zscore_fit(arr.reshape(-1, 1), axis=0)
         mu, sigma = float(mean[0, 0]), float(std[0, 0])
         if sigma == 0:
-            raise ParameterError("train", "the training values are all equal (standard deviation 0)")
+            raise ParameterError("train", text("les valeurs d'entraînement sont toutes égales (écart type 0)", "the training values are all equal (standard deviation 0)"))
         z = float(zscore_apply(np.array([[x]]), mean, std)[0, 0])
         n = len(train)
         s_sample = float(np.std(arr, ddof=1))

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 from course.reference import optimizers as opt
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
@@ -112,29 +113,29 @@ class OptimizerStep(Family):
     def solve(self, params: dict[str, Any]) -> Solution:
         name = params["optimizer"]
         if name not in OPTIMIZERS:
-            raise ParameterError("optimizer", f"must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
+            raise ParameterError("optimizer", text(f"doit être l'un de {', '.join(OPTIMIZERS)}, reçu : {name!r}", f"must be one of {', '.join(OPTIMIZERS)}, got {name!r}"))
         try:
             w0 = np.asarray(params["w"], dtype=np.float64)
             grads = np.asarray(params["grads"], dtype=np.float64)
         except (TypeError, ValueError):
-            raise ParameterError("grads", "rows must all have as many values as w") from None
+            raise ParameterError("grads", text("les lignes doivent toutes avoir autant de valeurs que w", "rows must all have as many values as w")) from None
         if w0.ndim != 1 or w0.size == 0 or not np.all(np.isfinite(w0)):
-            raise ParameterError("w", f"must be a non-empty list of numbers, got {params['w']!r}")
+            raise ParameterError("w", text(f"doit être une liste non vide de nombres, reçu : {params['w']!r}", f"must be a non-empty list of numbers, got {params['w']!r}"))
         if grads.ndim == 1:
             grads = grads[None, :]
         if grads.ndim != 2 or grads.shape[1] != w0.size or grads.shape[0] == 0:
-            raise ParameterError("grads", f"needs rows of {w0.size} gradients (one row per step), "
-                                 f"got shape {grads.shape}")
+            raise ParameterError("grads", text(f"demande des lignes de {w0.size} gradients (une ligne par pas), reçu la forme {grads.shape}", f"needs rows of {w0.size} gradients (one row per step), "
+                                 f"got shape {grads.shape}"))
         if not np.all(np.isfinite(grads)):
-            raise ParameterError("grads", "gradients must be finite numbers")
+            raise ParameterError("grads", text("les gradients doivent être des nombres finis", "gradients must be finite numbers"))
         hp = {k: params[k] for k in ("lr", "beta", "rho", "beta1", "beta2", "eps")}
         for k, v in hp.items():
             if type(v) not in (int, float) or not np.isfinite(v):
-                raise ParameterError(k, f"must be a number, got {v!r}")
+                raise ParameterError(k, text(f"doit être un nombre, reçu : {v!r}", f"must be a number, got {v!r}"))
         if not 0 < hp["lr"] <= 10:
-            raise ParameterError("lr", f"the learning rate must lie in ]0, 10], got {hp['lr']!r}")
+            raise ParameterError("lr", text(f"le taux d'apprentissage doit être dans ]0, 10], reçu : {hp['lr']!r}", f"the learning rate must lie in ]0, 10], got {hp['lr']!r}"))
         if not 0 < hp["eps"] < 1:
-            raise ParameterError("eps", f"must lie in ]0, 1[, got {hp['eps']!r}")
+            raise ParameterError("eps", text(f"doit être dans ]0, 1[, reçu : {hp['eps']!r}", f"must lie in ]0, 1[, got {hp['eps']!r}"))
         w, trace = _run(name, w0, grads, hp)
         dec = DECIMALS_ASKED
         ac = array_check(dec)

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 from course.reference.perceptron import perceptron_accuracy, perceptron_predict, perceptron_train
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
@@ -108,19 +109,19 @@ class PerceptronActivity(Family):
         try:
             arr = np.asarray(data, dtype=np.float64)
         except (TypeError, ValueError):
-            raise ParameterError("data", "rows must all have the same number of values") from None
+            raise ParameterError("data", text("les lignes doivent toutes avoir le même nombre de valeurs", "rows must all have the same number of values")) from None
         if arr.ndim != 2 or arr.shape[1] < 2 or arr.shape[0] < 2 or not np.all(np.isfinite(arr)):
-            raise ParameterError("data", "expected at least two rows x1,...,xp,d of numbers")
+            raise ParameterError("data", text("attendu au moins deux lignes x1,...,xp,d de nombres", "expected at least two rows x1,...,xp,d of numbers"))
         X, d = arr[:, :-1], arr[:, -1]
         if not np.all((d == 0) | (d == 1)):
-            raise ParameterError("data", "the last value of each row (the class d) must be 0 or 1")
+            raise ParameterError("data", text("la dernière valeur de chaque ligne (la classe d) doit valoir 0 ou 1", "the last value of each row (the class d) must be 0 or 1"))
         n, p = X.shape
         w = float_list(params, "w", length=p)
         b = finite_float(params, "b")
         epochs = positive_int(params, "epochs", hi=100)
         eta = finite_float(params, "eta")
         if eta <= 0:
-            raise ParameterError("eta", f"the learning rate must be positive, got {eta}")
+            raise ParameterError("eta", text(f"le taux d'apprentissage doit être positif, reçu : {eta}", f"the learning rate must be positive, got {eta}"))
 
         it_next = n * epochs + 1
         step = perceptron_train(X[:1], d[:1], w, b, eta, 1).rows[0]  # iteration n epochs + 1

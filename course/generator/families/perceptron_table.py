@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 from course.reference.perceptron import LOGIC_GATES, perceptron_train
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
@@ -108,24 +109,24 @@ class PerceptronTable(Family):
     def _inputs(self, params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, str]:
         gate, data = params["gate"], params["data"]
         if gate and data:
-            raise ParameterError("data", "give either gate=... or data=..., not both")
+            raise ParameterError("data", text("donnez soit gate=..., soit data=..., pas les deux", "give either gate=... or data=..., not both"))
         if gate:
             if gate not in LOGIC_GATES:
-                raise ParameterError("gate", f"must be one of {', '.join(GATES)}, got {gate!r}")
+                raise ParameterError("gate", text(f"doit être l'une de {', '.join(GATES)}, reçu : {gate!r}", f"must be one of {', '.join(GATES)}, got {gate!r}"))
             X, d = LOGIC_GATES[gate]
             return X, d, gate
         if not data:
-            raise ParameterError("gate", "give a logic gate (gate=or) or data rows (data=0,0,0;0,1,1)")
+            raise ParameterError("gate", text("donnez une porte logique (gate=or) ou des lignes de données (data=0,0,0;0,1,1)", "give a logic gate (gate=or) or data rows (data=0,0,0;0,1,1)"))
         try:
             arr = np.asarray(data, dtype=np.float64)
         except (ValueError, TypeError):
-            raise ParameterError("data", "rows must all have the same number of values") from None
+            raise ParameterError("data", text("les lignes doivent toutes avoir le même nombre de valeurs", "rows must all have the same number of values")) from None
         if arr.ndim != 2 or arr.shape[1] < 2 or arr.shape[0] < 1:
-            raise ParameterError("data", "expected rows x1,...,xp,d (at least one feature)")
+            raise ParameterError("data", text("attendu des lignes x1,...,xp,d (au moins une caractéristique)", "expected rows x1,...,xp,d (at least one feature)"))
         if not np.all(np.isfinite(arr)):
-            raise ParameterError("data", "values must be finite numbers")
+            raise ParameterError("data", text("les valeurs doivent être des nombres finis", "values must be finite numbers"))
         if not np.all((arr[:, -1] == 0) | (arr[:, -1] == 1)):
-            raise ParameterError("data", "the last value of each row (the class d) must be 0 or 1")
+            raise ParameterError("data", text("la dernière valeur de chaque ligne (la classe d) doit valoir 0 ou 1", "the last value of each row (the class d) must be 0 or 1"))
         return arr[:, :-1], arr[:, -1], ""
 
     def solve(self, params: dict[str, Any]) -> Solution:
@@ -134,13 +135,13 @@ class PerceptronTable(Family):
         w0, b0, eta, max_epochs = params["w"], params["b"], params["eta"], params["max_epochs"]
         if not isinstance(w0, list) or len(w0) != p or not all(
                 type(v) in (int, float) and np.isfinite(v) for v in w0):
-            raise ParameterError("w", f"needs {p} initial weights (one per feature), got {w0!r}")
+            raise ParameterError("w", text(f"demande {p} poids initiaux (un par caractéristique), reçu : {w0!r}", f"needs {p} initial weights (one per feature), got {w0!r}"))
         if type(b0) not in (int, float) or not np.isfinite(b0):
-            raise ParameterError("b", f"must be a number, got {b0!r}")
+            raise ParameterError("b", text(f"doit être un nombre, reçu : {b0!r}", f"must be a number, got {b0!r}"))
         if type(eta) not in (int, float) or not 0 < eta <= 1:
-            raise ParameterError("eta", f"the learning rate must lie in ]0, 1], got {eta!r}")
+            raise ParameterError("eta", text(f"le taux d'apprentissage doit être dans ]0, 1], reçu : {eta!r}", f"the learning rate must lie in ]0, 1], got {eta!r}"))
         if type(max_epochs) is not int or not 1 <= max_epochs <= 50:
-            raise ParameterError("max_epochs", f"must be an integer in [1, 50], got {max_epochs!r}")
+            raise ParameterError("max_epochs", text(f"doit être un entier dans [1, 50], reçu : {max_epochs!r}", f"must be an integer in [1, 50], got {max_epochs!r}"))
         r = perceptron_train(X, d, w0, b0, float(eta), max_epochs)
         table = [[row.iteration, *map(_num, row.w), _num(row.b), *map(_num, row.x), _num(row.d),
                   _num(row.y), _num(row.fy), *map(_num, row.w_new), _num(row.b_new)]

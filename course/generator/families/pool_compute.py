@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 from course.reference.conv import resolve_padding
 from course.reference.pooling import avgpool_forward, maxpool_forward
 
@@ -68,20 +69,20 @@ class PoolCompute(Family):
     def solve(self, params: dict[str, Any]) -> Solution:
         mode = params["mode"]
         if mode not in _POOL:
-            raise ParameterError("mode", f"must be 'max' or 'avg', got {mode!r}")
+            raise ParameterError("mode", text(f"doit valoir 'max' ou 'avg', reçu : {mode!r}", f"must be 'max' or 'avg', got {mode!r}"))
         try:
             x = np.asarray(params["x"], dtype=np.float64)
         except (TypeError, ValueError):
-            raise ParameterError("x", "expected a matrix of numbers (rows of equal length)") from None
+            raise ParameterError("x", text("attendu une matrice de nombres (lignes de même longueur)", "expected a matrix of numbers (rows of equal length)")) from None
         if x.ndim != 2 or 0 in x.shape or not np.all(np.isfinite(x)):
-            raise ParameterError("x", f"expected a matrix H x W of finite numbers, got shape {x.shape}")
+            raise ParameterError("x", text(f"attendu une matrice H x W de nombres finis, reçu la forme {x.shape}", f"expected a matrix H x W of finite numbers, got shape {x.shape}"))
         p = positive_int(params, "size")
         s = positive_int(params, "stride", lo=0) or p
         pad = padding_param(params)
         h, w = x.shape
         if pad == "valid" and p > min(h, w):
-            raise ParameterError("size", f"a {p}x{p} window does not fit in the {h}x{w} input "
-                                 "with padding='valid'")
+            raise ParameterError("size", text(f"une fenêtre {p}x{p} ne tient pas dans l'entrée {h}x{w} avec padding='valid'", f"a {p}x{p} window does not fit in the {h}x{w} input "
+                                 "with padding='valid'"))
         xb = x[None, None]
         out = _POOL[mode](xb, p, s, pad)[0][0, 0]
         other = "avg" if mode == "max" else "max"

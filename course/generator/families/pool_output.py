@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 from course.reference.conventions import pool_output_size
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
@@ -57,8 +58,8 @@ class PoolOutput(Family):
         s = positive_int(params, "stride", lo=0) or p
         pad = padding_param(params)
         if pad == "valid" and p > min(h, w):
-            raise ParameterError("size", f"a {p}x{p} window does not fit in a {h}x{w} input "
-                                 "with padding='valid'")
+            raise ParameterError("size", text(f"une fenêtre {p}x{p} ne tient pas dans une entrée {h}x{w} avec padding='valid'", f"a {p}x{p} window does not fit in a {h}x{w} input "
+                                 "with padding='valid'"))
         shape = [pool_output_size(h, p, s, pad), pool_output_size(w, p, s, pad)]
         num_h, num_w = (h - p, w - p) if pad == "valid" else (h - 1, w - 1)
         check = ShapeCheck()

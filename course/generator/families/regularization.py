@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 from course.reference.optimizers import l1_grad, l1_penalty, l2_grad, l2_penalty, sgd_step
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution
@@ -60,17 +61,17 @@ class Regularization(Family):
     def solve(self, params: dict[str, Any]) -> Solution:
         norm, w, grad, alpha, lr = (params[k] for k in ("norm", "w", "grad", "alpha", "lr"))
         if norm not in ("l1", "l2"):
-            raise ParameterError("norm", f"must be l1 or l2, got {norm!r}")
+            raise ParameterError("norm", text(f"doit valoir l1 ou l2, reçu : {norm!r}", f"must be l1 or l2, got {norm!r}"))
         for name, v in (("w", w), ("grad", grad)):
             if not isinstance(v, list) or not v or not all(
                     type(t) in (int, float) and np.isfinite(t) for t in v):
-                raise ParameterError(name, f"must be a non-empty list of numbers, got {v!r}")
+                raise ParameterError(name, text(f"doit être une liste non vide de nombres, reçu : {v!r}", f"must be a non-empty list of numbers, got {v!r}"))
         if len(grad) != len(w):
-            raise ParameterError("grad", f"{len(grad)} gradients for {len(w)} weights")
+            raise ParameterError("grad", text(f"{len(grad)} gradients pour {len(w)} poids", f"{len(grad)} gradients for {len(w)} weights"))
         if type(alpha) not in (int, float) or not 0 <= alpha <= 1:
-            raise ParameterError("alpha", f"must lie in [0, 1], got {alpha!r}")
+            raise ParameterError("alpha", text(f"doit être dans [0, 1], reçu : {alpha!r}", f"must lie in [0, 1], got {alpha!r}"))
         if type(lr) not in (int, float) or not 0 < lr <= 10:
-            raise ParameterError("lr", f"the learning rate must lie in ]0, 10], got {lr!r}")
+            raise ParameterError("lr", text(f"le taux d'apprentissage doit être dans ]0, 10], reçu : {lr!r}", f"the learning rate must lie in ]0, 10], got {lr!r}"))
         penalty_fn, grad_fn = (l1_penalty, l1_grad) if norm == "l1" else (l2_penalty, l2_grad)
         other_penalty = l2_penalty if norm == "l1" else l1_penalty
         pen = penalty_fn(w, alpha)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 from course.reference.conventions import GATES, rnn_params
 
 from ..base import Constraints, Family, Misconception, Param, Part, Solution, wrong_only
@@ -51,15 +52,15 @@ class RnnParams(Family):
     def solve(self, params: dict[str, Any]) -> Solution:
         cell = params["cell"]
         if cell not in GATES:
-            raise ParameterError("cell", f"must be one of rnn, lstm, gru, got {cell!r}")
+            raise ParameterError("cell", text(f"doit être l'un de rnn, lstm, gru, reçu : {cell!r}", f"must be one of rnn, lstm, gru, got {cell!r}"))
         n = positive_int(params, "input_size")
         u = positive_int(params, "units")
         conv = params["convention"]
         if conv not in ("keras", "torch"):
-            raise ParameterError("convention", f"must be 'keras' or 'torch', got {conv!r}")
+            raise ParameterError("convention", text(f"doit valoir 'keras' ou 'torch', reçu : {conv!r}", f"must be 'keras' or 'torch', got {conv!r}"))
         reset_after = params["reset_after"]
         if not isinstance(reset_after, bool):
-            raise ParameterError("reset_after", f"must be true or false, got {reset_after!r}")
+            raise ParameterError("reset_after", text(f"doit valoir true ou false, reçu : {reset_after!r}", f"must be true or false, got {reset_after!r}"))
         g = GATES[cell]
         total = rnn_params(cell, n, u, conv, reset_after)
         # Per block: u*n input weights, u*u recurrent weights, then one or two bias vectors.
@@ -70,19 +71,19 @@ class RnnParams(Family):
 
         if conv == "torch":
             other = rnn_params(cell, n, u, "keras", reset_after=False)
-            key, text = "one-bias", {
+            key, said = "one-bias", {
                 "fr": "PyTorch a deux vecteurs de biais par bloc (b_ih et b_hh), pas un seul.",
                 "en": "PyTorch has two bias vectors per block (b_ih and b_hh), not one."}
         elif bias_vectors == 2:  # Keras GRU, reset_after=True
             other = rnn_params(cell, n, u, "keras", reset_after=False)
-            key, text = "one-bias", {
+            key, said = "one-bias", {
                 "fr": "avec reset_after=True (le défaut de Keras), le GRU a deux vecteurs de "
                       "biais par bloc : un pour l'entrée, un pour l'état récurrent.",
                 "en": "with reset_after=True (the Keras default), a GRU has two bias vectors "
                       "per block: one for the input, one for the recurrent state."}
         else:
             other = rnn_params(cell, n, u, "torch")
-            key, text = "two-biases", {
+            key, said = "two-biases", {
                 "fr": "Keras n'a qu'un vecteur de biais par bloc" + (
                     " (GRU avec reset_after=False)" if cell == "gru" else "") +
                       " ; ce sont les couches de PyTorch qui en ont deux (b_ih et b_hh).",
@@ -90,7 +91,7 @@ class RnnParams(Family):
                     " (GRU with reset_after=False)" if cell == "gru" else "") +
                       "; PyTorch's layers are the ones with two (b_ih and b_hh)."}
         mistakes = [
-            Misconception(key, other, text),
+            Misconception(key, other, said),
             Misconception("forgot-recurrent", total - g * recurrent, {
                 "fr": "chaque bloc a aussi une matrice récurrente u x u appliquée à h(t-1).",
                 "en": "each block also has a u x u recurrent matrix applied to h(t-1)."}),

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 from course.reference.activations import sigmoid as _sigmoid
 from course.reference.conventions import GATES
 from course.reference.recurrent import (
@@ -52,12 +53,12 @@ def _array(params: dict[str, Any], name: str, ndim: int) -> np.ndarray:
     try:
         a = np.asarray(params[name], dtype=np.float64)
     except (TypeError, ValueError):
-        raise ParameterError(name, f"expected numbers, got {params[name]!r}") from None
+        raise ParameterError(name, text(f"attendu des nombres, reçu : {params[name]!r}", f"expected numbers, got {params[name]!r}")) from None
     if a.ndim == 1 and ndim == 2:
         a = a[None]
     if a.ndim != ndim or 0 in a.shape or not np.all(np.isfinite(a)):
-        raise ParameterError(name, f"expected a {'vector' if ndim == 1 else 'matrix'} of finite "
-                             f"numbers, got shape {a.shape}")
+        raise ParameterError(name, text(f"attendu {'un vecteur' if ndim == 1 else 'une matrice'} de nombres finis, reçu la forme {a.shape}", f"expected a {'vector' if ndim == 1 else 'matrix'} of finite "
+                             f"numbers, got shape {a.shape}"))
     return a
 
 
@@ -96,7 +97,7 @@ class RnnStep(Family):
     def solve(self, params: dict[str, Any]) -> Solution:
         cell = params["cell"]
         if cell not in GATES:
-            raise ParameterError("cell", f"must be one of rnn, lstm, gru, got {cell!r}")
+            raise ParameterError("cell", text(f"doit être l'un de rnn, lstm, gru, reçu : {cell!r}", f"must be one of rnn, lstm, gru, got {cell!r}"))
         g = GATES[cell]
         x = _array(params, "x", 1)
         h_prev = _array(params, "h_prev", 1)
@@ -105,13 +106,13 @@ class RnnStep(Family):
         for name, arr, shape in (("Wx", Wx, (d, g * hdim)), ("Wh", Wh, (hdim, g * hdim)),
                                  ("b", b, (g * hdim,))):
             if arr.shape != shape:
-                raise ParameterError(name, f"expected shape {shape} for a {cell} with {d} inputs "
-                                     f"and {hdim} units, got {arr.shape}")
+                raise ParameterError(name, text(f"attendu la forme {shape} pour un {cell} à {d} entrées et {hdim} unités, reçu : {arr.shape}", f"expected shape {shape} for a {cell} with {d} inputs "
+                                     f"and {hdim} units, got {arr.shape}"))
         c_prev = _array(params, "c_prev", 1)
         if c_prev.size == 1:
             c_prev = np.full(hdim, c_prev[0])
         if c_prev.size != hdim:
-            raise ParameterError("c_prev", f"expected {hdim} values, got {c_prev.size}")
+            raise ParameterError("c_prev", text(f"attendu {hdim} valeurs, reçu : {c_prev.size}", f"expected {hdim} values, got {c_prev.size}"))
         xb, hb = x[None], h_prev[None]
         # pre-activations of every block, for the worked solution (the reference gives the rest)
         pre_x = x @ Wx + b
@@ -156,10 +157,10 @@ class RnnStep(Family):
             if params["V"]:
                 V = _array(params, "V", 2)
                 if V.shape[0] != hdim:
-                    raise ParameterError("V", f"expected {hdim} rows (one per unit), got {V.shape[0]}")
+                    raise ParameterError("V", text(f"attendu {hdim} lignes (une par unité), reçu : {V.shape[0]}", f"expected {hdim} rows (one per unit), got {V.shape[0]}"))
                 b_y = _array(params, "b_y", 1)
                 if b_y.size != V.shape[1]:
-                    raise ParameterError("b_y", f"expected {V.shape[1]} values, got {b_y.size}")
+                    raise ParameterError("b_y", text(f"attendu {V.shape[1]} valeurs, reçu : {b_y.size}", f"expected {V.shape[1]} values, got {b_y.size}"))
                 y = rnn_output(h[None], V, b_y)[0]
                 lin_y = h @ V + b_y
                 parts["y"] = Part(y, check, lab("y_t"), keep(y.tolist(), [

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from course.base.errors import ParameterError
+from course.base.i18n import text
 from course.reference.activations import softmax
 from course.reference.losses import softmax_cce
 
@@ -71,7 +72,7 @@ class Softmax(Family):
         C = len(z)
         target = params["target"]
         if not isinstance(target, int) or isinstance(target, bool) or not 1 <= target <= C:
-            raise ParameterError("target", f"must be a class number between 1 and {C}, got {target!r}")
+            raise ParameterError("target", text(f"doit être un numéro de classe entre 1 et {C}, reçu : {target!r}", f"must be a class number between 1 and {C}, got {target!r}"))
         zc = np.array(z, dtype=np.float64).reshape(C, 1)
         probs = softmax(zc, axis=0)[:, 0]
         onehot = np.zeros((C, 1))

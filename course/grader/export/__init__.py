@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from course.base.errors import UsageError
+from course.base.i18n import text
 
 from . import canvas, gradescope, moodle
 from .common import MISSING_POLICIES, Exported, Options
@@ -44,14 +45,14 @@ def export_folder(path: Path, fmt: str, *, out: Path | None = None, lang: str | 
     from ..run import load_gradebook
 
     if fmt not in EXPORTERS:
-        raise UsageError(f"--to: unknown format '{fmt}' (known: {', '.join(sorted(EXPORTERS))})")
+        raise UsageError(text(f"--to : format « {fmt} » inconnu (connus : {', '.join(sorted(EXPORTERS))})", f"--to: unknown format '{fmt}' (known: {', '.join(sorted(EXPORTERS))})"))
     if missing not in MISSING_POLICIES:
-        raise UsageError(f"--missing: expected {' or '.join(MISSING_POLICIES)}, got '{missing}'")
+        raise UsageError(text(f"--missing : attendu {' ou '.join(MISSING_POLICIES)}, reçu « {missing} »", f"--missing: expected {' or '.join(MISSING_POLICIES)}, got '{missing}'"))
     if points is not None and not points > 0:
-        raise UsageError(f"--points must be > 0, got {points}")
+        raise UsageError(text(f"--points doit être > 0 (reçu : {points})", f"--points must be > 0, got {points}"))
     if fmt == "gradescope" and (points is not None or column is not None or roster is not None):
-        raise UsageError("--points, --column and --roster do not apply to --to gradescope (the "
-                         "autograder grades with course.yml's roster; set the points in Gradescope)")
+        raise UsageError(text("--points, --column et --roster ne s'appliquent pas à --to gradescope (l'autograder corrige avec la liste de la classe de course.yml ; réglez les points dans Gradescope)", "--points, --column and --roster do not apply to --to gradescope (the "
+                         "autograder grades with course.yml's roster; set the points in Gradescope)"))
     path = Path(path)
     source = path if path.is_dir() else path.parent / path.stem
     course, gb, intake = load_gradebook(path, course_path=course_path, roster=roster)

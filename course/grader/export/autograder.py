@@ -30,6 +30,7 @@ from typing import Any
 
 from course.base.errors import CourseError
 from course.base.files import atomic_write
+from course.base.i18n import text
 from course.planning.config import normal_name
 
 from ..feedback import feedback_md, md_escape, results_json
@@ -117,7 +118,7 @@ def autograde(root: Path) -> int:
     results = root / "results" / "results.json"
     cfg = json.loads((root / "source" / CONFIG_NAME).read_text(encoding="utf-8"))
     if cfg.get("version") != CONFIG_VERSION:
-        raise CourseError(f"{CONFIG_NAME}: written by another version of the toolkit")
+        raise CourseError(text(f"{CONFIG_NAME} : écrit par une autre version de l'outil", f"{CONFIG_NAME}: written by another version of the toolkit"))
     aid, lang = cfg["assignment"], cfg["lang"]
     course_path = root / "source" / cfg["course"]
     course = load_course(course_path)

@@ -53,6 +53,11 @@ def say(t: Text, lang: str, **kw: Any) -> str:
     return t.get(lang, t["en"]).format(**kw)
 
 
+def says(t: Text, **kw: Any) -> Text:
+    """``t`` in every language with ``kw`` filled in (the message of an error)."""
+    return {lang: s.format(**kw) for lang, s in t.items()}
+
+
 def number(x: float) -> str:
     """A grade as every LMS importer reads it: a decimal point, no exponent, no thousands
     separator, at most 4 decimals (Moodle's ``unformat_float`` accepts the point in every

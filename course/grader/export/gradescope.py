@@ -36,11 +36,12 @@ from typing import Any
 
 from course.base.errors import CourseError
 from course.base.files import atomic_write
+from course.base.i18n import text
 from course.planning.secret import SECRET_NAME
 
 from ..gradebook import Gradebook
 from ..limits import Limits
-from .common import Exported, Options, say
+from .common import Exported, Options, say, says
 
 CONFIG_NAME = "autograder.json"
 CONFIG_VERSION = 1
@@ -143,9 +144,9 @@ def pinned_requirements(torch: bool) -> tuple[list[str], list[str]]:
             dist = metadata.distribution(req.name)
         except metadata.PackageNotFoundError:
             if key == "torch":
-                raise CourseError("this assignment uses PyTorch and torch is not installed here: "
+                raise CourseError(text("ce devoir utilise PyTorch et torch n'est pas installé ici : pip install -e '.[torch]' (le zip fixe la version installée)", "this assignment uses PyTorch and torch is not installed here: "
                                   "pip install -e '.[torch]' (the zip pins the version "
-                                  "installed)") from None
+                                  "installed)")) from None
             continue
         version = dist.version
         if key == "torch":
@@ -165,7 +166,7 @@ def _inside(root: Path, path: Path, what: str, lang: str) -> Path:
     try:
         return path.resolve().relative_to(root.resolve())
     except ValueError:
-        raise CourseError(say(T["outside"], lang, what=what, path=path, root=root)) from None
+        raise CourseError(says(T["outside"], what=what, path=path, root=root)) from None
 
 
 def _add(z: zipfile.ZipFile, name: str, data: bytes | str, mode: int = 0o644) -> None:

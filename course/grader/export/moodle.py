@@ -61,6 +61,7 @@ from .common import (
     recorded_identities,
     resolve_ids,
     say,
+    says,
     target_points,
 )
 
@@ -208,7 +209,7 @@ def export(course: Any, gb: Gradebook, intake: dict[str, Any], out: Path, lang: 
     points = target_points(gb, options)
     for ws in sheets:
         if ws.maximum is not None and abs(ws.maximum - points) > 1e-6:
-            raise UsageError(say(T["max"], lang, path=ws.path, moodle=number(ws.maximum),
+            raise UsageError(says(T["max"], path=ws.path, moodle=number(ws.maximum),
                                  ours=number(points)))
     names = dict(COLUMNS[sheets[0].lang if sheets else lang])
     for ws in sheets[:1]:
