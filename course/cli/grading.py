@@ -16,6 +16,7 @@ from rich.table import Table
 from course.base.errors import UsageError
 from course.base.i18n import colon, pick, text
 from course.cli.app import CourseOpt, LangOpt, app, console, err_console, lang_of
+from course.grader.grading import STATUS_TEXT
 from course.grader.limits import Limits
 from course.grader.lms import BY, Identity
 from course.grader.protections import protections
@@ -109,8 +110,9 @@ def print_summary(console: Console, s: dict[str, Any], path: Path, lang: str = "
         t.add_row(label, str(value))
     console.print(t)
     for st, n in sorted(s["statuses"].items()):
-        if st != "graded":
-            console.print(f"  {st}: {n}", highlight=False)
+        if st != "graded":  # the key of grades.csv's status column, then what it means
+            why = STATUS_TEXT.get(st)
+            console.print(f"  {st}: {n}" + (f" ({escape(pick(why, lang))})" if why else ""), highlight=False)
     for w in s.get("worksheets", []):
         console.print(f"{'feuille de notes Moodle lue' if fr else 'Moodle grading worksheet read'}"
                       f"{colon(lang)} {escape(w)}", highlight=False, soft_wrap=True)
