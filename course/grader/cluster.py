@@ -571,7 +571,13 @@ class ClusterExecutor:
         name = Path(job.notebook).name
         if fut.status == "finished":
             try:
-                out = fut.result()
+                # the result lives on the worker that computed it: if that worker is lost before
+                # it is fetched, Dask computes it again, but never on a worker that gained the
+                # sandbox resource since (see STUCK_S): the job is submitted again instead
+                out = fut.result(timeout=STUCK_S)
+            except TimeoutError:
+                self.resubmitted += 1
+                return None, True
             except Exception as exc:  # noqa: BLE001
                 return self._failed(job, exc), False
             if out.record is None:

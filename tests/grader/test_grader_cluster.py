@@ -153,6 +153,26 @@ def test_the_client_keeps_only_signed_records_about_the_job():
     assert C.ClusterExecutor._checked(unsigned_error, job, key, "w") is unsigned_error
 
 
+def test_a_result_lost_with_its_worker_is_submitted_again(tmp_path):
+    """A job that finished on a worker lost before its record was fetched: the client does not
+    wait for Dask to compute it again (it never would on a worker that gained the sandbox
+    resource since: a hang seen in CI); it submits the job again, and writes nothing."""
+    job = GradingJob("hw1-etu001.ipynb", b"{}", str(COURSE), "hw1", "etu001", str(tmp_path / "r.json"),
+                     sha256="ab" * 32)
+    waited: list[float | None] = []
+
+    class LostResult:  # what Future.result does then: wait, then raise TimeoutError
+        status = "finished"
+
+        def result(self, timeout: float | None = None) -> None:
+            waited.append(timeout)
+            raise TimeoutError(f"timed out after {timeout} s.")
+
+    ex = C.ClusterExecutor(client=None, address="local:1")
+    assert ex._outcome(LostResult(), job, b"key") == (None, True)
+    assert waited == [C.STUCK_S] and ex.resubmitted == 1 and not (tmp_path / "r.json").exists()
+
+
 def test_jobs_of_a_pytorch_assignment_ask_for_a_gpu_with_gpu_only():
     ex = C.ClusterExecutor(None, "tcp://x:1", gpu=True)
     ex.configure({}, torch=True)
