@@ -309,6 +309,19 @@ def question_name(exam_id: str, q: PlannedQuestion, sid: str) -> str:
     return f"{exam_id} Q{q.number} {q.key} {sid}"
 
 
+def distinct_variants(students: list[StudentExam], i: int) -> list[int]:
+    """The students (indexes, in roster order) whose variant of question ``i`` is the first with
+    its parameters: a bank holds one question per distinct variant."""
+    seen: set[str] = set()
+    first: list[int] = []
+    for s, st in enumerate(students):
+        key = json.dumps(st.variants[i].params, sort_keys=True)
+        if key not in seen:
+            seen.add(key)
+            first.append(s)
+    return first
+
+
 def quiz_xml(course_title: str, exam_id: str, exam_title: str, questions: list[PlannedQuestion],
              students: list[StudentExam], lang: str,
              items: list[list[dict[str, Any]]] | None = None) -> str:
@@ -317,16 +330,10 @@ def quiz_xml(course_title: str, exam_id: str, exam_title: str, questions: list[P
     question ``i`` (computed in parallel by :mod:`course.documents.exam`)."""
     categories = []
     for i, q in enumerate(questions):
-        seen: set[str] = set()
-        found: list[dict[str, Any]] = []
-        for s, st in enumerate(students):
-            v = st.variants[i]
-            ident = json.dumps(v.params, sort_keys=True)
-            if ident in seen:
-                continue
-            seen.add(ident)
-            found.append(items[s][i] if items is not None
-                         else moodle_question(v, question_name(exam_id, q, st.sid), q.points, lang))
+        found = [items[s][i] if items is not None
+                 else moodle_question(students[s].variants[i], question_name(exam_id, q, students[s].sid),
+                                      q.points, lang)
+                 for s in distinct_variants(students, i)]
         names = [course_title, exam_title, f"Q{q.number:02d} {q.title[lang]}"]
         path = "$course$/top/" + "/".join(n.replace("/", "//") for n in names)
         categories.append({"path": path,

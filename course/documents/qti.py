@@ -57,7 +57,6 @@ from __future__ import annotations
 import hashlib
 import html
 import io
-import json
 import re
 import xml.etree.ElementTree as ET
 import zipfile
@@ -68,6 +67,7 @@ from course.base.i18n import colon
 from course.documents.keys import answers_md
 from course.documents.moodle import (
     answer,
+    distinct_variants,
     inline_html,
     md_to_html,
     num,
@@ -420,16 +420,11 @@ def package_files(course_title: str, exam_id: str, exam_title: str, questions: l
     files: dict[str, str] = {}
     banks: list[tuple[str, str]] = []
     for i, q in enumerate(questions):
-        seen: set[str] = set()
         found: list[dict[str, Any]] = []
-        for s, st in enumerate(students):
-            v = st.variants[i]
-            key = json.dumps(v.params, sort_keys=True)
-            if key in seen:
-                continue
-            seen.add(key)
+        for s in distinct_variants(students, i):
             found += (items[s][i] if items is not None
-                      else qti_items(v, question_name(exam_id, q, st.sid), q.points, lang))
+                      else qti_items(students[s].variants[i], question_name(exam_id, q, students[s].sid),
+                                     q.points, lang))
         bid = ident(exam_id, q.key)
         href = f"{exam_id}-Q{q.number:02d}.xml"
         files[href] = bank_xml(bid, bank_title(exam_title, q, lang), found)
