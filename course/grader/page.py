@@ -1,5 +1,5 @@
 """The page shell and style of the grader's HTML (``report.html`` and ``feedback/<student>.html``):
-one self-contained page each (inline CSS, images as ``data:`` URIs, no script, no web font, no
+one self-contained page each (inline CSS, charts as inline SVG, no script, no web font, no
 network), in the course language, readable on screen and on paper.
 
 Fonts: the system's sans-serif (DejaVu Sans on Debian, Segoe UI on Windows, the system font on
@@ -47,7 +47,7 @@ td.num,th.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-n
 .card b{display:block;font-size:1.5em;color:var(--accent)}
 .figs{display:flex;flex-wrap:wrap;gap:1.2em;align-items:flex-start}
 figure{margin:0;border:1px solid var(--line);border-radius:6px;padding:.6em;max-width:100%}
-figure img{display:block;max-width:100%;height:auto}
+figure img,figure svg{display:block;max-width:100%;height:auto}
 figcaption{font-size:.9em;color:var(--muted);max-width:34em;margin-top:.4em}
 @media print{body{max-width:none;padding:0}.wide{overflow:visible}a{color:inherit}}
 """

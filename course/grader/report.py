@@ -2,7 +2,7 @@
 gradebook every time (so a resumed batch writes the same page).
 
 One self-contained page in the course language (:func:`course.grader.page.html_page`: inline
-CSS, charts as PNG ``data:`` URIs drawn with matplotlib's Agg backend, no script, no network):
+CSS, charts as inline SVG drawn by :mod:`.svg_charts`, no script, no network):
 
 * the summary: files handed in, students graded, late, missing, files not graded (each reason
   counted), mean and median out of the maximum, timeouts and errors, each figure explained;
@@ -13,20 +13,17 @@ CSS, charts as PNG ``data:`` URIs drawn with matplotlib's Agg backend, no script
   reason, a relative link to ``feedback/<student>.html``;
 * the students who handed nothing in, the files not graded and why;
 * charts (integer axes for counts, "none" said in words rather than drawn empty, every label
-  in the course language, only glyphs the chart font has);
+  in the course language, real text that the page's fonts draw);
 * the sandbox protections active on this machine.
 """
 
 from __future__ import annotations
 
-import base64
 import html
-import io
+import math
 import statistics
 import textwrap
 from collections import Counter
-from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -35,14 +32,12 @@ from course.base.files import atomic_write
 from course.base.i18n import colon, pick
 from course.base.plain import printable
 
+from . import svg_charts as svg
 from .gradebook import Gradebook, Row
 from .grading import STATUS_TEXT
 from .lms import Identity
 from .page import html_page
 from .records import Item, Record
-
-#: the chart font (matplotlib's own, always installed with it): labels keep only its glyphs
-CHART_FONT = "DejaVu Sans"
 
 T: dict[str, dict[str, str]] = {
     "title": {"fr": "Rapport de correction", "en": "Grading report"},
@@ -327,97 +322,45 @@ def question_stats(gb: Gradebook, lang: str) -> list[dict[str, Any]]:
 
 
 # --------------------------------------------------------------------------- charts
-@cache
-def _font_glyphs() -> frozenset[int]:
-    from matplotlib import font_manager, ft2font
-
-    path = font_manager.findfont(font_manager.FontProperties(family=CHART_FONT), fallback_to_default=True)
-    return frozenset(ft2font.FT2Font(path).get_charmap())
-
-
-def drawable(text: str) -> str:
-    """``text`` as a chart label: every character the chart font lacks (an emoji...) becomes
-    ``?``, and ``$`` is literal (matplotlib reads ``$...$`` as mathematics)."""
-    glyphs = _font_glyphs()
-    return "".join(c if c in "\n" or ord(c) in glyphs else "?" for c in text).replace("$", r"\$")
-
-
 def _label(text: str, width: int = 40, lines: int = 3) -> str:
     """A chart label: ``text`` wrapped in at most ``lines`` lines, cut with an ellipsis."""
-    wrapped = textwrap.wrap(" ".join(text.split()), width)
+    wrapped = textwrap.wrap(" ".join(printable(text).split()), width)
     if len(wrapped) > lines:
         last = wrapped[lines - 1]
         if len(last) + 2 > width:
             last = last[:width - 2].rsplit(" ", 1)[0]
         wrapped = [*wrapped[:lines - 1], last + " …"]
-    return drawable("\n".join(wrapped))
-
-
-def _png(fig: Any) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=96, bbox_inches="tight")
-    return base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _chart(draw: Callable[[Any, Any], None], size: tuple[float, float]) -> str:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    with matplotlib.rc_context({"font.family": CHART_FONT, "font.size": 9, "axes.spines.top": False,
-                                "axes.spines.right": False, "axes.titlesize": 11}):
-        fig, ax = plt.subplots(figsize=size)
-        try:
-            draw(fig, ax)
-            return _png(fig)
-        finally:
-            plt.close(fig)
-
-
-def _integer(axis: Any) -> None:
-    from matplotlib.ticker import MaxNLocator
-
-    axis.set_major_locator(MaxNLocator(integer=True))
+    return "\n".join(wrapped)
 
 
 def charts(gb: Gradebook, stats: list[dict[str, Any]], s: dict[str, Any], lang: str
            ) -> list[tuple[str, str | None, str]]:
-    """(title, PNG in base64 or None, caption) of each chart; None with a caption that says
+    """(title, inline ``<svg>`` or None, caption) of each chart; None with a caption that says
     there is nothing to draw, rather than an empty chart."""
-    import numpy as np
-
     out: list[tuple[str, str | None, str]] = []
     totals = [r.total for r in _graded(gb)]
     mx = gb.max_points
+    percent = svg.ValueAxis("", [0, 25, 50, 75, 100], ["0", "25", "50", "75", "100"])
 
-    def hist(fig: Any, ax: Any) -> None:
+    hist = None
+    if totals:
         top = max(mx, max(totals), 1.0)
-        step = max(1, int(np.ceil(top / 12)))  # whole points per bar, at most about 12 bars
-        edges = np.arange(0, np.ceil(top / step) * step + step / 2, step)
-        ax.hist(totals, bins=edges, color="#2f5d8a", edgecolor="white")
-        ax.set_xlim(0, edges[-1])
-        ax.set_xlabel(drawable(_t("c_totals_x", lang, max=_n(mx))))
-        ax.set_ylabel(drawable(_t("c_students", lang)))
-        _integer(ax.yaxis)
-        ax.set_title(drawable(_t("c_totals", lang)))
-
-    out.append((_t("c_totals", lang), _chart(hist, (5.2, 3.0)) if totals else None,
-                _t("c_totals_cap", lang) if totals else _t("c_totals_none", lang)))
+        step = max(1, math.ceil(top / 12))  # whole points per bar, at most about 12 bars
+        edges = [float(step * i) for i in range(math.ceil(top / step) + 1)]
+        counts = [0] * (len(edges) - 1)  # bins [lo, hi), the last one [lo, hi]
+        for t in totals:
+            counts[min(max(int(t // step), 0), len(counts) - 1)] += 1
+        hist = svg.histogram(_t("c_totals", lang), counts, edges, _t("c_totals_x", lang, max=_n(mx)),
+                             [_n(e) for e in edges], svg.count_axis(_t("c_students", lang), max(counts)),
+                             "#2f5d8a")
+    out.append((_t("c_totals", lang), hist, _t("c_totals_cap", lang) if totals else _t("c_totals_none", lang)))
 
     rated = [q for q in stats if q["rate"] is not None]
-
-    def rate(fig: Any, ax: Any) -> None:
-        bars = ax.bar([drawable(q["id"]) for q in rated], [q["rate"] for q in rated], color="#3d8b5a")
-        ax.bar_label(bars, labels=[_pct(q["rate"], lang) for q in rated], padding=2, fontsize=8)
-        ax.set_ylim(0, 110)
-        ax.set_yticks([0, 25, 50, 75, 100])
-        ax.set_ylabel(drawable(_t("c_rate_y", lang)))
-        ax.set_title(drawable(_t("c_rate", lang)))
-
     if rated:
-        out.append((_t("c_rate", lang), _chart(rate, (max(3.5, 0.7 * len(rated) + 1.5), 3.0)),
-                    _t("c_rate_cap", lang)))
+        out.append((_t("c_rate", lang), svg.bars(
+            _t("c_rate", lang), [_label(q["id"], 14, 2) for q in rated], [q["rate"] for q in rated],
+            svg.ValueAxis(_t("c_rate_y", lang), percent.ticks, percent.texts), "#3d8b5a",
+            bar_texts=[_pct(q["rate"], lang) for q in rated]), _t("c_rate_cap", lang)))
 
     cases = [(f"{q['id']} · {name}", r) for q in stats if q["n"] for name, r in q["cases"]]
     if cases:
@@ -426,44 +369,27 @@ def charts(gb: Gradebook, stats: list[dict[str, Any]], s: dict[str, Any], lang: 
             cap += _t("c_cases_more", lang, n=40, m=len(cases))
             keep = sorted(range(len(cases)), key=lambda i: cases[i][1])[:40]
             cases = [cases[i] for i in sorted(keep)]
-
-        def per_case(fig: Any, ax: Any) -> None:
-            names = [drawable(n) for n, _ in cases][::-1]
-            ax.barh(names, [r for _, r in cases][::-1], color="#c8743a")
-            ax.set_xlim(0, 100)
-            ax.set_xticks([0, 25, 50, 75, 100])
-            ax.set_xlabel(drawable(_t("c_cases_x", lang)))
-            ax.set_title(drawable(_t("c_cases", lang)))
-
-        out.append((_t("c_cases", lang), _chart(per_case, (5.6, max(2.2, 0.24 * len(cases) + 1.0))), cap))
+        out.append((_t("c_cases", lang), svg.bars(
+            _t("c_cases", lang), [_label(n, 48, 1) for n, _ in cases], [r for _, r in cases],
+            svg.ValueAxis(_t("c_cases_x", lang), percent.ticks, percent.texts), "#c8743a",
+            horizontal=True, bar_px=20), cap))
 
     mis = sorted(((f"{q['id']} : {text}" if lang == "fr" else f"{q['id']}: {text}", c)
                   for q in stats for text, c in q["mis"]), key=lambda x: -x[1])[:10]
-
-    def mistakes(fig: Any, ax: Any) -> None:
-        ax.barh([_label(k) for k, _ in mis][::-1], [c for _, c in mis][::-1], height=0.6, color="#7b6fa8")
-        ax.set_ylim(-0.7, len(mis) - 0.3)
-        _integer(ax.xaxis)
-        ax.set_xlabel(drawable(_t("c_students", lang)))
-        ax.set_title(drawable(_t("c_mis", lang)))
-
-    out.append((_t("c_mis", lang), _chart(mistakes, (6.4, 0.55 * len(mis) + 1.2)) if mis else None,
-                _t("c_mis_cap", lang) if mis else _t("c_mis_none", lang)))
+    out.append((_t("c_mis", lang), svg.bars(
+        _t("c_mis", lang), [_label(k) for k, _ in mis], [c for _, c in mis],
+        svg.count_axis(_t("c_students", lang), max(c for _, c in mis)), "#7b6fa8", horizontal=True,
+        bar_texts=[str(c) for _, c in mis]) if mis else None,
+        _t("c_mis_cap", lang) if mis else _t("c_mis_none", lang)))
 
     inc = [(_t("i_timeouts", lang), s["timeouts"]), (_t("i_errors", lang), s["errors"]),
            (_t("i_cells", lang), s["cell_errors"]), (_t("i_files", lang), s["not_graded"])]
-
-    def incidents(fig: Any, ax: Any) -> None:
-        bars = ax.bar([_label(k, 14) for k, _ in inc], [v for _, v in inc], color="#b42318")
-        ax.bar_label(bars, padding=2, fontsize=8)
-        _integer(ax.yaxis)
-        ax.set_ylim(0, max(v for _, v in inc) * 1.15 + 0.5)
-        ax.set_ylabel(drawable(_t("c_count", lang)))
-        ax.set_title(drawable(_t("c_inc", lang)))
-
     any_inc = any(v for _, v in inc)
-    out.append((_t("c_inc", lang), _chart(incidents, (5.2, 3.0)) if any_inc else None,
-                _t("c_inc_cap", lang) if any_inc else _t("c_inc_none", lang)))
+    out.append((_t("c_inc", lang), svg.bars(
+        _t("c_inc", lang), [_label(k, 14) for k, _ in inc], [v for _, v in inc],
+        svg.count_axis(_t("c_count", lang), max(v for _, v in inc)), "#b42318",
+        bar_texts=[str(v) for _, v in inc]) if any_inc else None,
+        _t("c_inc_cap", lang) if any_inc else _t("c_inc_none", lang)))
     return out
 
 
@@ -610,12 +536,11 @@ def _intake_html(gb: Gradebook, intake: dict[str, Any], lang: str) -> str:
 
 def _charts_html(imgs: list[tuple[str, str | None, str]], lang: str) -> str:
     figs = []
-    for title, png, caption in imgs:
-        if png is None:
+    for title, chart, caption in imgs:
+        if chart is None:
             figs.append(f"<figure><h3>{_e(title)}</h3><p class='muted'>{_e(caption)}</p></figure>")
         else:
-            figs.append(f"<figure><img alt='{_e(title)}' src='data:image/png;base64,{png}'>"
-                        f"<figcaption>{_e(caption)}</figcaption></figure>")
+            figs.append(f"<figure>{chart}<figcaption>{_e(caption)}</figcaption></figure>")
     return f"<h2>{_e(_t('charts', lang))}</h2><div class='figs'>{''.join(figs)}</div>"
 
 

@@ -8,12 +8,10 @@ installed (scripts/setup installs it)."""
 
 from __future__ import annotations
 
-import base64
 import os
 import re
 import shutil
 import subprocess
-import warnings
 from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -77,7 +75,8 @@ def en(tmp_path_factory):
 
 # ----------------------------------------------------------------------------- reading HTML
 class _Page(HTMLParser):
-    """The visible text (no style, no attribute), the tables under each h2, links and images."""
+    """The visible text (no style, no attribute), the tables under each h2, links, images and
+    the inline SVG charts (each: its attributes, its title, its texts by class)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -85,7 +84,9 @@ class _Page(HTMLParser):
         self.tables: dict[str, list[list[list[str]]]] = {}
         self.links: list[str] = []
         self.imgs: list[str] = []
+        self.charts: list[dict] = []
         self.tags: set[str] = set()
+        self._text_class: str | None = None
         self._h2: str | None = None
         self._heading = ""
         self._in: list[str] = []
@@ -107,6 +108,14 @@ class _Page(HTMLParser):
             self.links.append(a.get("href") or "")
         elif tag == "img":
             self.imgs.append(a.get("src") or "")
+        elif tag == "svg":
+            self.charts.append({"attrs": a, "title": "", "texts": {}})
+        elif tag == "text" and self.charts:
+            self._text_class = a.get("class") or ""
+            self.charts[-1]["texts"].setdefault(self._text_class, []).append("")
+        elif tag == "tspan" and self.charts and self.charts[-1]["texts"].get(self._text_class or ""):
+            texts = self.charts[-1]["texts"][self._text_class or ""]
+            texts[-1] += "\n" if texts[-1] else ""  # one line per tspan
         elif tag == "br" and self._cell is not None:
             self._cell.append("\n")
         if tag in ("br", "img", "meta"):
@@ -124,8 +133,14 @@ class _Page(HTMLParser):
             self._cell = None
 
     def handle_data(self, data):
+        if "svg" in self._in and "title" in self._in:
+            self.charts[-1]["title"] += data
+            return
         if "style" in self._in or "title" in self._in:
             return
+        if "text" in self._in and self._text_class is not None:
+            texts = self.charts[-1]["texts"][self._text_class]
+            texts[-1] += data
         self.text.append(data)
         if self._h2 is not None:
             self._h2 += data
@@ -160,10 +175,12 @@ def test_the_report_is_one_self_contained_page(which, request) -> None:
     assert CSS in text  # the one style, inline
     assert "script" not in page.tags and "link" not in page.tags and "iframe" not in page.tags
     assert not re.search(r"(src|href)=['\"](https?:)?//", text)  # nothing from the network
-    assert len(page.imgs) >= 4
-    for src in page.imgs:
-        assert src.startswith("data:image/png;base64,")
-        assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not page.imgs and len(page.charts) >= 4  # the charts are inline SVG
+    for chart in page.charts:
+        assert chart["attrs"]["role"] == "img" and chart["title"]  # named for screen readers
+        assert chart["texts"]["title"] == [chart["title"]]
+    assert "image" not in page.tags and "foreignobject" not in page.tags and "use" not in page.tags
+    assert not re.search(r"(xlink:)?href=['\"](?!feedback/)", text)
     for heading in ("summary", "per_question", "per_student", "nothing_in", "files_not_graded",
                     "charts", "protections"):
         assert _t(heading, which) in page.visible()
@@ -214,7 +231,8 @@ def test_no_internal_key_and_no_expected_value_is_shown(fr) -> None:
                 assert m.key not in text
                 assert not re.search(rf"(?<![\w.]){m.value}(?![\w.])", text), (s, m.key)
         for value in v.answer.values():
-            want = re.escape(str(value)) if isinstance(value, list) else rf"(?<![\w.]){value}(?![\w.])"
+            # (a percentage of the charts is not an answer: "83 %" of the points, not 83 weights)
+            want = re.escape(str(value)) if isinstance(value, list) else rf"(?<![\w.]){value}(?![\w.]| ?%)"
             assert not re.search(want, text), (s, value)
     assert not re.search(r"\d\.\d{4,}", text)  # no float from a hidden case's expected values
     assert "expected" not in text.lower() and "attendu :" not in text
@@ -271,37 +289,44 @@ def test_a_french_course_has_no_english_label(fr, en) -> None:
     assert "Grading report" in text_en and "Late penalty" in text_en
 
 
-def test_chart_texts_are_in_the_course_language_with_integer_counts(fr, monkeypatch) -> None:
-    """Every text drawn in a chart, read from the figures as they are saved."""
-    import matplotlib.text
-
-    seen: list[dict] = []
-    real = report_mod._png
-
-    def spy(fig):
-        fig.canvas.draw()
-        for ax in fig.axes:
-            seen.append({"title": ax.get_title(), "x": ax.get_xlabel(), "y": ax.get_ylabel(),
-                         "xt": [t.get_text() for t in ax.get_xticklabels()],
-                         "yt": [t.get_text() for t in ax.get_yticklabels()],
-                         "all": [t.get_text() for t in fig.findobj(matplotlib.text.Text)]})
-        return real(fig)
-
-    monkeypatch.setattr(report_mod, "_png", spy)
-    from course.grader.run import load_gradebook
-
-    _, gb, intake = load_gradebook(fr["hw"], course_path=fr["cp"])
-    report_mod.report_html(gb, [], [], "fr", intake)
-    by = {s["title"]: s for s in seen}
+def test_chart_texts_are_in_the_course_language_with_integer_counts(fr) -> None:
+    """Every text drawn in a chart, read from the SVG of the page."""
+    by = {c["title"]: c["texts"] for c in fr["page"].charts}
     assert set(by) == {_t(k, "fr") for k in ("c_totals", "c_rate", "c_cases", "c_mis", "c_inc")}
     english = {t["en"] for t in report_mod.T.values() if t["en"] != t["fr"]}
-    for s in seen:
-        assert not english & set(s["all"]), s["title"]
-    hist, mis, inc = by[_t("c_totals", "fr")], by[_t("c_mis", "fr")], by[_t("c_inc", "fr")]
-    assert hist["y"] == "élèves" and hist["x"] == "total (sur 7)"
-    for ticks in (hist["yt"], mis["xt"], inc["yt"]):  # counts: whole numbers only
-        assert ticks and all(re.fullmatch(r"−?\d+", t) for t in ticks if t), ticks
-    assert any("oublié les biais" in t for t in mis["yt"]) and not any("forgot" in t for t in mis["all"])
+    for texts in by.values():
+        every = [t for ts in texts.values() for t in ts]
+        assert not english & set(every)
+    hist, rate, mis, inc = (by[_t(k, "fr")] for k in ("c_totals", "c_rate", "c_mis", "c_inc"))
+    assert hist["label"] == ["élèves"] and hist["x-label"] == ["total (sur 7)"]
+    assert hist["x-tick"] == ["0", "1", "2", "3", "4", "5", "6", "7"]
+    for ticks in (hist["tick"], mis["tick"], inc["tick"]):  # counts: whole numbers only
+        assert ticks[0] == "0" and all(re.fullmatch(r"\d+", t) for t in ticks), ticks
+    assert rate["category"] == ["q1", "q2"] and rate["value"] == ["56 %", "83 %"]  # 5 / 9, 10 / 12
+    assert rate["label"] == ["% des points"]
+    assert inc["value"][1] == str(fr["summary"]["errors"])
+    assert any("oublié les biais" in t for t in mis["category"]) and mis["value"] == ["1"]
+
+
+def test_chart_geometry_follows_the_values() -> None:
+    """Bars are as long as their values on the axis; a histogram's bars stand on their bins."""
+    from course.grader import svg_charts as svg
+
+    axis = svg.count_axis("n", 9)
+    assert axis.ticks == [0, 2, 4, 6, 8, 10] and svg.count_axis("n", 0).ticks == [0, 1]
+    assert svg.count_axis("n", 170).texts == ["0", "50", "100", "150", "200"]
+    widths = [float(w) for w in re.findall(r"<rect x='[\d.]+' y='[\d.]+' width='([\d.]+)'",
+                                            svg.bars("t", ["a", "b", "c"], [10, 5, 0], axis, "#000",
+                                                     horizontal=True))]
+    assert widths[0] == pytest.approx(2 * widths[1]) and widths[2] == 0
+    heights = [float(h) for h in re.findall(r"height='([\d.]+)' fill='#000'",
+                                            svg.bars("t", ["a", "b"], [4, 12], axis, "#000"))]
+    assert heights[0] == pytest.approx(0.4 * heights[1])  # 12 is drawn at the axis' top, 10
+    hist = svg.histogram("t", [1, 0, 3], [0.0, 2.0, 4.0, 6.0], "x", ["0", "2", "4", "6"], axis, "#000")
+    rects = re.findall(r"<rect x='([\d.]+)' y='[\d.]+' width='([\d.]+)' height='([\d.]+)'", hist)
+    xs, ws, hs = ([float(r[i]) for r in rects] for i in range(3))
+    assert ws[0] == pytest.approx(ws[1]) == pytest.approx(ws[2])
+    assert xs[1] == pytest.approx(xs[0] + ws[0]) and hs[1] == 0 and hs[2] == pytest.approx(3 * hs[0])
 
 
 def _book(items: list[Item], lang_text: str = "x") -> Gradebook:
@@ -319,7 +344,7 @@ def test_empty_charts_are_said_in_words() -> None:
         page = _parse(report_mod.report_html(gb, [("bubblewrap", True, "d")], [], lang, {}))
         text = page.visible()
         assert _t("c_mis_none", lang) in text and _t("c_inc_none", lang) in text
-        assert len(page.imgs) == 3  # totals, per question, per case: the two empty ones are words
+        assert len(page.charts) == 3  # totals, per question, per case: the two empty ones are words
     page = _parse(report_mod.report_html(gb, [], [], "fr", {"worksheets": ["moodle/notes.csv"],
                                                             "identities": [{"lms": "moodle", "person": "A", "lms_id": "1", "student": "a", "by": "name"}]}))
     rows = {r[0]: r for r in page.table("Résumé")[1:]}
@@ -330,15 +355,14 @@ def test_empty_charts_are_said_in_words() -> None:
     assert _t("c_totals_none", "fr") in page.visible() and "–" in page.table("Par question")[1]
 
 
-def test_chart_labels_keep_only_glyphs_the_chart_font_has() -> None:
-    assert report_mod.drawable("σ(z) ≥ 0, ŷ — ok ✅ 🦀 $x$") == r"σ(z) ≥ 0, ŷ — ok ? ? \$x\$"
-    mistake = {"fr": "erreur ✅ avec $a$ et σ", "en": "mistake ✅ with $a$ and σ"}
+def test_chart_labels_keep_every_character_as_escaped_text() -> None:
+    mistake = {"fr": "erreur ✅ avec $a$ et σ <blink>x</blink> & \x07", "en": "mistake ✅ with $a$ and σ"}
     gb = _book([Item("c1", False, 0.0, 1.0, why=mistake, misconception="k", misconception_text=mistake)])
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        text = report_mod.report_html(gb, [], [], "fr", {})
-    assert not [w for w in caught if "missing from" in str(w.message)]
-    assert "erreur ✅ avec $a$ et σ" in text  # the HTML keeps the text (the page's fonts fall back)
+    text = report_mod.report_html(gb, [], [], "fr", {})
+    page = _parse(text)
+    (mis,) = [c["texts"] for c in page.charts if c["title"] == _t("c_mis", "fr")]
+    assert mis["category"] == ["q1 : erreur ✅ avec $a$ et σ\n<blink>x</blink> & ?"]  # the browser's fonts draw it
+    assert "<blink>" not in text and "&lt;blink&gt;" in text  # escaped (the chart replaces control characters)
     assert ">k<" not in text and "(1 élève)" in text
 
 

@@ -47,8 +47,7 @@ CONFIG_NAME = "autograder.json"
 CONFIG_VERSION = 1
 TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
 #: the project's dependencies when its distribution metadata cannot be read (a bare checkout)
-DEPENDENCIES = ["numpy", "pyyaml", "pydantic", "typer", "rich", "jinja2", "sympy", "nbformat",
-                "matplotlib"]
+DEPENDENCIES = ["numpy", "pyyaml", "pydantic", "typer", "rich", "jinja2", "sympy", "nbformat"]
 
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder image.
