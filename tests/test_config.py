@@ -165,12 +165,13 @@ def test_titles_per_language_with_a_fallback_said_once(tmp_path: Path) -> None:
     assert c.exam_title("final", "fr") == "Examen final"
     assert not NOTICES
     assert c.exam_title("final", "en") == c.exam_title("final", "en") == "Examen final"  # falls back
-    assert len(NOTICES) == 1 and "exams.final.title: no English title" in NOTICES[0]
+    assert len(NOTICES) == 1 and "exams.final.title: no English title" in NOTICES[0]["en"]
+    assert "exams.final.title : pas de titre en anglais" in NOTICES[0]["fr"]
     NOTICES.clear()
     # a plain string is in the course language: used as is in the other language, with a note
     plain = load_course(make_course(tmp_path, GOOD))
     assert plain.title_in("en") == "Test course" and not NOTICES
-    assert plain.title_in("fr") == "Test course" and "no French title" in NOTICES[0]
+    assert plain.title_in("fr") == "Test course" and "no French title" in NOTICES[0]["en"]
     NOTICES.clear()
 
 

@@ -23,11 +23,16 @@ from . import authoring, documents, export, grading, questions  # noqa: F401 - t
 from .app import app, err_console
 
 
-def _print_notices() -> None:
+def _print_notices(argv: list[str] | None) -> None:
+    """The notes of this command (:data:`course.planning.secret.NOTICES`), in its language."""
+    from course.base.i18n import pick
     from course.planning.secret import NOTICES
 
+    if not NOTICES:
+        return
+    lang = error_language(argv)
     for n in NOTICES:
-        err_console.print(f"[yellow]note:[/yellow] {escape(n)}", highlight=False, soft_wrap=True)
+        err_console.print(f"[yellow]note:[/yellow] {escape(pick(n, lang))}", highlight=False, soft_wrap=True)
     NOTICES.clear()
 
 
@@ -36,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(argv)
     finally:
-        _print_notices()
+        _print_notices(argv)
 
 
 def _course_language(course_path: Path) -> str | None:

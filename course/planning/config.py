@@ -115,18 +115,23 @@ def title_in(title: str | dict[str, str], lang: str, course_lang: str, where: st
     if isinstance(title, str):
         if lang == course_lang:
             return title
-        text, given = title, course_lang
+        shown, given = title, course_lang
     elif title.get(lang):
         return title[lang]
     else:
         given = next(k for k in LANGS if title.get(k))
-        text = title[given]
+        shown = title[given]
     if (where, lang) not in _FALLBACKS:
         _FALLBACKS.add((where, lang))
-        NOTICES.append(f"course.yml {where}: no {LANGUAGE_NAMES[lang]['en']} title; the {lang} "
-                       f"documents use the {LANGUAGE_NAMES[given]['en']} one, {text!r} (give "
-                       f"{where.rsplit('.', 1)[-1]}: {{fr: ..., en: ...}})")
-    return text
+        key = where.rsplit('.', 1)[-1]
+        NOTICES.append(text(
+            f"course.yml {where} : pas de titre en {LANGUAGE_NAMES[lang]['fr']} ; les documents "
+            f"en {lang} prennent le titre en {LANGUAGE_NAMES[given]['fr']}, {shown!r} (écrivez "
+            f"{key}: {{fr: ..., en: ...}})",
+            f"course.yml {where}: no {LANGUAGE_NAMES[lang]['en']} title; the {lang} "
+            f"documents use the {LANGUAGE_NAMES[given]['en']} one, {shown!r} (give "
+            f"{key}: {{fr: ..., en: ...}})"))
+    return shown
 
 
 class _Strict(BaseModel):
@@ -316,10 +321,14 @@ class Course:
                 raise CourseError(lost_secret_message(path, self.data.secret_id), path=str(path))
             else:
                 secret = create_secret(path)
-                what = ("the course seed and the record key" if self.data.seed is None
-                        else "the key that signs grading records")
-                NOTICES.append(f"created {path} ({what}; mode 0600, added to .gitignore): "
-                               "keep a backup, never publish it")
+                what = (text("la graine du cours et la clé des enregistrements",
+                             "the course seed and the record key") if self.data.seed is None
+                        else text("la clé qui signe les enregistrements de correction",
+                                  "the key that signs grading records"))
+                NOTICES.append(text(f"{path} créé ({what['fr']} ; mode 0600, ajouté à .gitignore) : "
+                                    "gardez-en une copie, ne le publiez jamais",
+                                    f"created {path} ({what['en']}; mode 0600, added to .gitignore): "
+                                    "keep a backup, never publish it"))
                 if self.data.seed is None:
                     current = self.path.read_text(encoding="utf-8")
                     with open(self.path, "a", encoding="utf-8") as f:

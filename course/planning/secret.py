@@ -32,8 +32,9 @@ from course.base.errors import CourseError
 from course.base.i18n import Text, text
 
 SECRET_NAME = ".course-secret"
-#: one line per secret created in this process, for the command line to print once at the end
-NOTICES: list[str] = []
+#: the notes of this process (a secret created, a title's fallback language), each in both
+#: languages, for the command line to print once at the end in the command's language
+NOTICES: list[Text] = []
 HEADER = ("# The secret of this course: the seed of every variant and the key that signs grading\n"
           "# records. Keep it (a backup beside your course repository) and never publish it.\n")
 

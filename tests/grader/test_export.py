@@ -440,7 +440,10 @@ def test_unknown_format_and_bad_options_exit_2(tmp_path, capsys) -> None:
                          (["--to", "gradescope", "--points", "10", "--lang", "en"], "do not apply")]:
         rc, _, err = run(["export", str(tmp_path), *args], capsys)
         assert rc == 2 and needle in err, (args, err)
-        assert len(err.strip().splitlines()) == 1
+        lines = err.strip().splitlines()  # one error; a note (the course secret created) aside
+        assert len([x for x in lines if not x.startswith("note:")]) == 1, err
+        french = "--lang" not in args
+        assert all(("créé" in x) == french for x in lines if x.startswith("note:")), err
     assert set(EXPORTERS) == {"moodle", "canvas", "gradescope"}
 
 
