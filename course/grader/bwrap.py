@@ -5,7 +5,10 @@ The sandbox's file system view is ``/usr`` and ``/etc`` read-only, the top-level
 environment read-only (:func:`python_binds`), a size-limited tmpfs as the only writable place
 (:func:`sandbox_scratch`) and on ``/dev/shm``, ``child.py`` at :data:`SANDBOX_CHILD`, and, for a
 PyTorch slot on a machine with a GPU, that slot's NVIDIA device node (:func:`gpu_binds`).
-Nothing of the instructor's (course, reference, other submissions) is mounted.
+Nothing of the instructor's (course, reference, other submissions) is mounted, and the
+toolkit's own package, which holds the reference solutions and every family's answers, is
+hidden where it lies under a bound folder (a regular install puts it in site-packages): an
+empty read-only tmpfs covers it (:func:`hidden_dirs`).
 
 bubblewrap is pid 1 of the sandbox and its command line is readable there, so its options
 travel through a pipe (``--args FD``, :func:`options_through_fd`).
@@ -23,6 +26,8 @@ SANDBOX_CHILD = "/opt/grader/child.py"  # where child.py is bound inside the san
 #: current folder on the path), no .pyc writes, frozen stdlib modules
 PYTHON_FLAGS = ["-I", "-B", "-X", "frozen_modules=on"]
 SHM_BYTES = 16 * 1024 * 1024  # size of the sandbox's /dev/shm
+#: the toolkit's package (``course``), as imported and as resolved
+PACKAGE_DIRS = (str(Path(__file__).parents[1]), str(Path(__file__).resolve().parents[1]))
 
 
 def namespace_options(root: bool) -> list[str]:
@@ -75,6 +80,35 @@ def sandbox_scratch() -> str:
                     for d in (os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix),
                               sys.prefix, os.path.dirname(os.path.realpath(sys.executable))))
     return "/scratch" if under_tmp else "/tmp"
+
+
+def _bound_dirs() -> list[str]:
+    """Every host folder the sandbox binds (read-only), resolved as bubblewrap resolves it."""
+    dirs = ["/usr", "/etc"]
+    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        p = Path("/") / name
+        if p.is_dir():
+            dirs.append(os.path.realpath(p))
+    args = python_binds()
+    dirs += [args[i + 1] for i, a in enumerate(args) if a == "--ro-bind"]
+    return dirs
+
+
+def hidden_dirs() -> list[str]:
+    """The folders of :data:`PACKAGE_DIRS` (the toolkit's package) that the sandbox would
+    show, being under a folder it binds: each gets an empty read-only tmpfs over it."""
+    bound = _bound_dirs()
+    return sorted({d for d in PACKAGE_DIRS
+                   if any(d == b or d.startswith(b.rstrip("/") + "/") for b in bound)})
+
+
+def hide_args() -> list[str]:
+    """bubblewrap options that cover each of :func:`hidden_dirs` with an empty read-only
+    tmpfs (after the binds that would show it)."""
+    args: list[str] = []
+    for d in hidden_dirs():
+        args += ["--perms", "0555", "--size", "4096", "--tmpfs", d, "--remount-ro", d]
+    return args
 
 
 def root_entries() -> list[str]:
@@ -136,7 +170,7 @@ def bwrap_command(*, root: bool, tmpfs_mb: int, gpu_minor: int | None,
            "--proc", "/proc", "--dev", "/dev",
            "--size", str(tmpfs_mb * 1024 * 1024), "--perms", "1777", "--tmpfs", scratch,
            "--size", str(SHM_BYTES), "--perms", "1777", "--tmpfs", "/dev/shm",
-           *python_binds(),
+           *python_binds(), *hide_args(),
            "--perms", "0755", "--dir", "/opt", "--perms", "0755", "--dir", "/opt/grader",
            "--ro-bind", str(CHILD_PY), SANDBOX_CHILD, "--chdir", scratch]
     if gpu_minor is not None:

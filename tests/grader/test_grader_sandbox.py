@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -161,3 +162,57 @@ def test_the_protections_table_says_what_limits_a_submission():
     assert lim.child_limits(cuda=False, cgroup=False)["nproc"] == 5  # + the zygote
     assert lim.child_limits(cuda=False, cgroup=True)["nproc"] == 20
     assert Limits(memory_mb=16384, host_mb=8192).processes_without_cgroup() == 1
+
+
+@pytest.mark.skipif(not PROT.bwrap, reason="needs bubblewrap (scripts/setup installs it)")
+def test_the_toolkit_package_is_hidden_when_installed_in_site_packages(monkeypatch):
+    """A regular (non-editable) install puts ``course``, with every reference solution, in the
+    site-packages the sandbox binds: it is covered there by an empty read-only tmpfs (the name
+    stays an empty namespace package; none of its modules imports). Shown with a package that
+    is really in this site-packages (typer), standing in for ``course``."""
+    import typer
+
+    from course.grader import bwrap
+
+    here = os.path.dirname(typer.__file__)
+    attempts = ["import typer.main", f"open({here + '/x.py'!r}, 'w')"]
+    code = (f"import os\nseen = [sorted(os.listdir({here!r}))]\n"
+            f"for attempt in {attempts!r}:\n"
+            "    try:\n        exec(attempt)\n        seen.append('done')\n"
+            "    except Exception as e:\n        seen.append(type(e).__name__)\n")
+
+    def sandboxed(index: int) -> list:
+        s = Slot(index, Limits(timeout_s=5.0, cpu_s=10, memory_mb=512, nproc=16, fsize_mb=1, tmpfs_mb=8))
+        s.start()
+        try:
+            out = run(s, code, get="seen")
+            assert out[-1]["ok"], out
+            return out[-1]["value"]
+        finally:
+            s.close()
+
+    shown = sandboxed(8)  # without the cover the package is there (the test is not vacuous)
+    assert "main.py" in shown[0] and shown[1] == "done", shown
+    monkeypatch.setattr(bwrap, "PACKAGE_DIRS", (here, "/nowhere/course"))
+    assert bwrap.hidden_dirs() == [here]  # a folder the sandbox does not bind needs no cover
+    hidden = sandboxed(8)
+    assert hidden[0] == [] and hidden[1] == "ModuleNotFoundError", hidden
+    assert hidden[2] in ("OSError", "PermissionError"), hidden
+
+
+def test_the_toolkit_package_is_covered_wherever_the_sandbox_would_show_it(monkeypatch):
+    """The folders covered: the package as imported and as resolved, under any bound folder
+    (/usr for a system-wide install, the environment's prefix), and no other."""
+    from course.grader import bwrap
+
+    site = os.path.join(os.path.realpath(sys.prefix), "lib", "site-packages", "course")
+    monkeypatch.setattr(bwrap, "PACKAGE_DIRS", (site, "/usr/lib/python3/dist-packages/course",
+                                                "/home/me/src/course"))
+    assert bwrap.hidden_dirs() == sorted([site, "/usr/lib/python3/dist-packages/course"])
+    args = bwrap.hide_args()
+    assert args[args.index(site) - 1] == "--tmpfs" and args[args.index(site) + 1] == "--remount-ro"
+    cmd = bwrap.bwrap_command(root=True, tmpfs_mb=8, gpu_minor=None, drop_to_uid=None, zygote=["z"])
+    assert cmd.index(site) > cmd.index(os.path.realpath(sys.prefix))  # after the bind it covers
+    # this checkout's package (an editable install) lies under no bound folder: nothing to cover
+    monkeypatch.undo()
+    assert all(not d.startswith(os.path.realpath(sys.prefix)) for d in bwrap.hidden_dirs())
