@@ -17,6 +17,9 @@ What it does, in one run:
    same checks as hidden otter tests, expected values from the reference), runs ``otter assign``
    on it, and converts every notebook into an otter submission (the same answer cells);
 3. times (c) ``course grade`` (the CLI, every isolation layer this machine allows, printed),
+   with student code run by the grader's own interpreter, and (c') the same with the students'
+   environment (course.yml ``grading.python: .venv-student/bin/python``, what the sample
+   course and scripts/setup use; skipped when .venv-student is missing),
    (b) ``otter.api.grade_submission`` for every notebook in one process, (a) ``otter run`` as a
    subprocess per notebook on a sample (``--otter-run-sample``), and (d) the same ``otter run``
    commands ``--otter-jobs`` at a time (what ``xargs -P`` would give; otter's own parallel
@@ -32,9 +35,11 @@ difference left is that ``course grade`` regenerates each student's own hidden c
 question 2 (16 cases of the same sizes; that is its normal path and costs it more, not less),
 while otter's tests hold the first student's cases.
 
-Costs that belong to the notebooks: the notebook that patches otter imports otter (2 to 4 s
-here) inside course grade's sandbox, while otter's kernel has already imported it; the per-kind
-times printed at the end show it.
+Costs that belong to the notebooks: the notebook that patches otter imports otter (about
+0.7 s) inside course grade's sandbox when student code runs with the grader's own interpreter,
+whose environment has otter (the bench needs it), while otter's kernel has already imported
+it; in the students' environment otter is not installed and the import fails at once (the
+notebook gets 0 points either way). Both figures are printed, and the per-kind times show it.
 """
 
 from __future__ import annotations
@@ -69,6 +74,7 @@ from course.planning.plan import exercise_variant  # noqa: E402
 
 ASSIGNMENT = "hwb"
 BIN = Path(sys.executable).parent
+STUDENT_PY = ROOT / ".venv-student" / "bin" / "python"
 
 BUGGY_Q2 = ("import numpy as np\n\n\n"
             "def sigmoid(z):\n    return 1 / (1 + np.exp(z))  # sign error\n\n\n"
@@ -108,9 +114,11 @@ KINDS: list[tuple[str, bool, tuple[str, str]]] = [
 
 
 # ------------------------------------------------------------------------------ the course
-def write_course(root: Path, students: list[str], layers: list[int] | None) -> Path:
+def write_course(root: Path, students: list[str], layers: list[int] | None,
+                 python: Path | None = None, name: str = "course.yml") -> Path:
     """course.yml with assignment ``hwb`` (``mlp-params`` 3 points, ``activations`` 4 points);
-    ``layers`` fixes the MLP architecture (an instructor's choice the family allows)."""
+    ``layers`` fixes the MLP architecture (an instructor's choice the family allows);
+    ``python``: the students' environment (``grading.python``), written as ``name``."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "exercises").mkdir(exist_ok=True)
     params = f"\n  params: {{layers: {json.dumps(layers)}}}" if layers else ""
@@ -119,12 +127,13 @@ def write_course(root: Path, students: list[str], layers: list[int] | None) -> P
         '  title: {fr: "Paramètres d\'un MLP", en: "Parameters of an MLP"}' + params + "\n",
         encoding="utf-8")
     (root / "roster.csv").write_text("id\n" + "\n".join(students) + "\n")
-    (root / "course.yml").write_text(
+    grading = f"grading:\n  python: {python}\n" if python else ""
+    (root / name).write_text(
         "title: bench\nlanguage: en\nseed: 20261121\nroster: roster.csv\nexercises: exercises\n"
-        f"assignments:\n  {ASSIGNMENT}:\n    title: Bench\n    questions:\n"
+        f"{grading}assignments:\n  {ASSIGNMENT}:\n    title: Bench\n    questions:\n"
         "      - {exercise: mlp-params, points: 3}\n      - {coding: activations, points: 4}\n",
         encoding="utf-8")
-    return root / "course.yml"
+    return root / name
 
 
 def make_course(root: Path, students: list[str]) -> tuple[Path, Any]:
@@ -303,8 +312,14 @@ def bench(args: argparse.Namespace, tmp: Path) -> None:
     print("course grade protections: " + ", ".join(
         f"{name} {'on' if on else 'OFF'}" for name, on, _ in prot.items()))
 
-    # (c) course grade
+    # (c) course grade, the grader's own interpreter; (c') the students' environment
     dt_c, ours_scores, ours_seconds = run_course_grade(tmp / "ours", cp, args.jobs)
+    dt_s = None
+    if STUDENT_PY.exists():
+        layers = list(exercise_variant(course, "mlp-params", students[0]).params["layers"])
+        cps = write_course(tmp / "course", students, layers, STUDENT_PY, "course-students.yml")
+        dt_s, st_scores, st_seconds = run_course_grade(tmp / "ours", cps, args.jobs)
+        same_st = sum(st_scores.get(s) == ours_scores.get(s) for s in students)
     # (b) otter.api.grade_submission, one process
     sub = [theirs / notebook_filename(ASSIGNMENT, s) for s in students]
     gs_scores: dict[str, float | None] = {}
@@ -348,7 +363,11 @@ def bench(args: argparse.Namespace, tmp: Path) -> None:
 
     print(f"\nmachine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end")
     rates = {"(b) otter.api.grade_submission, one process": (n, dt_b)}
-    print(f"{f'(c) course grade --jobs {args.jobs} (CLI)':<44}: {rate(n, dt_c)}")
+    print(f"{f'(c) course grade --jobs {args.jobs} (CLI)':<44}: {rate(n, dt_c)}  "
+          "(student code run by the grader's own Python)")
+    if dt_s is not None:
+        print(f"{f'(c_) course grade --jobs {args.jobs} (CLI)':<44}: {rate(n, dt_s)}  "
+              f"(the students' environment, .venv-student; scores as (c): {same_st}/{n})")
     print(f"{'(b) otter.api.grade_submission, one process':<44}: {rate(n, dt_b)}")
     if dt_a is not None:
         print(f"{'(a) otter run, one subprocess per notebook':<44}: {rate(k, dt_a)}  (sample of {k})")
@@ -367,12 +386,18 @@ def bench(args: argparse.Namespace, tmp: Path) -> None:
     ours_rate = n / dt_c
     best_rate = rates[best][0] / rates[best][1]
     ratio = ours_rate / best_rate
-    print(f"ratio: course grade {ours_rate:.2f} nb/s / otter's fastest non-Docker path "
+    print(f"ratio (c): course grade {ours_rate:.2f} nb/s / otter's fastest non-Docker path "
           f"[{best}] {best_rate:.2f} nb/s = {ratio:.1f}x (goal >= 20x: "
           f"{'met' if ratio >= 20 else 'NOT met'})")
+    if dt_s is not None:
+        r_s = n / dt_s / best_rate
+        print(f"ratio (c_), the students' environment: {n / dt_s:.2f} nb/s / {best_rate:.2f} nb/s "
+              f"= {r_s:.1f}x (goal >= 20x: {'met' if r_s >= 20 else 'NOT met'})")
 
     cols: dict[str, dict[str, float | None]] = {"course grade": dict(ours_scores),
                                                 "grade_submission": gs_scores}
+    if dt_s is not None:
+        cols["course (students' env)"] = dict(st_scores)
     if run_scores:
         cols["otter run"] = run_scores
     score_table(students, kinds, cols)
@@ -384,7 +409,11 @@ def bench(args: argparse.Namespace, tmp: Path) -> None:
     for kind, ss in by_kind.items():
         ours_t = [ours_seconds[s] for s in ss if s in ours_seconds]
         gs_t = [gs_seconds[s] for s in ss]
-        print(f"  {kind:<18} course grade {sum(ours_t) / max(len(ours_t), 1):6.3f} s   "
+        st = ""
+        if dt_s is not None:
+            st_t = [st_seconds[s] for s in ss if s in st_seconds]
+            st = f"(students' env {sum(st_t) / max(len(st_t), 1):6.3f} s)   "
+        print(f"  {kind:<18} course grade {sum(ours_t) / max(len(ours_t), 1):6.3f} s {st}  "
               f"grade_submission {sum(gs_t) / len(gs_t):6.2f} s")
     honest = [s for s, k_ in zip(students, kinds) if not KINDS[k_][1]]
     agree = sum(1 for s in honest if gs_scores.get(s) is not None

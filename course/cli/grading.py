@@ -25,15 +25,17 @@ from course.grader.report import timeouts_in
 from course.grader.run import grade_folder
 
 
-def print_protections(console: Console, lang: str, summary: dict[str, Any] | None = None) -> None:
-    """This machine's protections, or (``summary`` of a ``--cluster`` batch) its workers'."""
+def print_protections(console: Console, lang: str, summary: dict[str, Any] | None = None,
+                      cluster: bool = False) -> None:
+    """This machine's protections, or those a batch's ``summary`` holds (its environment row
+    included): this machine's, or (``cluster``) its workers'."""
     if summary is None:
         prot = protections()
         rows, notes = prot.items(lang), prot.notes
     else:
         rows, notes = summary["protections"], summary["notes"]
-    where = (("this machine", "cette machine") if summary is None else
-             ("the cluster's workers", "les workers de la grappe"))
+    where = (("the cluster's workers", "les workers de la grappe") if cluster else
+             ("this machine", "cette machine"))
     t = Table("protection", "on" if lang == "en" else "actif", "", title=(
         f"Protections active on {where[0]}" if lang == "en" else f"Protections actives sur {where[1]}"))
     for name, on, what in rows:
@@ -87,7 +89,7 @@ def grade_command(path: Path, *, course_path: Path | None, assignment: str | Non
                          on_start=lambda n: bar.update(task, total=n), student=student,
                          question=question, roster=roster, executor=executor)
     lang = lang or s.get("lang", "en")  # the course language
-    print_protections(console, lang, s if cluster is not None else None)
+    print_protections(console, lang, s, cluster=cluster is not None)
     print_summary(console, s, path, lang)
     return s
 

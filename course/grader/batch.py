@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from course.base.errors import CourseError
 from course.base.files import atomic_write
 from course.base.i18n import Text
 
@@ -150,9 +151,15 @@ def start_slot(index: int, limits: dict[str, Any], torch: bool) -> Slot | None:
         _SLOT = Slot(index, Limits(**limits), torch=torch)
         mp.util.Finalize(_SLOT, _SLOT.close, exitpriority=10)  # when the pool shuts down
         _SLOT.start()
-    except (SandboxError, OSError) as exc:
-        _START_ERROR = f"{type(exc).__name__}: {exc}"[:2000]
+    except (SandboxError, OSError, CourseError) as exc:  # CourseError: grading.python unusable here
+        _START_ERROR = _start_error(exc)
     return _SLOT
+
+
+def _start_error(exc: BaseException) -> str:
+    """Why a sandbox slot did not start, in one line."""
+    what = exc.line("en") if isinstance(exc, CourseError) else str(exc)
+    return f"{type(exc).__name__}: {what}"[:2000]
 
 
 def _course(path: str) -> Any:
@@ -199,8 +206,8 @@ def grade_record(job: GradingJob) -> Record:
             _SLOT = Slot(0, Limits(**job.limits))
         if not _SLOT.alive():
             _SLOT.start()
-    except (SandboxError, OSError) as exc:
-        _START_ERROR = f"{type(exc).__name__}: {exc}"[:2000]
+    except (SandboxError, OSError, CourseError) as exc:
+        _START_ERROR = _start_error(exc)
         return about(Record.error(name, job.sha256, job.assignment, job.student,
                                   f"the sandbox did not start: {_START_ERROR}"), job)
     try:

@@ -50,20 +50,33 @@ def _with_parents(path: str, made: set[str]) -> list[str]:
     return args
 
 
-def python_binds() -> list[str]:
-    """Read-only binds that make this interpreter and its packages visible in the sandbox: the
-    real prefixes outside /usr, the interpreter's folder, and the unresolved ``sys.prefix``
-    when it is a symlinked path (a venv reached through a link)."""
+def _prefixes(python: str) -> tuple[str, str, str]:
+    """``sys.prefix``, ``sys.base_prefix`` and ``sys.executable`` of the interpreter that runs
+    student code (``python``: its path, "" for this one; :mod:`.interpreter`)."""
+    if not python:
+        return sys.prefix, sys.base_prefix, sys.executable
+    from .interpreter import describe
+
+    i = describe(python)
+    return i.prefix, i.base_prefix, i.executable
+
+
+def python_binds(python: str = "") -> list[str]:
+    """Read-only binds that make the interpreter at ``python`` ("" for this one) and its
+    packages visible in the sandbox: the real prefixes outside /usr, the interpreter's folder,
+    and the unresolved ``sys.prefix`` when it is a symlinked path (a venv reached through a
+    link)."""
+    prefix, base_prefix, executable = _prefixes(python)
     dirs = []
-    for d in {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)}:
+    for d in {os.path.realpath(base_prefix), os.path.realpath(prefix)}:
         if not d.startswith("/usr"):
             dirs.append(d)
-    exe_dir = os.path.dirname(os.path.realpath(sys.executable))
+    exe_dir = os.path.dirname(os.path.realpath(executable))
     if not exe_dir.startswith("/usr") and not any(exe_dir.startswith(d + "/") for d in dirs):
         dirs.append(exe_dir)
     binds = sorted(dirs)
-    if os.path.realpath(sys.prefix) != sys.prefix and not sys.prefix.startswith("/usr"):
-        binds.append(sys.prefix)
+    if os.path.realpath(prefix) != prefix and not prefix.startswith("/usr"):
+        binds.append(prefix)
     args: list[str] = []
     made: set[str] = set()
     for d in binds:
@@ -71,42 +84,43 @@ def python_binds() -> list[str]:
     return args
 
 
-def sandbox_scratch() -> str:
+def sandbox_scratch(python: str = "") -> str:
     """The writable tmpfs of the bwrap sandbox: ``/tmp``, unless the grader's Python lives under
     /tmp (a checkout in /tmp/...): its read-only bind mounts would then sit inside the wiped
     tmpfs, so the scratch space moves to ``/scratch`` (TMPDIR and HOME point there) and /tmp
     only holds the read-only mounts."""
+    prefix, base_prefix, executable = _prefixes(python)
     under_tmp = any(d == "/tmp" or d.startswith("/tmp/")
-                    for d in (os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix),
-                              sys.prefix, os.path.dirname(os.path.realpath(sys.executable))))
+                    for d in (os.path.realpath(base_prefix), os.path.realpath(prefix),
+                              prefix, os.path.dirname(os.path.realpath(executable))))
     return "/scratch" if under_tmp else "/tmp"
 
 
-def _bound_dirs() -> list[str]:
+def _bound_dirs(python: str = "") -> list[str]:
     """Every host folder the sandbox binds (read-only), resolved as bubblewrap resolves it."""
     dirs = ["/usr", "/etc"]
     for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
         p = Path("/") / name
         if p.is_dir():
             dirs.append(os.path.realpath(p))
-    args = python_binds()
+    args = python_binds(python)
     dirs += [args[i + 1] for i, a in enumerate(args) if a == "--ro-bind"]
     return dirs
 
 
-def hidden_dirs() -> list[str]:
+def hidden_dirs(python: str = "") -> list[str]:
     """The folders of :data:`PACKAGE_DIRS` (the toolkit's package) that the sandbox would
     show, being under a folder it binds: each gets an empty read-only tmpfs over it."""
-    bound = _bound_dirs()
+    bound = _bound_dirs(python)
     return sorted({d for d in PACKAGE_DIRS
                    if any(d == b or d.startswith(b.rstrip("/") + "/") for b in bound)})
 
 
-def hide_args() -> list[str]:
+def hide_args(python: str = "") -> list[str]:
     """bubblewrap options that cover each of :func:`hidden_dirs` with an empty read-only
     tmpfs (after the binds that would show it)."""
     args: list[str] = []
-    for d in hidden_dirs():
+    for d in hidden_dirs(python):
         args += ["--perms", "0555", "--size", "4096", "--tmpfs", d, "--remount-ro", d]
     return args
 
@@ -158,19 +172,20 @@ def gpu_binds(minor: int) -> list[str]:
 
 
 def bwrap_command(*, root: bool, tmpfs_mb: int, gpu_minor: int | None,
-                  drop_to_uid: int | None, zygote: list[str]) -> list[str]:
+                  drop_to_uid: int | None, zygote: list[str], python: str = "") -> list[str]:
     """The bubblewrap command line that runs ``zygote`` (a command run inside, with
     :data:`SANDBOX_CHILD` as its script): ``tmpfs_mb`` (MiB) is the size of the scratch tmpfs,
     ``gpu_minor`` the GPU to bind (None: no GPU), ``drop_to_uid`` the unprivileged uid that
-    ``setpriv`` switches to (root graders; None: stay the grader's user)."""
-    scratch = sandbox_scratch()
+    ``setpriv`` switches to (root graders; None: stay the grader's user); ``python``: the
+    interpreter ``zygote`` runs ("" for this one)."""
+    scratch = sandbox_scratch(python)
     cmd = ["bwrap", *namespace_options(True), "--unshare-uts",
            "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--hostname", "sandbox",
            "--ro-bind", "/usr", "/usr", *root_entries(), "--ro-bind", "/etc", "/etc",
            "--proc", "/proc", "--dev", "/dev",
            "--size", str(tmpfs_mb * 1024 * 1024), "--perms", "1777", "--tmpfs", scratch,
            "--size", str(SHM_BYTES), "--perms", "1777", "--tmpfs", "/dev/shm",
-           *python_binds(), *hide_args(),
+           *python_binds(python), *hide_args(python),
            "--perms", "0755", "--dir", "/opt", "--perms", "0755", "--dir", "/opt/grader",
            "--ro-bind", str(CHILD_PY), SANDBOX_CHILD, "--chdir", scratch]
     if gpu_minor is not None:

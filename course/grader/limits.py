@@ -1,4 +1,5 @@
-"""The resource limits of one submission (what ``course grade --timeout/--memory/--budget`` set).
+"""The resource limits of one submission (what ``course grade --timeout/--memory/--budget`` set),
+and the interpreter its code runs with.
 
 Not to be confused with :class:`course.grader.protocol.DecodeLimits`, the limits of the wire
 decoder (bytes, depth, elements of one message).
@@ -26,7 +27,9 @@ class Limits:
     ``tmpfs_mb`` (MiB): size of /tmp; ``nofile``: open files; ``nproc``: processes and threads
     of the submission (the cgroup's ``pids.max``) and of the slot's uid (RLIMIT_NPROC);
     ``host_mb`` (MiB): where no cgroup is usable, the most host memory one submission may map,
-    processes times address space (:meth:`processes_without_cgroup`).
+    processes times address space (:meth:`processes_without_cgroup`); ``python``: the
+    interpreter the sandbox runs student code with (course.yml's ``grading.python``, the
+    students' environment: :mod:`course.grader.interpreter`), "" for the grader's own.
     """
 
     timeout_s: float = 10.0
@@ -38,6 +41,7 @@ class Limits:
     nofile: int = 64
     nproc: int = 32
     host_mb: int = 8192
+    python: str = ""
 
     def processes_without_cgroup(self) -> int:
         """Where no cgroup bounds a submission: how many processes it may run, so that

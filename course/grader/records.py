@@ -10,7 +10,7 @@ see :mod:`course.grader.batch`) and read back by resume and by every output
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from course.base.i18n import Text
@@ -136,7 +136,7 @@ class Record:
 
     # ----------------------------------------------------------------- JSON
     def to_json(self) -> dict[str, Any]:
-        d = asdict(self)
+        d = asdict(replace(self, questions=[]))  # each question once, by its own to_json
         d["questions"] = [q.to_json() for q in self.questions]
         if d["mac"] is None:
             del d["mac"]

@@ -19,7 +19,7 @@ from typing import Any
 
 from course.base.errors import CourseError, UsageError
 from course.base.files import atomic_write
-from course.base.i18n import text
+from course.base.i18n import pick, text
 
 from . import grading, intake
 from .batch import (
@@ -33,6 +33,8 @@ from .batch import (
     write_record,
 )
 from .gradebook import Gradebook, build_gradebook
+from .interpreter import describe as describe_interpreter
+from .interpreter import row as interpreter_row
 from .limits import Limits
 from .outputs import write_outputs
 from .overrides import OVERRIDES_NAME, read_overrides
@@ -135,14 +137,15 @@ def grade_folder(path: Path, *, course_path: Path | None = None, assignment: str
                  on_record: Callable[[Record], None] | None = None,
                  on_start: Callable[[int], None] | None = None,
                  student: str | None = None, question: str | None = None,
-                 roster: Path | None = None) -> dict[str, Any]:
+                 roster: Path | None = None, students_env: bool = True) -> dict[str, Any]:
     """Grade every submission under ``path`` (a folder or a zip); returns the summary and writes
     every output (into ``path``, or beside a zip in a folder named after it).
 
     ``student``: grade only that student's files again (the others are resumed); ``question``:
     grade that question again for everyone (after a fix of a hidden case), the other questions'
     results kept. ``on_start(n)`` is told how many files were handed in, ``on_record`` each
-    record."""
+    record. ``students_env``: student code runs with course.yml's ``grading.python`` (False:
+    Gradescope's autograder, whose one environment is what its zip installs)."""
     from course.planning.config import load_course
     from course.planning.plan import plan_assignment
 
@@ -154,6 +157,8 @@ def grade_folder(path: Path, *, course_path: Path | None = None, assignment: str
         use_roster(course, Path(roster))
     lang = lang or course.language
     limits = limits or Limits()
+    if students_env and course.students_python and not limits.python:
+        limits = replace(limits, python=course.students_python)
     prot = protections()
     if unsafe_root_refused() and not getattr(executor, "remote", False):
         raise CourseError(root_refusal())
@@ -163,6 +168,8 @@ def grade_folder(path: Path, *, course_path: Path | None = None, assignment: str
     if not todo and not rejected:
         raise CourseError(text(f"rien de remis sous {path} : ni notebook, ni archive, ni dossier de remises (attendu : PATH/submissions/ ou les fichiers dans PATH)", f"nothing handed in under {path}: no notebook, archive or folder of "
                           "submissions (expected PATH/submissions/ or the files in PATH)"))
+    if limits.python:
+        describe_interpreter(limits.python)  # a missing or broken students' Python: one line, now
     if on_start:
         on_start(len(todo) + len(rejected))
     key = record_key(course)  # the course secret, read (or made) before any worker starts
@@ -210,6 +217,8 @@ def grade_folder(path: Path, *, course_path: Path | None = None, assignment: str
             on_record(rec)
     rows, notes = ex.protection_rows(lang) if hasattr(ex, "protection_rows") \
         else (prot.items(lang), prot.notes)
+    name, on, what = interpreter_row(limits.python)
+    rows = [*rows, (pick(name, lang), on, pick(what, lang))]
     info = {"worksheets": taken.worksheets, "identities": taken.identities}
     write_batch(out, aid, records, info, key)
     gb = _gradebook(course, aid, {q.id: q.points for q in planned},

@@ -229,16 +229,17 @@ class Slot:
         """The zygote's command line (bubblewrap's, where available), ``ctl_fd`` being the
         zygote's end of the control socket and ``seccomp_fd`` the pipe its seccomp filter
         comes from."""
-        py = [sys.executable, *bwrap.PYTHON_FLAGS]
+        python = self.limits.python
+        py = [python or sys.executable, *bwrap.PYTHON_FLAGS]
         sec = ["--seccomp", str(seccomp_fd)] if seccomp_fd is not None else []
         if self.prot.bwrap:
-            scratch = bwrap.sandbox_scratch()
+            scratch = bwrap.sandbox_scratch(python)
             zygote = [*py, bwrap.SANDBOX_CHILD, "--zygote", str(ctl_fd), "--root", scratch,
                       *sec, "--wipe-shared"]
             cmd = bwrap.bwrap_command(root=self.prot.root, tmpfs_mb=self.limits.tmpfs_mb,
                                       gpu_minor=self.gpu_minor() if self.use_cuda else None,
                                       drop_to_uid=self.uid if self.prot.uid_drop else None,
-                                      zygote=zygote)
+                                      zygote=zygote, python=python)
         else:
             assert self.tmp is not None
             cmd = [*py, str(bwrap.CHILD_PY), "--zygote", str(ctl_fd), "--root", self.tmp.name,
@@ -250,7 +251,7 @@ class Slot:
     def env(self) -> dict[str, str]:
         """The zygote's whole environment (nothing of the grader's is inherited)."""
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
-               "HOME": bwrap.sandbox_scratch() if self.prot.bwrap
+               "HOME": bwrap.sandbox_scratch(self.limits.python) if self.prot.bwrap
                else (self.tmp.name if self.tmp else "/tmp"),
                "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}

@@ -34,6 +34,7 @@ Errors raise :class:`CourseConfigError` naming the file, the key path and the pr
 from __future__ import annotations
 
 import csv
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -235,6 +236,14 @@ class ExerciseDef(_Strict):
         return v
 
 
+class Grading(_Strict):
+    """How ``course grade`` runs student code: ``python``, the interpreter of the students'
+    environment (a path, relative to the course folder: ``.venv-student/bin/python``, built
+    from requirements-student.txt); None: the grader's own interpreter and packages."""
+
+    python: str | None = None
+
+
 class CourseFile(_Strict):
     title: Title
     language: Literal["fr", "en"] = "fr"
@@ -249,6 +258,7 @@ class CourseFile(_Strict):
     questions: str = "questions"
     assignments: dict[str, Assignment] = Field(default_factory=dict)
     exams: dict[str, Exam] = Field(default_factory=dict)
+    grading: Grading = Field(default_factory=Grading)
 
 
 class Course:
@@ -298,6 +308,17 @@ class Course:
     def catalogue(self) -> Catalogue:
         """The families and coding questions this course can ask (built-in + its own)."""
         return catalogue(self.root / self.data.questions)
+
+    @property
+    def students_python(self) -> str:
+        """The absolute path of ``grading.python`` (relative to the course folder, never
+        resolved: a venv's ``bin/python`` is a link whose place selects the venv), "" for the
+        grader's own interpreter."""
+        p = self.data.grading.python
+        if not p:
+            return ""
+        path = Path(p).expanduser()
+        return os.path.abspath(path if path.is_absolute() else self.root / path)
 
     @property
     def record_key(self) -> bytes:

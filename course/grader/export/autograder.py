@@ -153,7 +153,7 @@ def autograde(root: Path) -> int:
         if when is not None:
             os.utime(dst, (when, when))
         grade_folder(work, course_path=course_path, assignment=aid, jobs=1, lang=lang,
-                     limits=Limits(**cfg.get("limits", {})), resume=False)
+                     limits=Limits(**cfg.get("limits", {})), resume=False, students_env=False)
         _, gb, _ = load_gradebook(work, course_path=course_path)
         row = gb.row(sid)
         if when is not None and row.record is not None:  # the copy's time is Gradescope's
