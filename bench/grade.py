@@ -242,7 +242,7 @@ def rate(n: int, dt: float) -> str:
 
 def score_table(students: list[str], kinds: list[int], cols: dict[str, dict[str, float | None]]) -> None:
     names = list(cols)
-    print(f"\n{'kind':<18}{'n':>3}  " + "".join(f"{n:>22}" for n in names))
+    print(f"\n{'kind':<18}{'n':>3}  " + "".join(f"{n:>24}" for n in names))
     seen: dict[str, list[int]] = {}
     for i, k in enumerate(kinds):
         seen.setdefault(KINDS[k][0], []).append(i)
@@ -251,11 +251,11 @@ def score_table(students: list[str], kinds: list[int], cols: dict[str, dict[str,
         for n in names:
             vals = [cols[n].get(students[i]) for i in idx if students[i] in cols[n]]
             if not vals:
-                row += f"{'-':>22}"
+                row += f"{'-':>24}"
                 continue
             errs = sum(v is None for v in vals)
             mean = sum(v or 0.0 for v in vals) / len(vals)
-            row += f"{f'{mean:.2f}/7' + (f' ({errs} err)' if errs else '') + f' n={len(vals)}':>22}"
+            row += f"{f'{mean:.2f}/7' + (f' ({errs} err)' if errs else '') + f' n={len(vals)}':>24}"
         print(row)
 
 

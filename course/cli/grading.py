@@ -184,7 +184,7 @@ def demo(
     for n in r.notes:
         console.print(f"[yellow]note:[/yellow] {escape(n)}", highlight=False, soft_wrap=True)
     lang = lang_of(lang, course_path)
-    print_protections(console, lang)
+    print_protections(console, lang, r.summary)
     print_summary(console, r.summary, out / "hw3", lang)
     times = ", ".join(f"{k} {v:.1f} s" for k, v in r.timings.items())
     console.print(f"[green]OK[/green] demo in {sum(r.timings.values()):.0f} s ({times})", highlight=False)
