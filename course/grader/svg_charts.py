@@ -109,7 +109,7 @@ def _vbars(title: str, labels: list[str], vals: list[float], axis: ValueAxis, co
            bar_texts: list[str] | None, band: float | None) -> str:
     lines = max((_lines(lb) for lb in labels), default=1)
     band = band or max(46.0, max((_width(lb) for lb in labels), default=0) + 12)
-    left = 8 + FONT_PX * LINE + 4 + max(_width(t) for t in axis.texts) + 8
+    left = _left_margin(axis)
     top = TITLE_PX * 2 + (SMALL_PX * LINE if bar_texts else 0)
     plot_h = 180.0
     bottom = 8 + lines * FONT_PX * LINE + 6
@@ -118,8 +118,7 @@ def _vbars(title: str, labels: list[str], vals: list[float], axis: ValueAxis, co
     for i, (lb, v) in enumerate(zip(labels, vals)):
         x0 = left + i * band
         h = plot_h * v / axis.top
-        body.append(f"<rect x='{x0 + band * 0.15:.1f}' y='{top + plot_h - h:.1f}' width='{band * 0.7:.1f}' "
-                    f"height='{h:.1f}' fill='{color}'/>")
+        body.append(_rect(x0 + band * 0.15, top + plot_h - h, band * 0.7, h, color))
         body.append(_text(x0 + band / 2, top + plot_h + 4 + FONT_PX, lb, "category"))
         if bar_texts:
             body.append(_text(x0 + band / 2, top + plot_h - h - 4, bar_texts[i], "value", px=SMALL_PX))
@@ -140,8 +139,7 @@ def _hbars(title: str, labels: list[str], vals: list[float], axis: ValueAxis, co
     for i, (lb, v) in enumerate(zip(labels, vals)):
         y0 = top + i * band
         w = plot_w * v / axis.top
-        body.append(f"<rect x='{left:.1f}' y='{y0 + band * 0.15:.1f}' width='{w:.1f}' "
-                    f"height='{band * 0.7:.1f}' fill='{color}'/>")
+        body.append(_rect(left, y0 + band * 0.15, w, band * 0.7, color))
         body.append(_text(left - 6, y0 + band / 2 + FONT_PX * 0.35, lb, "category", anchor="end",
                           center_lines=True))
         if bar_texts:
@@ -156,7 +154,7 @@ def histogram(title: str, counts: list[int], edges: list[float], x_label: str, e
     """``counts[i]``, the number of values in the bin from ``edges[i]`` to ``edges[i+1]``, as
     touching bars on a continuous x axis with a tick at each edge (``edge_texts``); ``axis``
     counts."""
-    left = 8 + FONT_PX * LINE + 4 + max(_width(t) for t in axis.texts) + 8
+    left = _left_margin(axis)
     top, plot_w, plot_h = TITLE_PX * 2, 360.0, 180.0
     span = (edges[-1] - edges[0]) or 1.0
 
@@ -166,15 +164,24 @@ def histogram(title: str, counts: list[int], edges: list[float], x_label: str, e
     body = _value_axis_v(axis, left, top, plot_w, plot_h)
     for i, c in enumerate(counts):
         h = plot_h * min(c, axis.top) / axis.top
-        body.append(f"<rect x='{x(edges[i]):.1f}' y='{top + plot_h - h:.1f}' "
-                    f"width='{x(edges[i + 1]) - x(edges[i]):.1f}' height='{h:.1f}' fill='{color}' "
-                    "stroke='#fff' stroke-width='1'/>")
+        body.append(_rect(x(edges[i]), top + plot_h - h, x(edges[i + 1]) - x(edges[i]), h, color,
+                          " stroke='#fff' stroke-width='1'"))
     for e, t in zip(edges, edge_texts):
         body.append(_line(x(e), top + plot_h, x(e), top + plot_h + 4, MUTED))
         body.append(_text(x(e), top + plot_h + 6 + FONT_PX, t, "x-tick"))
     body.append(_line(left, top + plot_h, left + plot_w, top + plot_h))
     body.append(_text(left + plot_w / 2, top + plot_h + 10 + FONT_PX * (1 + LINE), x_label, "x-label"))
     return _svg(left + plot_w + 16, top + plot_h + 14 + FONT_PX * (1 + 2 * LINE), title, body)
+
+
+def _rect(x: float, y: float, w: float, h: float, color: str, extra: str = "") -> str:
+    return (f"<rect x='{x:.1f}' y='{y:.1f}' width='{w:.1f}' height='{h:.1f}' fill='{color}'"
+            f"{extra}/>")
+
+
+def _left_margin(axis: ValueAxis) -> float:
+    """Room for a vertical axis of values on the left: its rotated label and tick texts."""
+    return 8 + FONT_PX * LINE + 4 + max(_width(t) for t in axis.texts) + 8
 
 
 def _line(x1: float, y1: float, x2: float, y2: float, color: str = MUTED) -> str:
