@@ -145,7 +145,8 @@ def grade_folder(path: Path, *, course_path: Path | None = None, assignment: str
     grade that question again for everyone (after a fix of a hidden case), the other questions'
     results kept. ``on_start(n)`` is told how many files were handed in, ``on_record`` each
     record. ``students_env``: student code runs with course.yml's ``grading.python`` (False:
-    Gradescope's autograder, whose one environment is what its zip installs)."""
+    Gradescope's autograder, where that path is the instructor's machine's: its own
+    ``limits.python`` names the environment its setup.sh built)."""
     from course.planning.config import load_course
     from course.planning.plan import plan_assignment
 

@@ -358,6 +358,7 @@ def _autograder(zip_path: Path, where: Path, files: dict[str, bytes], users: lis
     r = subprocess.run(["bash", str(where / "run_autograder")], env=env, capture_output=True,
                        text=True, timeout=600, cwd=where)
     assert r.returncode == 0, r.stdout + r.stderr
+    (where / "stdout.txt").write_text(r.stdout, encoding="utf-8")  # what the staff read
     return json.loads((where / "results" / "results.json").read_text(encoding="utf-8"))
 
 
@@ -387,6 +388,41 @@ def test_gradescope_zip_grades_like_course_grade(gradescope, tmp_path) -> None:
     assert sum(t["score"] for t in out["tests"]) == pytest.approx(row.total)
     assert all({"name", "score", "max_score", "status", "output"} <= set(t) for t in out["tests"])
     assert out["output_format"] == "md" and "# hwt - alice" in out["output"]
+
+
+STUDENT_PY = F.REPO / ".venv-student" / "bin" / "python"
+
+
+@pytest.mark.skipif(not STUDENT_PY.exists(), reason="the students' environment is missing: run scripts/setup")
+def test_gradescope_builds_and_uses_the_students_environment(gradescope, tmp_path) -> None:
+    """course.yml's grading.python travels as pinned requirements that setup.sh installs as
+    /autograder/venv-student; run_autograder grades there (here: a link to .venv-student)."""
+    cp = gradescope["cp"]
+    text = cp.read_text(encoding="utf-8")
+    try:
+        cp.write_text(text + f"grading:\n  python: {STUDENT_PY}\n", encoding="utf-8")
+        _, res, _ = export_folder(gradescope["hw"], "gradescope", course_path=cp, out=tmp_path / "zip")
+    finally:
+        cp.write_text(text, encoding="utf-8")
+    z = zipfile.ZipFile(_file(res, ".zip"))
+    pins = z.read("requirements-student.txt").decode().split()
+    have = subprocess.run([str(STUDENT_PY), "-c", "import numpy; print(numpy.__version__)"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    assert f"numpy=={have}" in pins and not any(p.lower().startswith(("pip==", "setuptools==", "nvidia"))
+                                                 for p in pins)
+    assert all(re.fullmatch(r"[A-Za-z0-9._-]+==[^=\s]+", p) for p in pins)
+    assert all(p.endswith("+cpu") for p in pins if p.lower().startswith("torch=="))
+    assert json.loads(z.read("autograder.json"))["students_python"] == "venv-student/bin/python"
+    setup = z.read("setup.sh").decode()
+    assert "/autograder/venv-student" in setup and subprocess.run(["bash", "-n", "-c", setup]).returncode == 0
+    ag = tmp_path / "autograder"
+    ag.mkdir()
+    (ag / "venv-student").symlink_to(STUDENT_PY.parent.parent)  # what setup.sh builds
+    out = _autograder(_file(res, ".zip"), ag, {"my notebook.ipynb": gradescope["notebook"]},
+                      [{"email": "alice@uni.example", "name": "A. Martin", "id": 77}])
+    assert out["score"] == gradescope["row"].total
+    staff = (ag / "stdout.txt").read_text(encoding="utf-8")
+    assert f"environment: yes (the students' environment: {ag / 'venv-student' / 'bin' / 'python'}" in staff
 
 
 def test_gradescope_refuses_a_stranger_and_an_empty_submission(gradescope, tmp_path) -> None:

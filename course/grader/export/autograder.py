@@ -24,6 +24,7 @@ import shutil
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from course.planning.config import normal_name
 
 from ..feedback import feedback_md, md_escape, results_json
 from ..intake import read_regular
+from ..interpreter import row as interpreter_row
 from ..limits import Limits
 from ..protections import protections
 from .gradescope import CONFIG_NAME, CONFIG_VERSION
@@ -152,8 +154,11 @@ def autograde(root: Path) -> int:
         when = _submitted_at(meta)
         if when is not None:
             os.utime(dst, (when, when))
+        limits = Limits(**cfg.get("limits", {}))
+        if cfg.get("students_python"):  # the students' environment setup.sh built
+            limits = replace(limits, python=str(root / cfg["students_python"]))
         grade_folder(work, course_path=course_path, assignment=aid, jobs=1, lang=lang,
-                     limits=Limits(**cfg.get("limits", {})), resume=False, students_env=False)
+                     limits=limits, resume=False, students_env=False)
         _, gb, _ = load_gradebook(work, course_path=course_path)
         row = gb.row(sid)
         if when is not None and row.record is not None:  # the copy's time is Gradescope's
@@ -167,8 +172,9 @@ def autograde(root: Path) -> int:
         atomic_write(results, json.dumps(res, indent=1, ensure_ascii=False))
         print(f"{aid} {sid}: {row.status}, {row.total:g} / {row.max_points:g}")
         prot = protections()
-        for name, on, what in prot.items("en"):  # stdout: for the instructor only
-            print(f"  {name}: {'yes' if on else 'NO'} ({what})")
+        env_name, env_on, env_what = interpreter_row(limits.python)
+        for name, on, what in [*prot.items("en"), (env_name["en"], env_on, env_what["en"])]:
+            print(f"  {name}: {'yes' if on else 'NO'} ({what})")  # stdout: for the instructor only
         for note in prot.notes:
             print(f"  warning: {note}")
         return 0

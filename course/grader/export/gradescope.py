@@ -20,7 +20,11 @@ The zip holds:
 - ``course/``: course.yml, its exercises and questions folders, the roster and
   ``.course-secret`` (the seed of every variant and the key that signs records: the zip is as
   private as the secret; Gradescope keeps an autograder zip to the course's staff);
-- ``autograder.json``: the assignment, the language and the limits of ``course grade``.
+- ``requirements-student.txt``: when course.yml names the students' environment
+  (``grading.python``), what it holds, pinned (torch as its CPU build): setup.sh builds it as
+  ``/autograder/venv-student``, and student code runs there;
+- ``autograder.json``: the assignment, the language and the limits of ``course grade``, and
+  the students' interpreter when there is one.
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ from .common import Exported, Options, say, says
 
 CONFIG_NAME = "autograder.json"
 CONFIG_VERSION = 1
+#: where setup.sh builds the students' environment, under the autograder's root
+STUDENTS_PYTHON = "venv-student/bin/python"
 TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
 #: the project's dependencies when its distribution metadata cannot be read (a bare checkout)
 DEPENDENCIES = ["numpy", "pyyaml", "pydantic", "typer", "rich", "jinja2", "sympy", "nbformat"]
@@ -80,6 +86,15 @@ if [ -s "$SRC/requirements-torch.txt" ]; then
       -r "$SRC/requirements-torch.txt"
 fi
 /autograder/venv/bin/python -c 'import numpy, yaml, pydantic'
+# the students' environment (course.yml grading.python), at the versions it holds where the
+# zip was made: student code runs there
+if [ -s "$SRC/requirements-student.txt" ]; then
+  "$PY" -m venv /autograder/venv-student
+  /autograder/venv-student/bin/python -m pip install --upgrade pip
+  /autograder/venv-student/bin/python -m pip install --extra-index-url {torch_index} \\
+      -r "$SRC/requirements-student.txt"
+  /autograder/venv-student/bin/python -c 'import numpy'
+fi
 # the course folder (roster, .course-secret) is root's alone; student code never sees it
 chmod -R go-rwx "$SRC/course"
 chmod +x "$SRC/run_autograder"
@@ -161,6 +176,39 @@ def pinned_requirements(torch: bool) -> tuple[list[str], list[str]]:
     return sorted(p for p in pins.values() if p), torch_pin
 
 
+#: lists the distributions of an interpreter's environment, as ``name==version`` lines
+_FREEZE = ("import importlib.metadata as m\n"
+           "for d in m.distributions():\n"
+           "    n = d.metadata['Name']\n"
+           "    if n:\n"
+           "        print(f'{n}=={d.version}')\n")
+#: what a fresh venv brings, or only the CUDA build of torch needs
+_NOT_PINNED = ("pip", "setuptools", "wheel", "triton")
+
+
+def students_requirements(python: str) -> list[str]:
+    """The students' environment at ``python`` (course.yml ``grading.python``) as pinned
+    requirements: every distribution it holds at its version, torch as its CPU build (from
+    the PyTorch index), its CUDA libraries, pip and setuptools left out."""
+    import subprocess
+
+    from packaging.utils import canonicalize_name
+
+    from ..interpreter import describe
+
+    describe(python)  # a missing or broken interpreter: its one-line error
+    r = subprocess.run([python, "-I", "-c", _FREEZE], capture_output=True, text=True, timeout=60,
+                       cwd="/", env={"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"})
+    pins: dict[str, str] = {}
+    for line in r.stdout.splitlines():
+        name, _, version = line.partition("==")
+        key = canonicalize_name(name)
+        if not version or key in _NOT_PINNED or key.startswith("nvidia-"):
+            continue
+        pins[key] = f"torch=={version.split('+')[0]}+cpu" if key == "torch" else f"{name}=={version}"
+    return sorted(pins.values(), key=str.lower)
+
+
 def _inside(root: Path, path: Path, what: str, lang: str) -> Path:
     try:
         return path.resolve().relative_to(root.resolve())
@@ -193,15 +241,19 @@ def build_zip(course: Any, assignment: str, lang: str) -> bytes:
 
     root = course.root
     reqs, torch_reqs = pinned_requirements(assignment_uses_torch(course, assignment))
+    student_reqs = students_requirements(course.students_python) if course.students_python else []
     config = {"version": CONFIG_VERSION, "assignment": assignment, "lang": lang,
               "course": "course/" + _inside(root, course.path, "course.yml", lang).as_posix(),
               "limits": asdict(Limits())}
+    if student_reqs:  # relative to the autograder's root (/autograder)
+        config["students_python"] = STUDENTS_PYTHON
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         _add(z, "setup.sh", SETUP_SH.replace("{torch_index}", TORCH_INDEX), 0o755)
         _add(z, "run_autograder", RUN_AUTOGRADER, 0o755)
         _add(z, "requirements.txt", "".join(f"{r}\n" for r in reqs))
         _add(z, "requirements-torch.txt", "".join(f"{r}\n" for r in torch_reqs))
+        _add(z, "requirements-student.txt", "".join(f"{r}\n" for r in student_reqs))
         _add(z, CONFIG_NAME, json.dumps(config, indent=1) + "\n")
         _add_tree(z, Path(package.__file__).parent, "lib/course")
         _add(z, f"course/{_inside(root, course.path, 'course.yml', lang).as_posix()}",
