@@ -158,3 +158,24 @@ def test_the_students_environment_of_the_sample_course_is_the_setups():
     r = subprocess.run([str(STUDENT_PY), "-I", "-c", "import sys; print(sys.prefix)"],
                        capture_output=True, text=True, check=True)
     assert i.prefix == r.stdout.strip() and i.version[:2] >= (3, 11) and i.numpy
+
+
+def test_a_worker_without_the_interpreter_starts_no_sandbox_and_says_why(tmp_path):
+    """What a cluster worker (or a pool worker) does when grading.python does not exist on its
+    machine: no slot, and the reason the client shows beside that worker."""
+    from dataclasses import asdict
+
+    from course.grader import batch
+
+    interpreter.describe.cache_clear()
+    missing = str(tmp_path / "elsewhere" / "python")
+    try:
+        slot = batch.start_slot(5, asdict(Limits(python=missing)), False)
+        assert slot is None or not slot.alive()
+        assert batch._START_ERROR is not None and "grading.python" in batch._START_ERROR
+        assert missing in batch._START_ERROR and "\n" not in batch._START_ERROR
+    finally:
+        if batch._SLOT is not None:
+            batch._SLOT.close()
+            batch._SLOT = None
+        batch._START_ERROR = None
