@@ -52,6 +52,10 @@ COURSE = REPO / "course.yml"
 HW1_KINDS = ["correct", "partly-wrong", "raises", "loops", "always-equal", "reads-hidden"]
 HW3_KINDS = ["correct", "partly-wrong", "always-equal"]
 LIMITS = Limits(timeout_s=2.0)
+#: hw3 (PyTorch): a request of 2 s can time out on a loaded 2-core machine; a child restarted
+#: then starts its models from another random state, and the grades of two runs would differ
+#: for a reason that is not the cluster's
+LIMITS_HW3 = Limits(timeout_s=10.0)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -219,8 +223,8 @@ def test_a_local_cluster_writes_the_grades_of_the_local_pool(tmp_path):
     pool = {a: submissions(tmp_path / "pool", a, k) for a, k in (("hw1", HW1_KINDS), ("hw3", HW3_KINDS))}
     there = {a: copy(p, tmp_path / "cluster" / a) for a, p in pool.items()}
     lone = copy(pool["hw1"], tmp_path / "lone" / "hw1")
-    for folder in pool.values():
-        grade_folder(folder, course_path=COURSE, jobs=2, limits=LIMITS)
+    for a, folder in pool.items():
+        grade_folder(folder, course_path=COURSE, jobs=2, limits=LIMITS_HW3 if a == "hw3" else LIMITS)
     with C.open_cluster("local:2") as ex:
         s = grade_folder(there["hw1"], course_path=COURSE, limits=LIMITS, executor=ex)
         assert s["graded"] == len(HW1_KINDS) and ex.retried == {}
@@ -250,11 +254,11 @@ def test_a_local_cluster_writes_the_grades_of_the_local_pool(tmp_path):
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                       memory_limit=0, resources={"GPU": 1}) as lc, \
             C.open_cluster(lc.scheduler_address, gpu=True) as ex:
-        grade_folder(there["hw3"], course_path=COURSE, limits=LIMITS, executor=ex)
+        grade_folder(there["hw3"], course_path=COURSE, limits=LIMITS_HW3, executor=ex)
         assert ex.torch and len(ex.placement) == len(HW3_KINDS)
         assert all(res == {C.SANDBOX: 1, C.GPU: 1} for _w, res in ex.placement.values()), ex.placement
     for a in pool:
-        assert (there[a] / "grades.csv").read_bytes() == (pool[a] / "grades.csv").read_bytes(), a
+        assert (there[a] / "grades.csv").read_text() == (pool[a] / "grades.csv").read_text(), a
     assert (lone / "grades.csv").read_bytes() == (pool["hw1"] / "grades.csv").read_bytes()
     rows = {r["student"]: r for r in csv.DictReader(open(there["hw3"] / "grades.csv"))}
     assert float(rows["etu001"]["percent"]) == 100.0  # the trained CNN got its points
