@@ -180,7 +180,8 @@ def test_validate_warns_of_a_title_in_one_language(tmp_path: Path) -> None:
 
     text = GOOD.replace("    title: Final\n", "    title: {fr: Examen final}\n")
     warnings = check_course(load_course(make_course(tmp_path, text)))
-    assert any("exams.final.title: given in fr only" in w for w in warnings)
+    assert any("exams.final.title: given in fr only" in w["en"] for w in warnings)
+    assert any("exams.final.title : donné en fr seulement" in w["fr"] for w in warnings)
 
 
 def test_an_english_exam_of_the_sample_course_has_english_titles(tmp_path: Path) -> None:

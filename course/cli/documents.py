@@ -15,12 +15,14 @@ def validate(course_path: Path = typer.Argument(Path("course.yml"), help="Path o
              lang: str | None = typer.Option(None, "--lang", help="fr or en: the language of the error line (default: the course language).")) -> None:
     """Validate course.yml, its exercises, its own questions and its roster: everything `course
     exam` and `course build` would find wrong, each in one line."""
+    from course.base.i18n import pick
     from course.planning.config import load_course
     from course.planning.validate import check_course
 
     c = load_course(course_path)
+    lang = lang_of(lang) if lang else c.language
     for w in check_course(c):
-        warn(w)
+        warn(pick(w, lang))
     own = sorted(c.catalogue.own)
     console.print(f"[green]OK[/green] {course_path}: '{c.title}' ({c.language}), "
                   f"{len(c.roster)} students, {len(c.exercises)} exercises, "

@@ -54,7 +54,7 @@ from pydantic import (
 )
 
 from course.base.errors import CourseError, line_of
-from course.base.i18n import LANGS, text
+from course.base.i18n import LANGS, Text, text
 from course.generator.catalogue import Catalogue, catalogue
 
 from .secret import (
@@ -359,12 +359,23 @@ class Course:
             self._secret = secret
         return self._secret
 
-    def warnings(self) -> list[str]:
-        """What ``course validate`` warns about, one line each."""
+    def warnings(self) -> list[Text]:
+        """What ``course validate`` warns about, one line each, in both languages."""
         out = []
         if self.data.seed is not None:
-            out.append(f"{self.path.name}: seed is in course.yml: anyone who reads course.yml can "
-                       f"compute every answer (remove it to keep the seed in {SECRET_NAME})")
+            out.append(text(
+                f"{self.path.name} : la graine est dans course.yml : quiconque lit course.yml peut "
+                f"calculer toutes les réponses (retirez-la pour la garder dans {SECRET_NAME})",
+                f"{self.path.name}: seed is in course.yml: anyone who reads course.yml can "
+                f"compute every answer (remove it to keep the seed in {SECRET_NAME})"))
+        py = self.students_python
+        if py and not (os.path.isfile(py) and os.access(py, os.X_OK)):
+            out.append(text(
+                f"{self.path.name} : grading.python ({py}) introuvable sur cette machine : "
+                "course grade s'y arrêterait (créez l'environnement des élèves à partir de "
+                "requirements-student.txt)",
+                f"{self.path.name}: grading.python ({py}) is not on this machine: course grade "
+                "would stop there (make the students' environment from requirements-student.txt)"))
         return out
 
 

@@ -12,7 +12,7 @@ exercise, of the course, of an assignment or of an exam given in one language on
 from __future__ import annotations
 
 from course.base.errors import CourseError, line_of
-from course.base.i18n import LANGS, text
+from course.base.i18n import LANGS, Text, text
 
 from .config import Course, CourseConfigError
 from .plan import PlannedQuestion, plan_assignment, plan_exam
@@ -29,8 +29,9 @@ def check_planned(course: Course, planned: list[PlannedQuestion]) -> None:
                 raise CourseConfigError(text(f"{course.places.get(q.ref, q.ref)}.params : {line_of(exc, 'fr')}", f"{course.places.get(q.ref, q.ref)}.params: {exc}")) from None
 
 
-def check_course(course: Course) -> list[str]:
-    """Raise a :class:`CourseConfigError` for the first problem; return the warnings."""
+def check_course(course: Course) -> list[Text]:
+    """Raise a :class:`CourseConfigError` for the first problem; return the warnings (each in
+    both languages)."""
     cat = course.catalogue
     used = {item.exercise for group in [*course.data.assignments.values(), *course.data.exams.values()]
             for item in group.questions if item.exercise}
@@ -52,11 +53,16 @@ def check_course(course: Course) -> list[str]:
     for where, title in titles:
         if isinstance(title, dict) and set(title) != set(LANGS):
             given = ", ".join(sorted(title))
-            warnings.append(f"{course.path.name}: {where}: given in {given} only; the other "
-                            "language uses it too")
+            warnings.append(text(f"{course.path.name} : {where} : donné en {given} seulement ; "
+                                 "l'autre langue le reprend",
+                                 f"{course.path.name}: {where}: given in {given} only; the other "
+                                 "language uses it too"))
     for ex in course.exercises.values():
         if ex.title and set(ex.title) != set(LANGS):
             given = ", ".join(sorted(ex.title))
-            warnings.append(f"{course.places.get(ex.id, ex.id)}.title: given in {given} only; "
-                            "the other language uses it too")
+            where = course.places.get(ex.id, ex.id)
+            warnings.append(text(f"{where}.title : donné en {given} seulement ; l'autre langue le "
+                                 "reprend",
+                                 f"{where}.title: given in {given} only; the other language "
+                                 "uses it too"))
     return warnings

@@ -179,3 +179,16 @@ def test_a_worker_without_the_interpreter_starts_no_sandbox_and_says_why(tmp_pat
             batch._SLOT.close()
             batch._SLOT = None
         batch._START_ERROR = None
+
+
+def test_validate_warns_of_a_students_environment_missing_here(tmp_path, capsys):
+    cp = _course(tmp_path, ".venv-nobody/bin/python")
+    rc = main(["validate", str(cp)])
+    err = capsys.readouterr().err
+    assert rc == 0 and "grading.python" in err and ".venv-nobody" in err and "course grade would stop" in err
+    rc = main(["validate", str(cp), "--lang", "fr"])
+    err = capsys.readouterr().err
+    assert rc == 0 and "course grade s'y arrêterait" in err
+    if STUDENT_PY.exists():
+        ok = _course(tmp_path / "ok", str(STUDENT_PY))
+        assert main(["validate", str(ok)]) == 0 and "grading.python" not in capsys.readouterr().err

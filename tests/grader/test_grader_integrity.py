@@ -69,7 +69,8 @@ def test_a_seed_in_course_yml_is_public_and_validate_says_so(tmp_path: Path) -> 
     cp = F.make_course(tmp_path / "c", ["s1"])
     c = load_course(cp)
     assert c.seed == 7
-    assert any("anyone who reads course.yml can compute every answer" in w for w in c.warnings())
+    assert any("anyone who reads course.yml can compute every answer" in w["en"] for w in c.warnings())
+    assert any("quiconque lit course.yml peut calculer toutes les réponses" in w["fr"] for w in c.warnings())
     # the record key never comes from course.yml, even then
     assert c.record_key != hashlib.sha256(b"course-grader-record-v1:7").digest()
     assert len(c.record_key) == 32
