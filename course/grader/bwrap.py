@@ -116,6 +116,19 @@ def hidden_dirs(python: str = "") -> list[str]:
                    if any(d == b or d.startswith(b.rstrip("/") + "/") for b in bound)})
 
 
+def exposed(paths: list[str], python: str = "") -> tuple[str, str] | None:
+    """``(bound folder, path)`` for the first of ``paths`` (the course folder, the folder
+    graded) that a folder the sandbox binds would show (a venv made in the course folder, a
+    course under /usr), else None."""
+    bound = _bound_dirs(python)
+    for p in paths:
+        real = os.path.realpath(p)
+        for b in bound:
+            if real == b or real.startswith(b.rstrip("/") + "/"):
+                return b, p
+    return None
+
+
 def hide_args(python: str = "") -> list[str]:
     """bubblewrap options that cover each of :func:`hidden_dirs` with an empty read-only
     tmpfs (after the binds that would show it)."""

@@ -171,6 +171,8 @@ def grade_folder(path: Path, *, course_path: Path | None = None, assignment: str
                           "submissions (expected PATH/submissions/ or the files in PATH)"))
     if limits.python:
         describe_interpreter(limits.python)  # a missing or broken students' Python: one line, now
+    if prot.bwrap and not getattr(executor, "remote", False):
+        _refuse_exposure([str(course.root), str(out), str(path)], limits.python)
     if on_start:
         on_start(len(todo) + len(rejected))
     key = record_key(course)  # the course secret, read (or made) before any worker starts
@@ -229,6 +231,24 @@ def grade_folder(path: Path, *, course_path: Path | None = None, assignment: str
     s.update(report=str(out / "report.html"), grades=str(out / "grades.csv"), lang=lang,
              protections=rows, notes=notes, assignment=aid, **info)
     return s
+
+
+def _refuse_exposure(paths: list[str], python: str) -> None:
+    """A :class:`CourseError` when the sandbox would show the course folder (its secret, its
+    solutions) or the folder graded (the other students' notebooks): a folder it binds, the
+    Python environment or /usr, holds it."""
+    from .bwrap import exposed
+
+    hit = exposed(paths, python)
+    if hit is not None:
+        bound, p = hit
+        raise CourseError(text(
+            f"le bac à sable montrerait {p} : il monte {bound} en lecture (l'environnement Python "
+            "ou le système) ; placez le cours et les remises hors de ce dossier, ou "
+            "l'environnement hors du cours",
+            f"the sandbox would show {p}: it mounts {bound} read-only (the Python environment or "
+            "the system); keep the course and the submissions out of that folder, or the "
+            "environment out of the course"))
 
 
 def use_roster(course: Any, path: Path) -> None:

@@ -192,3 +192,24 @@ def test_validate_warns_of_a_students_environment_missing_here(tmp_path, capsys)
     if STUDENT_PY.exists():
         ok = _course(tmp_path / "ok", str(STUDENT_PY))
         assert main(["validate", str(ok)]) == 0 and "grading.python" not in capsys.readouterr().err
+
+
+@needs_bwrap
+def test_a_course_the_sandbox_would_show_is_refused(tmp_path, monkeypatch):
+    """A students' environment made in the course folder itself (its prefix holds course.yml,
+    .course-secret and the submissions) would put them in the sandbox: refused, one line."""
+    from course.grader import bwrap
+
+    interpreter.describe.cache_clear()
+    cp = _course(tmp_path, None)
+    F.write(tmp_path / "hw" / "submissions", "hwt-alice.ipynb", F.notebook(load_course(cp), "alice"))
+    real = bwrap._bound_dirs
+    monkeypatch.setattr(bwrap, "_bound_dirs", lambda python="": [*real(python), str(tmp_path)])
+    with pytest.raises(CourseError) as e:
+        grade_folder(tmp_path / "hw", course_path=cp, jobs=1, loader="grader_fixture:load", limits=LIMITS)
+    line = e.value.line("en")
+    assert "the sandbox would show" in line and str(tmp_path) in line and "\n" not in line
+    assert not (tmp_path / "hw" / "grades.csv").exists()
+    assert bwrap.exposed(["/usr/share/course"]) == ("/usr", "/usr/share/course")
+    monkeypatch.undo()
+    assert bwrap.exposed([str(tmp_path), str(tmp_path / "hw")]) is None  # as it is normally
