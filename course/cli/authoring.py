@@ -14,9 +14,9 @@ import typer
 from rich.markup import escape
 
 from course.base.errors import CourseError, UsageError
-from course.base.i18n import text
+from course.base.i18n import pick, text
 
-from .app import CourseOpt, app, console
+from .app import CourseOpt, app, console, lang_of
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 new_app = typer.Typer(help="Scaffold a question of your own in the course's questions folder.",
@@ -62,11 +62,14 @@ def init(
     course = load_course(cp)
     secret = course.secret  # created now, with its fingerprint in course.yml
     check_course(course)
-    console.print(f"[green]OK[/green] new course in {escape(str(folder))}: course.yml, roster.csv, "
-                  f"exercises/, questions/ (receptive-field, attention), tests/, .course-secret "
-                  f"(secret {secret.fingerprint})\n"
-                  f"next: cd {escape(str(folder))} && course validate && course stress rf && "
-                  "course build hw1", highlight=False, soft_wrap=True)
+    where, nxt = escape(str(folder)), f"cd {escape(str(folder))} && course validate && course stress rf && course build hw1"
+    console.print("[green]OK[/green] " + pick(text(
+        f"nouveau cours dans {where} : course.yml, roster.csv, exercises/, questions/ "
+        f"(receptive-field, attention), tests/, .course-secret (secret {secret.fingerprint})\n"
+        f"ensuite : {nxt}",
+        f"new course in {where}: course.yml, roster.csv, exercises/, questions/ (receptive-field, "
+        f"attention), tests/, .course-secret (secret {secret.fingerprint})\nnext: {nxt}"), lang),
+        highlight=False, soft_wrap=True)
 
 
 def _questions_dir(course_path: Path) -> tuple[Path, object]:
@@ -110,10 +113,14 @@ def new_family(name: str = typer.Argument(..., help="The family id (e.g. neuron-
     rep = stress_family(fresh.family(name), 50, env=fresh.env)
     if not rep.ok:  # pragma: no cover - the scaffold is tested
         raise CourseError("; ".join(rep.problems[:3]), path=str(folder / f"{module}.py"))
-    console.print(f"[green]OK[/green] family '{name}': {folder / (module + '.py')}, its templates "
-                  f"{name}.fr.md.j2 and {name}.en.md.j2, and tests/test_{module}.py; add an exercise "
-                  f"with `family: {name}` in exercises/, then `course stress {name}`",
-                  highlight=False, soft_wrap=True)
+    console.print("[green]OK[/green] " + pick(text(
+        f"famille « {name} » : {folder / (module + '.py')}, ses gabarits {name}.fr.md.j2 et "
+        f"{name}.en.md.j2, et tests/test_{module}.py ; ajoutez un exercice avec `family: {name}` "
+        f"dans exercises/, puis `course stress {name}`",
+        f"family '{name}': {folder / (module + '.py')}, its templates {name}.fr.md.j2 and "
+        f"{name}.en.md.j2, and tests/test_{module}.py; add an exercise with `family: {name}` in "
+        f"exercises/, then `course stress {name}`"), lang_of(None, course_path)),
+        highlight=False, soft_wrap=True)
 
 
 @new_app.command("coding")
@@ -142,8 +149,12 @@ def new_coding(name: str = typer.Argument(..., help="The coding question id (e.g
     rep = stress_coding(Catalogue(folder).coding_question(name))
     if not rep.ok:  # pragma: no cover - the scaffold is tested
         raise CourseError("; ".join(rep.problems[:3]), path=str(qdir))
-    console.print(f"[green]OK[/green] coding question '{name}': {qdir}/ (stub.py and its French "
-                  f"docstrings, solution.py, statements, cases and mistakes in __init__.py) and "
-                  f"tests/test_{module}.py; add "
-                  f"`{{coding: {name}, points: 2}}` to an assignment, then `course stress {name}`",
-                  highlight=False, soft_wrap=True)
+    console.print("[green]OK[/green] " + pick(text(
+        f"question de code « {name} » : {qdir}/ (stub.py et ses docstrings en français, "
+        f"solution.py, énoncés, cas et erreurs classiques dans __init__.py) et "
+        f"tests/test_{module}.py ; ajoutez `{{coding: {name}, points: 2}}` à un devoir, puis "
+        f"`course stress {name}`",
+        f"coding question '{name}': {qdir}/ (stub.py and its French docstrings, solution.py, "
+        f"statements, cases and mistakes in __init__.py) and tests/test_{module}.py; add "
+        f"`{{coding: {name}, points: 2}}` to an assignment, then `course stress {name}`"),
+        lang_of(None, course_path)), highlight=False, soft_wrap=True)

@@ -254,15 +254,21 @@ def run_demo(course_path: Path, out: Path, *, students: int | None = None, lang:
     t = time.perf_counter()
     n = _write_examples(out / "examples.md", lang)
     res.timings["examples"] = time.perf_counter() - t
-    say(f"1. {n} worked examples of the seeds, recomputed: {out / 'examples.md'}")
+    def s(fr: str, en: str) -> str:
+        return fr if lang == "fr" else en
+
+    say(s(f"1. {n} exemples résolus du cours, recalculés : {out / 'examples.md'}",
+          f"1. {n} worked examples of the seeds, recomputed: {out / 'examples.md'}"))
 
     t = time.perf_counter()
     formats = "md,tex,moodle,qti"
     if shutil.which("latexmk") is not None:
         formats += ",pdf"
     else:
-        res.notes.append("latexmk is not installed: exam PDFs skipped (apt-get install latexmk "
-                         "texlive-latex-extra texlive-lang-french)")
+        res.notes.append(s("latexmk n'est pas installé : pas de PDF d'examen (apt-get install "
+                           "latexmk texlive-latex-extra texlive-lang-french)",
+                           "latexmk is not installed: exam PDFs skipped (apt-get install latexmk "
+                           "texlive-latex-extra texlive-lang-french)"))
     exam_out = out / "exams" / EXAM
     try:
         ex = build_exam(course_path, EXAM, roster=roster, out=exam_out, formats=formats, lang=lang,
@@ -270,18 +276,22 @@ def run_demo(course_path: Path, out: Path, *, students: int | None = None, lang:
     except Exception as exc:  # noqa: BLE001 - a broken TeX install must not stop the demo
         if "pdf" not in formats:
             raise
-        res.notes.append(f"exam PDFs failed ({type(exc).__name__}: {str(exc)[:200]}); "
-                         "Markdown, LaTeX and the banks only")
+        why = f"{type(exc).__name__}: {str(exc)[:200]}"
+        res.notes.append(s(f"les PDF d'examen ont échoué ({why}) : Markdown, LaTeX et les banques "
+                           "seulement",
+                           f"exam PDFs failed ({why}); Markdown, LaTeX and the banks only"))
         formats = "md,tex,moodle,qti"
         ex = build_exam(course_path, EXAM, roster=roster, out=exam_out, formats=formats, lang=lang,
                         jobs=jobs)
     res.timings["exam"] = time.perf_counter() - t
-    say(f"2. exam '{EXAM}' ({formats}) for {ex.students} students: {exam_out}")
+    say(s(f"2. examen « {EXAM} » ({formats}) pour {ex.students} élèves : {exam_out}",
+          f"2. exam '{EXAM}' ({formats}) for {ex.students} students: {exam_out}"))
 
     t = time.perf_counter()
     b = build_assignment(course, ASSIGNMENT, roster=ids, out=hw, lang=lang)
     res.timings["build"] = time.perf_counter() - t
-    say(f"3. {ASSIGNMENT} built for {b.students} students: {hw / 'student'}, {hw / 'instructor'}")
+    say(s(f"3. {ASSIGNMENT} construit pour {b.students} élèves : {hw / 'student'}, {hw / 'instructor'}",
+          f"3. {ASSIGNMENT} built for {b.students} students: {hw / 'student'}, {hw / 'instructor'}"))
 
     t = time.perf_counter()
     sub = hw / "submissions"
@@ -315,19 +325,28 @@ def run_demo(course_path: Path, out: Path, *, students: int | None = None, lang:
         if res.roles.get(sid) != "missing":
             counts[k] = counts.get(k, 0) + 1
     roles = ", ".join(f"{r} {sid}" for sid, r in res.roles.items())
-    say(f"4. {len(handed)} simulated submissions ({', '.join(f'{k} {v}' for k, v in counts.items())}"
-        f"; {roles}) in a Moodle download with its grading worksheet: {sub}")
+    kinds = ", ".join(f"{k} {v}" for k, v in counts.items())
+    say(s(f"4. {len(handed)} remises simulées ({kinds} ; {roles}) dans un téléchargement Moodle "
+          f"avec sa feuille de notes : {sub}",
+          f"4. {len(handed)} simulated submissions ({kinds}; {roles}) in a Moodle download with its "
+          f"grading worksheet: {sub}"))
 
     t = time.perf_counter()
     res.summary = grade_folder(hw, course_path=course_path, jobs=jobs, lang=lang,
                                limits=Limits(timeout_s=timeout), resume=False, roster=roster)
     res.timings["grade"] = time.perf_counter() - t
-    say(f"5. graded in {res.timings['grade']:.1f} s: {hw / 'grades.csv'}, {hw / 'report.html'}")
+    took = f"{res.timings['grade']:.1f} s"
+    say(s(f"5. corrigé en {took} : {hw / 'grades.csv'}, {hw / 'report.html'}",
+          f"5. graded in {took}: {hw / 'grades.csv'}, {hw / 'report.html'}"))
 
     t = time.perf_counter()
     _, exported, _ = export_folder(hw, "moodle", course_path=course_path, roster=roster, lang=lang)
     res.timings["export"] = time.perf_counter() - t
     res.notes += exported.warnings
-    say(f"6. exported to Moodle (Upload grading worksheet; Upload multiple feedback files in a "
-        f"zip): {', '.join(str(f) for f in exported.files)}")
+    files = ", ".join(str(f) for f in exported.files)
+    say(s(f"6. exporté vers Moodle (la feuille d'évaluation et les retours en zip, à importer par "
+          f"les actions du devoir « Upload grading worksheet » et « Upload multiple feedback files "
+          f"in a zip » de Moodle en anglais) : {files}",
+          f"6. exported to Moodle (Upload grading worksheet; Upload multiple feedback files in a "
+          f"zip): {files}"))
     return res

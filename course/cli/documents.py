@@ -7,6 +7,8 @@ from typing import Any
 
 import typer
 
+from course.base.i18n import pick, text
+
 from .app import CourseOpt, LangOpt, app, console, err_console, lang_of, warn
 
 
@@ -15,7 +17,6 @@ def validate(course_path: Path = typer.Argument(Path("course.yml"), help="Path o
              lang: str | None = typer.Option(None, "--lang", help="fr or en: the language of the error line (default: the course language).")) -> None:
     """Validate course.yml, its exercises, its own questions and its roster: everything `course
     exam` and `course build` would find wrong, each in one line."""
-    from course.base.i18n import pick
     from course.planning.config import load_course
     from course.planning.validate import check_course
 
@@ -24,10 +25,12 @@ def validate(course_path: Path = typer.Argument(Path("course.yml"), help="Path o
     for w in check_course(c):
         warn(pick(w, lang))
     own = sorted(c.catalogue.own)
-    console.print(f"[green]OK[/green] {course_path}: '{c.title}' ({c.language}), "
-                  f"{len(c.roster)} students, {len(c.exercises)} exercises, "
-                  f"{len(c.data.assignments)} assignments, {len(c.data.exams)} exams"
-                  + (f", own questions: {', '.join(own)}" if own else ""), highlight=False, soft_wrap=True)
+    n = (len(c.roster), len(c.exercises), len(c.data.assignments), len(c.data.exams))
+    console.print(f"[green]OK[/green] {course_path}: '{c.title_in(lang)}' ({c.language}), " + pick(text(
+        f"{n[0]} élèves, {n[1]} exercices, {n[2]} devoirs, {n[3]} examens"
+        + (f", questions du cours : {', '.join(own)}" if own else ""),
+        f"{n[0]} students, {n[1]} exercises, {n[2]} assignments, {n[3]} exams"
+        + (f", own questions: {', '.join(own)}" if own else "")), lang), highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -61,8 +64,11 @@ def exam(
         result = build_exam(course_path, name, roster=roster, out=out, formats=formats, lang=lang,
                             jobs=jobs, progress=progress)
     times = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items())
-    console.print(f"[green]OK[/green] exam '{name}': {result.students} students, "
-                  f"{len(result.files)} files in {result.out} ({times})")
+    console.print("[green]OK[/green] " + pick(text(
+        f"examen « {name} » : {result.students} élèves, {len(result.files)} fichiers dans "
+        f"{result.out} ({times})",
+        f"exam '{name}': {result.students} students, {len(result.files)} files in {result.out} "
+        f"({times})"), lang or lang_of(None, course_path)))
 
 
 @app.command()
@@ -83,8 +89,11 @@ def build(
     ids = load_roster(roster) if roster is not None else None
     r = build_assignment(c, assignment, roster=ids, out=out, lang=lang_of(lang) if lang else None,
                          execute=execute, kernel=kernel)
-    console.print(f"[green]OK[/green] assignment '{assignment}': {r.students} notebooks in "
-                  f"{r.out / 'student'}, solutions, manifest and hidden tests in "
-                  f"{r.out / 'instructor'} ({r.seconds:.1f} s"
-                  + (f", {r.executed} solutions executed)" if execute else ")"), highlight=False,
-                  soft_wrap=True)
+    fr = (lang_of(lang) if lang else c.language) == "fr"
+    console.print("[green]OK[/green] " + (
+        f"devoir « {assignment} » : {r.students} notebooks dans {r.out / 'student'}, solutions, "
+        f"manifeste et tests cachés dans {r.out / 'instructor'} ({r.seconds:.1f} s"
+        + (f", {r.executed} solutions exécutées)" if execute else ")") if fr else
+        f"assignment '{assignment}': {r.students} notebooks in {r.out / 'student'}, solutions, "
+        f"manifest and hidden tests in {r.out / 'instructor'} ({r.seconds:.1f} s"
+        + (f", {r.executed} solutions executed)" if execute else ")")), highlight=False, soft_wrap=True)

@@ -187,4 +187,5 @@ def demo(
     print_protections(console, lang, r.summary)
     print_summary(console, r.summary, out / "hw3", lang)
     times = ", ".join(f"{k} {v:.1f} s" for k, v in r.timings.items())
-    console.print(f"[green]OK[/green] demo in {sum(r.timings.values()):.0f} s ({times})", highlight=False)
+    total = f"{sum(r.timings.values()):.0f} s ({times})"
+    console.print(f"[green]OK[/green] {'démo en' if lang == 'fr' else 'demo in'} {total}", highlight=False)

@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from course.base.errors import ParameterError, UsageError, line_of
-from course.base.i18n import text
+from course.base.i18n import colon, pick, text
 
 from .app import CourseOpt, LangOpt, app, catalogue_of, console, lang_of
 
@@ -239,17 +239,21 @@ def stress(
         question_family = question
     if question_family in cat.families:
         rep = stress_family(cat.families[question_family], seeds, constraints, cat.env)
-        what = f"{rep.draws} draws, {rep.distinct} distinct variants"
+        what = text(f"{rep.draws} tirages, {rep.distinct} variantes distinctes",
+                    f"{rep.draws} draws, {rep.distinct} distinct variants")
     elif question in cat.coding:
         rep = stress_coding(cat.coding[question], students=max(1, min(seeds, 20)))
-        what = f"{rep.draws} cases passed by the solution, none by the stub"
+        what = text(f"{rep.draws} cas réussis par la solution, aucun par l'ébauche",
+                    f"{rep.draws} cases passed by the solution, none by the stub")
     else:
         raise UsageError(text(f"question « {question} » inconnue (un exercice du cours, `course families` ou `course coding`)", f"unknown question '{question}' (an exercise of the course, "
                          "`course families` or `course coding`)"))
     for p in rep.problems:
         console.print(f"[red]problem:[/red] {escape(p)}", highlight=False, soft_wrap=True)
     if rep.ok:
-        console.print(f"[green]OK[/green] {escape(question)}: {what} ({rep.seconds:.1f} s)", highlight=False)
+        lang = lang_of(None, course_path)
+        console.print(f"[green]OK[/green] {escape(question)}{colon(lang)} {pick(what, lang)} "
+                      f"({rep.seconds:.1f} s)", highlight=False)
     raise typer.Exit(0 if rep.ok else 1)
 
 
