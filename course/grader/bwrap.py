@@ -28,6 +28,8 @@ PYTHON_FLAGS = ["-I", "-B", "-X", "frozen_modules=on"]
 SHM_BYTES = 16 * 1024 * 1024  # size of the sandbox's /dev/shm
 #: the toolkit's package (``course``), as imported and as resolved
 PACKAGE_DIRS = (str(Path(__file__).parents[1]), str(Path(__file__).resolve().parents[1]))
+#: the top-level entries shown as on the host (:func:`root_entries`)
+ROOT_ENTRIES = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
 
 
 def namespace_options(root: bool) -> list[str]:
@@ -61,11 +63,16 @@ def _prefixes(python: str) -> tuple[str, str, str]:
     return i.prefix, i.base_prefix, i.executable
 
 
-def python_binds(python: str = "") -> list[str]:
-    """Read-only binds that make the interpreter at ``python`` ("" for this one) and its
-    packages visible in the sandbox: the real prefixes outside /usr, the interpreter's folder,
-    and the unresolved ``sys.prefix`` when it is a symlinked path (a venv reached through a
-    link)."""
+def _within(path: str, folders: list[str]) -> str | None:
+    """The first of ``folders`` that is ``path`` or holds it, else None."""
+    return next((f for f in folders if path == f or path.startswith(f.rstrip("/") + "/")), None)
+
+
+def python_dirs(python: str = "") -> list[str]:
+    """The folders that make the interpreter at ``python`` ("" for this one) and its packages
+    visible in the sandbox, bound read-only: the real prefixes outside /usr, the interpreter's
+    folder, and the unresolved ``sys.prefix`` when it is a symlinked path (a venv reached
+    through a link)."""
     prefix, base_prefix, executable = _prefixes(python)
     dirs = []
     for d in {os.path.realpath(base_prefix), os.path.realpath(prefix)}:
@@ -77,9 +84,14 @@ def python_binds(python: str = "") -> list[str]:
     binds = sorted(dirs)
     if os.path.realpath(prefix) != prefix and not prefix.startswith("/usr"):
         binds.append(prefix)
+    return binds
+
+
+def python_binds(python: str = "") -> list[str]:
+    """bubblewrap options binding :func:`python_dirs` read-only, at the same paths."""
     args: list[str] = []
     made: set[str] = set()
-    for d in binds:
+    for d in python_dirs(python):
         args += _with_parents(d, made) + ["--ro-bind", d, d]
     return args
 
@@ -90,7 +102,7 @@ def sandbox_scratch(python: str = "") -> str:
     tmpfs, so the scratch space moves to ``/scratch`` (TMPDIR and HOME point there) and /tmp
     only holds the read-only mounts."""
     prefix, base_prefix, executable = _prefixes(python)
-    under_tmp = any(d == "/tmp" or d.startswith("/tmp/")
+    under_tmp = any(_within(d, ["/tmp"])
                     for d in (os.path.realpath(base_prefix), os.path.realpath(prefix),
                               prefix, os.path.dirname(os.path.realpath(executable))))
     return "/scratch" if under_tmp else "/tmp"
@@ -99,21 +111,18 @@ def sandbox_scratch(python: str = "") -> str:
 def _bound_dirs(python: str = "") -> list[str]:
     """Every host folder the sandbox binds (read-only), resolved as bubblewrap resolves it."""
     dirs = ["/usr", "/etc"]
-    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+    for name in ROOT_ENTRIES:
         p = Path("/") / name
         if p.is_dir():
             dirs.append(os.path.realpath(p))
-    args = python_binds(python)
-    dirs += [args[i + 1] for i, a in enumerate(args) if a == "--ro-bind"]
-    return dirs
+    return dirs + python_dirs(python)
 
 
 def hidden_dirs(python: str = "") -> list[str]:
     """The folders of :data:`PACKAGE_DIRS` (the toolkit's package) that the sandbox would
     show, being under a folder it binds: each gets an empty read-only tmpfs over it."""
     bound = _bound_dirs(python)
-    return sorted({d for d in PACKAGE_DIRS
-                   if any(d == b or d.startswith(b.rstrip("/") + "/") for b in bound)})
+    return sorted({d for d in PACKAGE_DIRS if _within(d, bound)})
 
 
 def exposed(paths: list[str], python: str = "") -> tuple[str, str] | None:
@@ -122,10 +131,9 @@ def exposed(paths: list[str], python: str = "") -> tuple[str, str] | None:
     course under /usr), else None."""
     bound = _bound_dirs(python)
     for p in paths:
-        real = os.path.realpath(p)
-        for b in bound:
-            if real == b or real.startswith(b.rstrip("/") + "/"):
-                return b, p
+        b = _within(os.path.realpath(p), bound)
+        if b is not None:
+            return b, p
     return None
 
 
@@ -142,7 +150,7 @@ def root_entries() -> list[str]:
     """The top-level ``/bin``, ``/sbin``, ``/lib*`` entries as on the host: a symlink stays a
     symlink (merged /usr), a folder is bound read-only."""
     args: list[str] = []
-    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+    for name in ROOT_ENTRIES:
         p = Path("/") / name
         if p.is_symlink():
             args += ["--symlink", os.readlink(p), str(p)]
