@@ -147,15 +147,9 @@ def grade_folder(path: Path, *, course_path: Path | None = None, assignment: str
     record. ``students_env``: student code runs with course.yml's ``grading.python`` (False:
     Gradescope's autograder, where that path is the instructor's machine's: its own
     ``limits.python`` names the environment its setup.sh built)."""
-    from course.planning.config import load_course
     from course.planning.plan import plan_assignment
 
-    path = Path(path)
-    out = path if path.is_dir() else path.parent / path.stem
-    course_path = Path(course_path) if course_path else find_course(path)
-    course = load_course(course_path)
-    if roster is not None:
-        use_roster(course, Path(roster))
+    path, out, course_path, course = _open(path, course_path, roster)
     lang = lang or course.language
     limits = limits or Limits()
     if students_env and course.students_python and not limits.python:
@@ -233,6 +227,21 @@ def grade_folder(path: Path, *, course_path: Path | None = None, assignment: str
     return s
 
 
+def _open(path: Path, course_path: Path | None, roster: Path | None) -> tuple[Path, Path, Path, Any]:
+    """``(path, out, course_path, course)`` of a folder or zip graded: where its outputs go (the
+    folder, or beside a zip in a folder named after it), its course.yml (given, or found from
+    ``path``), the course loaded, with ``roster`` instead of its own when given."""
+    from course.planning.config import load_course
+
+    path = Path(path)
+    out = path if path.is_dir() else path.parent / path.stem
+    course_path = Path(course_path) if course_path else find_course(path)
+    course = load_course(course_path)
+    if roster is not None:
+        use_roster(course, Path(roster))
+    return path, out, course_path, course
+
+
 def _refuse_exposure(paths: list[str], python: str) -> None:
     """A :class:`CourseError` when the sandbox would show the course folder (its secret, its
     solutions) or the folder graded (the other students' notebooks): a folder it binds, the
@@ -287,15 +296,9 @@ def load_gradebook(path: Path, *, course_path: Path | None = None,
     (``path``: the folder or zip that was graded), with the overrides of today's
     ``overrides.csv``. Raises a one-line CourseError when PATH was never graded or its batch
     file is not this course's."""
-    from course.planning.config import load_course
     from course.planning.plan import plan_assignment
 
-    path = Path(path)
-    out = path if path.is_dir() else path.parent / path.stem
-    course_path = Path(course_path) if course_path else find_course(path)
-    course = load_course(course_path)
-    if roster is not None:
-        use_roster(course, Path(roster))
+    path, out, course_path, course = _open(path, course_path, roster)
     bp = out / ".grader" / BATCH_NAME
     if not bp.is_file():
         raise CourseError(text(f"{bp} : introuvable : lancez d'abord `course grade {path}`", f"{bp}: not found: run `course grade {path}` first"))
