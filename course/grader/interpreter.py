@@ -57,6 +57,14 @@ def own() -> Interpreter:
                        (v.major, v.minor, v.micro), numpy.__version__)
 
 
+def run_isolated(path: str, code: str) -> subprocess.CompletedProcess[str]:
+    """``code`` run by the interpreter at ``path`` outside the sandbox, in isolated mode (no
+    user site, no PYTHON* variables), from /, with a bare environment; its output as text.
+    ``OSError`` or ``subprocess.TimeoutExpired`` (60 s) when it cannot run."""
+    return subprocess.run([path, "-I", "-c", code], capture_output=True, text=True, timeout=60,
+                          cwd="/", env={"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"})
+
+
 def _problem(path: str, fr: str, en: str) -> CourseError:
     return CourseError(text(f"grading.python ({path}) : {fr}", f"grading.python ({path}): {en}"))
 
@@ -75,8 +83,7 @@ def describe(path: str) -> Interpreter:
                        "python3 -m venv .venv-student && .venv-student/bin/pip install -r "
                        "requirements-student.txt)")
     try:
-        r = subprocess.run([path, "-I", "-c", _PROBE], capture_output=True, text=True, timeout=60,
-                           cwd="/", env={"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"})
+        r = run_isolated(path, _PROBE)
         info = json.loads(r.stdout.strip().splitlines()[-1])
         version = tuple(int(x) for x in info["version"])
     except (OSError, subprocess.TimeoutExpired, ValueError, IndexError, KeyError, TypeError) as exc:

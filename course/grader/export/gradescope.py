@@ -190,15 +190,12 @@ def students_requirements(python: str) -> list[str]:
     """The students' environment at ``python`` (course.yml ``grading.python``) as pinned
     requirements: every distribution it holds at its version, torch as its CPU build (from
     the PyTorch index), its CUDA libraries, pip and setuptools left out."""
-    import subprocess
-
     from packaging.utils import canonicalize_name
 
-    from ..interpreter import describe
+    from ..interpreter import describe, run_isolated
 
     describe(python)  # a missing or broken interpreter: its one-line error
-    r = subprocess.run([python, "-I", "-c", _FREEZE], capture_output=True, text=True, timeout=60,
-                       cwd="/", env={"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"})
+    r = run_isolated(python, _FREEZE)
     pins: dict[str, str] = {}
     for line in r.stdout.splitlines():
         name, _, version = line.partition("==")
