@@ -340,7 +340,6 @@ def charts(gb: Gradebook, stats: list[dict[str, Any]], s: dict[str, Any], lang: 
     out: list[tuple[str, str | None, str]] = []
     totals = [r.total for r in _graded(gb)]
     mx = gb.max_points
-    percent = svg.ValueAxis("", [0, 25, 50, 75, 100], ["0", "25", "50", "75", "100"])
 
     hist = None
     if totals:
@@ -359,7 +358,7 @@ def charts(gb: Gradebook, stats: list[dict[str, Any]], s: dict[str, Any], lang: 
     if rated:
         out.append((_t("c_rate", lang), svg.bars(
             _t("c_rate", lang), [_label(q["id"], 14, 2) for q in rated], [q["rate"] for q in rated],
-            svg.ValueAxis(_t("c_rate_y", lang), percent.ticks, percent.texts), "#3d8b5a",
+            svg.percent_axis(_t("c_rate_y", lang)), "#3d8b5a",
             bar_texts=[_pct(q["rate"], lang) for q in rated]), _t("c_rate_cap", lang)))
 
     cases = [(f"{q['id']} · {name}", r) for q in stats if q["n"] for name, r in q["cases"]]
@@ -371,7 +370,7 @@ def charts(gb: Gradebook, stats: list[dict[str, Any]], s: dict[str, Any], lang: 
             cases = [cases[i] for i in sorted(keep)]
         out.append((_t("c_cases", lang), svg.bars(
             _t("c_cases", lang), [_label(n, 48, 1) for n, _ in cases], [r for _, r in cases],
-            svg.ValueAxis(_t("c_cases_x", lang), percent.ticks, percent.texts), "#c8743a",
+            svg.percent_axis(_t("c_cases_x", lang)), "#c8743a",
             horizontal=True, bar_px=20), cap))
 
     mis = sorted(((f"{q['id']} : {text}" if lang == "fr" else f"{q['id']}: {text}", c)

@@ -40,6 +40,11 @@ class ValueAxis:
         return self.ticks[-1] if self.ticks and self.ticks[-1] > 0 else 1.0
 
 
+def percent_axis(label: str) -> ValueAxis:
+    """An axis of percentages: 0 to 100, a tick every 25."""
+    return ValueAxis(label, [0, 25, 50, 75, 100], ["0", "25", "50", "75", "100"])
+
+
 def count_axis(label: str, largest: float, most: int = 8) -> ValueAxis:
     """An axis of counts: whole-number ticks 0, s, 2s, ... with s in 1, 2, 5, 10, 20, 50, ...
     (at most ``most`` intervals), up to the first tick >= ``largest`` (at least 1)."""
