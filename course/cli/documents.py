@@ -89,11 +89,11 @@ def build(
     ids = load_roster(roster) if roster is not None else None
     r = build_assignment(c, assignment, roster=ids, out=out, lang=lang_of(lang) if lang else None,
                          execute=execute, kernel=kernel)
-    fr = (lang_of(lang) if lang else c.language) == "fr"
-    console.print("[green]OK[/green] " + (
+    console.print("[green]OK[/green] " + pick(text(
         f"devoir « {assignment} » : {r.students} notebooks dans {r.out / 'student'}, solutions, "
         f"manifeste et tests cachés dans {r.out / 'instructor'} ({r.seconds:.1f} s"
-        + (f", {r.executed} solutions exécutées)" if execute else ")") if fr else
+        + (f", {r.executed} solutions exécutées)" if execute else ")"),
         f"assignment '{assignment}': {r.students} notebooks in {r.out / 'student'}, solutions, "
         f"manifest and hidden tests in {r.out / 'instructor'} ({r.seconds:.1f} s"
-        + (f", {r.executed} solutions executed)" if execute else ")")), highlight=False, soft_wrap=True)
+        + (f", {r.executed} solutions executed)" if execute else ")")),
+        lang_of(lang) if lang else c.language), highlight=False, soft_wrap=True)

@@ -226,10 +226,12 @@ def stress(
         raise UsageError(text(f"--seeds doit valoir au moins 1 (reçu : {seeds})", f"--seeds must be at least 1, got {seeds}"))
     cat = catalogue_of(course_path)
     constraints = None
+    lang = lang_of(None)  # without a course: lang_of's default
     if course_path.exists():
         from course.planning.config import load_course
 
         c = load_course(course_path)
+        lang = c.language
         if question in c.exercises:
             constraints = c.exercises[question].params
             question_family = c.exercises[question].family
@@ -251,7 +253,6 @@ def stress(
     for p in rep.problems:
         console.print(f"[red]problem:[/red] {escape(p)}", highlight=False, soft_wrap=True)
     if rep.ok:
-        lang = lang_of(None, course_path)
         console.print(f"[green]OK[/green] {escape(question)}{colon(lang)} {pick(what, lang)} "
                       f"({rep.seconds:.1f} s)", highlight=False)
     raise typer.Exit(0 if rep.ok else 1)
